@@ -1,0 +1,1 @@
+"""Core package: catalog, ingest, pseudonymisation, export and the CLI."""

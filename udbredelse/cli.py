@@ -1,0 +1,163 @@
+"""The `udbredelse` command line (domain brief §9). Thin: parses arguments, calls udbredelse.pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from udbredelse.settings import SettingsError, get_settings
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from udbredelse.demo import run_demo
+
+    return run_demo(get_settings(), seed=args.seed)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from udbredelse.generate import generate
+
+    summary = generate(scale=args.scale, out=Path(args.out), seed=args.seed, settings=get_settings())
+    _print_json(summary)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from udbredelse.ingest import validate_file
+
+    report = validate_file(Path(args.file), get_settings(), kommune=args.kommune)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(report.to_text())
+    return 0 if report.rows_rejected == 0 and report.status != "rejected" else 1
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from udbredelse import pipeline
+
+    summary = pipeline.ingest(get_settings(), inbox=Path(args.inbox) if args.inbox else None, kommune=args.kommune)
+    for result in summary["results"]:
+        print(f"{result['status']:<9} {result['file_type'] or '-':<13} {result['kommunekode'] or '-':<4} "
+              f"{result['indsats'] or '-':<6} rækker {result['rows_accepted']}/{result['rows_read']}  {result['name']}")
+    print(f"{summary['files']} fil(er) behandlet: {summary['by_status']}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from udbredelse import pipeline
+
+    summary = pipeline.build(get_settings())
+    _print_json({"dbt": summary["dbt"], "quality": {k: v for k, v in summary["quality"].items() if k != "details"}})
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from udbredelse import export
+
+    settings = get_settings()
+    if args.what == "indicators":
+        result = export.export_indicators(settings, Path(args.out), audience=args.audience)
+    elif args.what == "cohort":
+        result = export.export_cohort(settings, Path(args.out))
+    elif args.what == "quality":
+        result = export.export_quality(settings, Path(args.out))
+    elif args.what == "report":
+        result = export.export_management_report(settings, Path(args.out), kommune=args.kommune)
+    else:  # pragma: no cover - argparse restricts the choices
+        raise SystemExit(2)
+    _print_json(result)
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from streamlit.web import cli as stcli
+
+    from udbredelse.settings import PROJECT_ROOT
+
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    argv = ["streamlit", "run", str(app), "--server.headless=true"]
+    if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
+        argv.append(f"--server.port={args.port}")
+    sys.argv = argv
+    return int(stcli.main() or 0)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from udbredelse.bench import run_bench
+
+    result = run_bench(scale=args.scale, keep=args.keep)
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            print(f"{key:<22} {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="udbredelse", description="Monitorering af sociale indsatser i udbredelsesfasen")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="generér demodata, kør hele pipelinen og vis hvor resultaterne ligger")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("generate", help="syntetiske filer i en navngiven skala")
+    p.add_argument("--scale", choices=["S", "M", "L"], default="S")
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("validate", help="tjek en fil uden at gemme noget (tørkørsel)")
+    p.add_argument("file")
+    p.add_argument("--kommune")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ingest", help="indlæs alle filer i indbakken")
+    p.add_argument("--inbox")
+    p.add_argument("--kommune")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("build", help="dbt build og datakvalitetstjek")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("export", help="eksport af indikatorer, kohorte, datakvalitet eller ledelsesrapport")
+    p.add_argument("what", choices=["indicators", "cohort", "quality", "report"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--audience", choices=["analyst", "public"], default="analyst")
+    p.add_argument("--kommune", help="for 'report': kommunekode")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("dashboard", help="start Streamlit-appen")
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=cmd_dashboard)
+
+    p = sub.add_parser("bench", help="mål ydeevne i en given skala")
+    p.add_argument("--scale", choices=["S", "M", "L"], default="S")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--keep", action="store_true", help="behold den genererede datamappe")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"Fejl i opsætningen: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
