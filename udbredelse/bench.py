@@ -1,0 +1,139 @@
+"""`udbredelse bench`: measure the whole platform at a named scale, in one run on this machine.
+
+Generates data into a fresh data home, then times ingest, dbt build, the quality suites, a raw
+DuckDB scan of the same files (the physical reference), an incremental update (one
+municipality's new snapshot → marts refreshed and published) and dashboard page renders.
+Figures come from this one run; ratios (ingest_vs_raw_scan) are what to compare across machines.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from udbredelse.settings import Settings, get_settings
+
+
+def _peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)  # ru_maxrss is KiB on Linux
+
+
+def raw_scan(files: list[Path]) -> tuple[float, int]:
+    """The physical reference: DuckDB's own CSV reader over the same files (all columns as text)."""
+    import duckdb
+
+    con = duckdb.connect()
+    started = time.perf_counter()
+    rows = 0
+    for path in files:
+        rows += con.execute(
+            "select count(*) from read_csv(?, all_varchar = true, header = true, auto_detect = true)",
+            [str(path)],
+        ).fetchone()[0]
+    return time.perf_counter() - started, rows
+
+
+def _incremental_file(settings: Settings, snapshot_dir: Path) -> Path:
+    """One municipality's new course snapshot: its latest course file, re-dated one day later."""
+    course_files = sorted(p for p in snapshot_dir.rglob("*_forloeb_*.csv") if p.parent.name != "register")
+    latest = course_files[-1]
+    kommune, indsats, _type, stamp = latest.stem.split("_", 3)
+    new_date = date.fromisoformat(stamp).toordinal() + 1
+    new_name = f"{kommune}_{indsats}_forloeb_{date.fromordinal(new_date).isoformat()}.csv"
+    target = settings.inbox_dir / kommune / new_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = latest.read_bytes()
+    target.write_bytes(data.rstrip(b"\r\n") + b"\n")  # different bytes, same rows
+    return target
+
+
+def _dashboard_timings(settings: Settings, runs: int) -> dict[str, float]:
+    try:
+        from dashboard.bench import page_render_times_ms
+    except ImportError:
+        return {}
+    timings = page_render_times_ms(settings, runs=runs)
+    all_ms = [ms for values in timings.values() for ms in values]
+    if not all_ms:
+        return {}
+    all_ms.sort()
+    p95 = all_ms[min(len(all_ms) - 1, int(round(0.95 * (len(all_ms) - 1))))]
+    return {
+        "dashboard_p50_ms": round(statistics.median(all_ms), 1),
+        "dashboard_p95_ms": round(p95, 1),
+        "dashboard_pages": {page: round(statistics.median(v), 1) for page, v in timings.items()},
+    }
+
+
+def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5) -> dict[str, Any]:
+    from udbredelse import pipeline, warehouse
+    from udbredelse.catalog import load_catalog
+    from udbredelse.catalog.tables import write_catalog_tables
+    from udbredelse.generate import generate
+    from udbredelse.quality import run_quality
+    from udbredelse.transform import run_dbt_build
+
+    home = Path(tempfile.mkdtemp(prefix=f"udbredelse-bench-{scale}-"))
+    os.environ["UDBREDELSE_HOME"] = str(home)
+    os.environ.setdefault("UDBREDELSE_MODE", "demo")
+    settings = get_settings()
+    settings.ensure_dirs()
+    result: dict[str, Any] = {"scale": scale}
+    try:
+        started = time.perf_counter()
+        summary = generate(scale=scale, out=settings.inbox_dir, seed=seed, settings=settings)
+        result["generate_s"] = round(time.perf_counter() - started, 2)
+        for key in ("courses", "sessions", "measurements", "register_rows", "files"):
+            result[key] = summary.get(key)
+
+        snapshot = home / "bench_snapshot"
+        shutil.copytree(settings.inbox_dir, snapshot)
+        csv_files = sorted(snapshot.rglob("*.csv"))
+        raw_scan_s, raw_rows = raw_scan(csv_files)
+        result["raw_scan_s"] = round(raw_scan_s, 2)
+        result["raw_scan_rows"] = raw_rows
+
+        started = time.perf_counter()
+        pipeline.ingest(settings)
+        result["ingest_s"] = round(time.perf_counter() - started, 2)
+
+        started = time.perf_counter()
+        with warehouse.writer_lock(settings):
+            con = warehouse.connect(settings)
+            try:
+                write_catalog_tables(con, load_catalog(settings.catalog_path), settings.suppression_threshold)
+            finally:
+                con.close()
+            run_dbt_build(settings)
+            result["build_s"] = round(time.perf_counter() - started, 2)
+            started = time.perf_counter()
+            run_quality(settings)
+            result["quality_s"] = round(time.perf_counter() - started, 2)
+            warehouse.publish(settings)
+        result["total_s"] = round(result["ingest_s"] + result["build_s"] + result["quality_s"], 2)
+        result["ingest_vs_raw_scan"] = round(result["ingest_s"] / max(raw_scan_s, 1e-9), 2)
+
+        _incremental_file(settings, snapshot)
+        started = time.perf_counter()
+        pipeline.ingest(settings)
+        with warehouse.writer_lock(settings):
+            run_dbt_build(settings)
+            warehouse.publish(settings)
+        result["incremental_s"] = round(time.perf_counter() - started, 2)
+
+        result.update(_dashboard_timings(settings, dashboard_runs))
+        result["peak_rss_mb"] = _peak_rss_mb()
+        result["home"] = str(home) if keep else None
+        return result
+    finally:
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
