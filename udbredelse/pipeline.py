@@ -27,6 +27,50 @@ def ingest(settings: Settings, inbox: Path | None = None, kommune: str | None = 
     }
 
 
+INBOX_SUFFIXES = (".csv", ".xlsx")
+
+
+def waiting_files(settings: Settings, inbox: Path | None = None) -> list[str]:
+    """Names (relative to the inbox, `<folder>/<file>`) of the files waiting there, oldest arrival first.
+
+    Only `inbox/<kommunekode>/*` and `inbox/register/*` with a .csv/.xlsx suffix count; hidden
+    and partly uploaded files (dot names) are left alone. Returns names only, never contents
+    (the Airflow ingest DAG maps one task over this list).
+    """
+    root = inbox or settings.inbox_dir
+    if not root.is_dir():
+        return []
+    files = [
+        path for path in root.glob("*/*")
+        if path.is_file() and not path.name.startswith(".") and not path.parent.name.startswith(".")
+        and path.suffix.lower() in INBOX_SUFFIXES
+    ]
+    files.sort(key=lambda path: (path.stat().st_mtime, path.as_posix()))
+    return [path.relative_to(root).as_posix() for path in files]
+
+
+def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None) -> dict[str, Any]:
+    """Ingest one waiting file by its inbox-relative name (as returned by `waiting_files`).
+
+    The folder names the uploading municipality (`register/` for the registry extract). A name
+    that no longer exists (already ingested and archived by an earlier try) gives status 'missing'.
+    """
+    from udbredelse.ingest import ingest_file
+
+    settings.check()
+    settings.ensure_dirs()
+    root = (inbox or settings.inbox_dir).resolve()
+    path = (root / name).resolve()
+    if path.parent.parent != root:
+        raise ValueError(f"Ugyldigt filnavn i indbakken: {name!r}")
+    if not path.is_file():
+        return {"name": name, "file_id": None, "file_type": None, "kommunekode": None, "indsats": None,
+                "status": "missing", "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0}
+    folder = path.parent.name
+    result = ingest_file(path, settings, kommune=None if folder == "register" else folder, source="inbox")
+    return {**result, "name": name}
+
+
 def build(settings: Settings) -> dict[str, Any]:
     """Publish the catalog, run `dbt build`, run the data-quality suites, publish the read-only copy."""
     from udbredelse.catalog import load_catalog
