@@ -55,14 +55,14 @@ def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None
     The folder names the uploading municipality (`register/` for the registry extract). A name
     that no longer exists (already ingested and archived by an earlier try) gives status 'missing'.
     """
-    from udbredelse.ingest import ingest_file
-
-    settings.check()
-    settings.ensure_dirs()
     root = (inbox or settings.inbox_dir).resolve()
     path = (root / name).resolve()
     if path.parent.parent != root:
         raise ValueError(f"Ugyldigt filnavn i indbakken: {name!r}")
+    from udbredelse.ingest import ingest_file
+
+    settings.check()
+    settings.ensure_dirs()
     if not path.is_file():
         return {"name": name, "file_id": None, "file_type": None, "kommunekode": None, "indsats": None,
                 "status": "missing", "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0}
