@@ -49,7 +49,7 @@ DEFAULT_ARGS = {
 
 @dag(
     dag_id="udbredelse_ingest",
-    schedule=timedelta(minutes=15),
+    schedule="*/15 * * * *",
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

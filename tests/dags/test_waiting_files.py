@@ -1,0 +1,44 @@
+"""The ingest DAG's listing: inbox-relative names only, oldest arrival first, nothing outside the inbox."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from udbredelse import pipeline
+from udbredelse.settings import Settings
+
+
+def _touch(path: Path, mtime: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("kommunekode;indsats\n", encoding="utf-8")
+    os.utime(path, (mtime, mtime))
+
+
+def test_waiting_files_lists_relative_names_by_arrival(settings: Settings) -> None:
+    inbox = settings.inbox_dir
+    _touch(inbox / "101" / "101_MOVE_forloeb_2026-03-31.csv", 3_000)
+    _touch(inbox / "851" / "851_MOVE_forloeb_2026-03-31.XLSX", 1_000)
+    _touch(inbox / "register" / "register_2026-03-31.csv", 2_000)
+    _touch(inbox / "101" / ".101_MOVE_forloeb_2026-04-30.csv.part", 500)  # upload in progress
+    _touch(inbox / "101" / "noter.txt", 500)
+    _touch(inbox / "loose.csv", 500)  # not in a municipality folder
+    _touch(inbox / "101" / "sub" / "deep.csv", 500)
+
+    assert pipeline.waiting_files(settings) == [
+        "851/851_MOVE_forloeb_2026-03-31.XLSX",
+        "register/register_2026-03-31.csv",
+        "101/101_MOVE_forloeb_2026-03-31.csv",
+    ]
+
+
+def test_waiting_files_without_inbox_is_empty(settings: Settings, tmp_path: Path) -> None:
+    assert pipeline.waiting_files(settings, inbox=tmp_path / "none") == []
+
+
+@pytest.mark.parametrize("name", ["../x.csv", "101/../../x.csv", "/etc/passwd", "101/sub/deep.csv", "x.csv"])
+def test_ingest_waiting_file_refuses_names_outside_a_municipality_folder(settings: Settings, name: str) -> None:
+    with pytest.raises(ValueError, match="Ugyldigt filnavn"):
+        pipeline.ingest_waiting_file(settings, name)
