@@ -1,0 +1,85 @@
+"""The indicator table (domain brief §9) and the data-quality scorecard as CSV exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from udbredelse.export.audit import append_audit
+from udbredelse.export.published import published, read_indicators, read_table
+from udbredelse.export.safe_csv import write_csv
+from udbredelse.settings import Settings, SettingsError
+
+Audience = Literal["analyst", "public"]
+BLANKED_WHEN_SUPPRESSED = ("numerator", "denominator", "value")
+
+
+def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.DataFrame, int]:
+    """Blank numerator, denominator and value where the row is suppressed (the row stays, suppressed=true).
+
+    The disclosure policy (dbt, primary + secondary suppression) decides `suppressed`. As a last
+    line of defence this export also hides any row it would otherwise publish with a count between
+    1 and threshold-1 (numerator, denominator, or the value of a count indicator, i.e. one without
+    a denominator). Returns the frame and how many rows that safety net had to add; anything other
+    than 0 means the upstream policy missed a cell and should be fixed there.
+    """
+    def small(col: str) -> pl.Expr:
+        return pl.col(col).is_not_null() & (pl.col(col) >= 1) & (pl.col(col) < threshold)
+
+    leaked = (
+        ~pl.col("suppressed").fill_null(False)
+        & (small("numerator") | small("denominator") | (pl.col("denominator").is_null() & small("value")))
+    )
+    flagged = frame.with_columns(leaked.alias("_leak"))
+    extra = int(flagged["_leak"].sum())
+    hide = pl.col("suppressed").fill_null(False) | pl.col("_leak")
+    out = flagged.with_columns(
+        *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in BLANKED_WHEN_SUPPRESSED],
+        hide.alias("suppressed"),
+    ).drop("_leak")
+    return out, extra
+
+
+def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple[pl.DataFrame, int]:
+    """The §9 indicator table for an audience (analyst: everything; public: suppressed cells blank)."""
+    if audience not in ("analyst", "public"):
+        raise SettingsError("Målgruppen skal være 'analyst' eller 'public'.")
+    with published(settings) as con:
+        frame = read_indicators(con)
+    if audience == "public":
+        return apply_public_suppression(frame, settings.suppression_threshold)
+    return frame, 0
+
+
+def export_indicators(settings: Settings, out: Path, audience: Audience = "analyst") -> dict[str, Any]:
+    """Write marts.indicators (published copy) as CSV with exactly the §9 columns; audit-logged."""
+    frame, guard = indicator_frame(settings, audience)
+    written = write_csv(frame, out)
+    result = {
+        "path": written["path"],
+        "audience": audience,
+        "rows": written["rows"],
+        "suppressed_rows": int(frame["suppressed"].fill_null(False).sum()),
+        "extra_suppressed_by_export": guard,
+        "sha256": written["sha256"],
+    }
+    append_audit(settings, "export_indicators", **result)
+    return result
+
+
+def quality_frame(settings: Settings) -> pl.DataFrame:
+    with published(settings) as con:
+        frame = read_table(con, "marts", "dq_scorecard")
+    keys = [c for c in ("kommunekode", "indsats") if c in frame.columns]
+    return frame.sort(keys + [c for c in frame.columns if c not in keys], nulls_last=True)
+
+
+def export_quality(settings: Settings, out: Path) -> dict[str, Any]:
+    """Write marts.dq_scorecard (one row per kommune × indsats) as CSV; audit-logged."""
+    frame = quality_frame(settings)
+    written = write_csv(frame, out)
+    result = {"path": written["path"], "rows": written["rows"], "columns": frame.columns, "sha256": written["sha256"]}
+    append_audit(settings, "export_quality", **result)
+    return result

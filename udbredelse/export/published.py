@@ -1,0 +1,107 @@
+"""Read-only queries on the published copy that the exports share (one place for SQL)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import duckdb
+import polars as pl
+
+from udbredelse import warehouse
+from udbredelse.settings import Settings, SettingsError
+
+# §9 indicator table columns, in order (domain brief; a stable interface).
+INDICATOR_COLUMNS = (
+    "kommunekode", "indsats", "period_type", "period", "indicator",
+    "numerator", "denominator", "value", "suppressed", "quality",
+)
+NATIONAL = "000"
+PERIOD_TYPE_ORDER = {"month": 1, "quarter": 2, "year": 3}
+
+
+@contextlib.contextmanager
+def published(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-only connection to the published copy; a Danish error when it does not exist yet."""
+    if not settings.published_path.exists():
+        raise SettingsError(
+            f"Der er ingen publiceret kopi af datavarehuset ({settings.published_path}). "
+            "Kør `udbredelse build` (eller `udbredelse demo`) først."
+        )
+    con = warehouse.connect_published(settings)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def query_pl(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    """Run a read-only query and return a polars frame."""
+    return con.sql(sql, params=params or None).pl()
+
+
+def relation_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    rows = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return bool(rows and rows[0][0])
+
+
+def find_relation(con: duckdb.DuckDBPyConnection, candidates: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    """The first (schema, table) of `candidates` that exists in the published copy."""
+    for schema, name in candidates:
+        if relation_exists(con, schema, name):
+            return schema, name
+    return None
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def quoted(schema: str, name: str) -> str:
+    """A safely quoted relation name (names come from information_schema or constants)."""
+    return '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+
+
+def read_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, where: str = "", params: list | None = None,
+               order_by: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Read a whole relation (optionally filtered) as polars; `where`/`order_by` are code constants."""
+    if not relation_exists(con, schema, name):
+        raise SettingsError(
+            f"Tabellen {schema}.{name} findes ikke i den publicerede kopi. Kør `udbredelse build` først."
+        )
+    sql = f"select * from {quoted(schema, name)}"  # noqa: S608 - relation name checked against information_schema
+    if where:
+        sql += f" where {where}"
+    if order_by:
+        sql += " order by " + ", ".join(order_by)
+    return query_pl(con, sql, params)
+
+
+def read_indicators(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """marts.indicators with exactly the §9 columns, in order, deterministically sorted."""
+    available = columns_of(con, "marts", "indicators")
+    if not available:
+        raise SettingsError("marts.indicators findes ikke i den publicerede kopi. Kør `udbredelse build` først.")
+    missing = [c for c in INDICATOR_COLUMNS if c not in available]
+    if missing:
+        raise SettingsError(f"marts.indicators mangler kolonnerne {missing} (domænebeskrivelsen §9).")
+    frame = read_table(con, "marts", "indicators").select(INDICATOR_COLUMNS)
+    return sort_indicators(frame)
+
+
+def sort_indicators(frame: pl.DataFrame) -> pl.DataFrame:
+    return (
+        frame.with_columns(
+            pl.col("period_type").replace_strict(PERIOD_TYPE_ORDER, default=9, return_dtype=pl.Int32).alias("_pt")
+        )
+        .sort(["kommunekode", "indsats", "_pt", "period", "indicator"], nulls_last=True)
+        .drop("_pt")
+    )
