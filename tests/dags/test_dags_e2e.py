@@ -1,0 +1,125 @@
+"""End to end through Airflow: dag.test() of ingest → transform → quality on S-scale demo data.
+
+Runs in a subprocess (tests/dags/run_dags_e2e.py) with a temporary AIRFLOW_HOME and a SQLite
+metadata DB, migrated first with `airflow db migrate`. Real ingest, real dbt build, real GX.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).with_name("run_dags_e2e.py")
+CPR_PATTERN = re.compile(r"(?<![\w-])\d{6}-?\d{4}(?![\w-])")  # a CPR as a token (not inside a hex id)
+
+pytestmark = pytest.mark.slow
+
+
+def _airflow_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UDBREDELSE_", "AIRFLOW"))}
+    env.update({
+        "AIRFLOW_HOME": str(tmp / "airflow"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp / 'airflow' / 'airflow.db'}",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "UDBREDELSE_HOME": str(tmp / "home"),
+        "UDBREDELSE_MODE": "demo",
+    })
+    return env
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("airflow_e2e")
+    (tmp / "airflow").mkdir()
+    env = _airflow_env(tmp)
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, cwd=REPO, check=True,
+                   capture_output=True, timeout=300)
+    out = tmp / "summary.json"
+    proc = subprocess.run([sys.executable, str(RUNNER), str(out)], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=1500)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    summary["home"] = tmp / "home"
+    summary["log_tail"] = proc.stderr[-4000:]
+    return summary
+
+
+def _run(summary: dict, index: int) -> dict:
+    return summary["runs"][index]
+
+
+def _states(run: dict, task_id: str) -> list[str]:
+    return [t["state"] for t in run["tasks"] if t["task_id"] == task_id]
+
+
+def test_ingest_maps_one_task_per_file_and_emits_raw(e2e: dict) -> None:
+    ingest = _run(e2e, 0)
+    assert ingest["dag_id"] == "udbredelse_ingest"
+    assert ingest["state"] == "success", e2e["log_tail"]
+    listed = next(x["value"] for x in ingest["xcom"] if x["task_id"] == "list_waiting_files")
+    assert len(listed) == e2e["generated"]["files"] > 1
+    mapped = [x["value"] for x in ingest["xcom"] if x["task_id"] == "ingest_file"]
+    assert len(mapped) == len(listed)
+    assert all(m["status"] in {"accepted", "partial", "rejected", "duplicate"} for m in mapped)
+    assert {m["name"] for m in mapped} == set(listed)
+    assert _states(ingest, "ingest_file") == ["success"] * len(listed)
+    assert _states(ingest, "announce_raw") == ["success"]
+    raw_events = [e for e in e2e["asset_events"] if e["uri"] == "udbredelse://warehouse/raw"]
+    assert [e["run_id"] for e in raw_events] == [ingest["run_id"]]
+    assert not any((e2e["home"] / "inbox").glob("*/*.csv")), "ingested files leave the inbox"
+
+
+def test_transform_builds_and_publishes_the_marts(e2e: dict) -> None:
+    transform = _run(e2e, 1)
+    assert transform["dag_id"] == "udbredelse_transform"
+    assert transform["state"] == "success", e2e["log_tail"]
+    assert [e["run_id"] for e in e2e["asset_events"] if e["uri"] == "udbredelse://warehouse/marts"] == [
+        transform["run_id"]
+    ]
+    published = e2e["home"] / "published" / "udbredelse.duckdb"
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        kommuner = {r[0] for r in con.execute("select distinct kommunekode from marts.indicators").fetchall()}
+        national = con.execute("select count(*) from marts.indicators where kommunekode = '000'").fetchone()[0]
+    finally:
+        con.close()
+    assert national > 0
+    assert set(e2e["kommuner_in_inbox"]) <= kommuner
+
+
+def test_quality_runs_suites_timeliness_and_reminders(e2e: dict) -> None:
+    quality = _run(e2e, 2)
+    assert quality["dag_id"] == "udbredelse_quality"
+    for task_id in ("run_quality_suites", "check_timeliness", "send_reminders"):
+        assert _states(quality, task_id) == ["success"], (task_id, e2e["log_tail"])
+    suites = next(x["value"] for x in quality["xcom"] if x["task_id"] == "run_quality_suites")
+    assert suites["suites"] > 0 and suites["summary"]
+    reminders = next(x["value"] for x in quality["xcom"] if x["task_id"] == "send_reminders")
+    assert reminders["sent"] == 0  # no SMTP connection configured: nothing is sent, all stay pending
+    assert (e2e["home"] / "quality" / "data_docs" / "index.html").is_file()
+    assert quality["state"] == ("failed" if suites["critical_failed"] else "success")
+
+
+def test_rerun_with_nothing_waiting_emits_no_asset(e2e: dict) -> None:
+    again = _run(e2e, 3)
+    assert again["dag_id"] == "udbredelse_ingest"
+    assert again["state"] == "success"
+    assert next(x["value"] for x in again["xcom"] if x["task_id"] == "list_waiting_files") == []
+    assert _states(again, "announce_raw") == ["skipped"]
+    assert again["run_id"] not in {e["run_id"] for e in e2e["asset_events"]}
+
+
+def test_no_task_result_carries_a_cpr(e2e: dict) -> None:
+    values = json.dumps([x["value"] for run in e2e["runs"] for x in run["xcom"]], ensure_ascii=False)
+    assert values != "[]"
+    assert not CPR_PATTERN.search(values)
