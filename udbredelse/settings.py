@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     suppression_threshold: int = Field(default=5, ge=3, description="Counts below this are suppressed outside a municipality's own view")
     max_upload_mb: int = Field(default=50, ge=1)
     dbt_threads: int = Field(default=2, ge=1)
+
+    @field_validator("pseudonym_key", "vault_key", "cohort_recipient", "catalog_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`UDBREDELSE_PSEUDONYM_KEY=` (as in .env.example, or `${VAR:-}` in docker compose) means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     # ---- derived paths (all under the data home) ---------------------------------------
     @cached_property
