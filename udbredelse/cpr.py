@@ -1,0 +1,154 @@
+"""CPR numbers: normalise, validate (birth date with the century rule), mask, derive sex/age, pseudonymise.
+
+Everything works on whole polars columns (vectorised); the clear number never leaves this module
+except as the vault's input. Domain brief §5: the 7th digit with YY gives the century; modulus 11
+is only a warning; fictitious numbers (day + 60) are accepted in demo mode, rejected in production.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from udbredelse.pseudonym import pseudonymise
+
+CPR_PATTERN = r"^\d{6}-?\d{4}$"
+_CPR_ANYWHERE = re.compile(r"(?<!\d)(\d{6})[- ]?\d{4}(?!\d)")
+MOD11_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
+
+
+def normalise(value: str | None) -> str | None:
+    """'DDMMYY-SSSS' / 'DDMMYYSSSS' (spaces trimmed) → 10 digits, else None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not re.fullmatch(CPR_PATTERN, text):
+        return None
+    return text.replace("-", "")
+
+
+def century_year(yy: int, digit7: int) -> int:
+    """Full birth year from YY and the 7th digit (domain brief §5)."""
+    if digit7 <= 3:
+        return 1900 + yy
+    if digit7 in (4, 9):
+        return 2000 + yy if yy <= 36 else 1900 + yy
+    return 2000 + yy if yy <= 57 else 1800 + yy
+
+
+def mask(value: object) -> str:
+    """A CPR-like value shown at most as 'DDMMYY-xxxx'; anything shorter is fully masked."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    digits = text.replace("-", "").replace(" ", "")
+    if len(digits) >= 6 and digits[:6].isdigit():
+        return digits[:6] + "-xxxx"
+    return "x" * min(len(text), 10)
+
+
+def mask_text(text: str) -> str:
+    """Mask every CPR-like number inside free text (for values echoed in reports)."""
+    return _CPR_ANYWHERE.sub(lambda m: m.group(1) + "-xxxx", text)
+
+
+def looks_like_cpr_expr(column: str) -> pl.Expr:
+    """True where a free-text column holds something shaped like a CPR number."""
+    return pl.col(column).str.contains(r"(^|[^0-9])[0-9]{6}[- ]?[0-9]{4}([^0-9]|$)")
+
+
+def mod11_ok(cpr10: str) -> bool:
+    return sum(int(d) * w for d, w in zip(cpr10, MOD11_WEIGHTS, strict=True)) % 11 == 0
+
+
+@dataclass(frozen=True)
+class CprCheck:
+    """Result of checking one value (scalar API, used by tests and small callers)."""
+
+    cpr10: str | None
+    error: str | None        # cpr_format | cpr_date | cpr_fictitious
+    mod11_warning: bool
+    fictitious: bool
+
+
+def check(value: str | None, allow_fictitious: bool) -> CprCheck:
+    frame = analyse(pl.Series("cpr", [value], dtype=pl.Utf8), allow_fictitious=allow_fictitious)
+    row = frame.row(0, named=True)
+    return CprCheck(row["cpr10"], row["error"], bool(row["mod11_warning"]), bool(row["fictitious"]))
+
+
+def analyse(values: pl.Series, allow_fictitious: bool) -> pl.DataFrame:
+    """Check a column of CPR values at once.
+
+    Returns one row per input value with: cpr10 (normalised, null unless valid), error (null or a
+    rule code), mod11_warning, fictitious, birth_date, sex ('M'/'K'). Empty input values give
+    error null and cpr10 null (whether a CPR is required is the caller's rule).
+    """
+    text = pl.col("raw").str.strip_chars()
+    digits = pl.col("digits")
+    frame = pl.DataFrame({"raw": values.cast(pl.Utf8)}).with_columns(
+        present=text.is_not_null() & (text.str.len_chars() > 0),
+        shaped=text.str.contains(CPR_PATTERN).fill_null(False),
+        digits=text.str.replace_all("-", "", literal=True),
+    )
+    dd = digits.str.slice(0, 2).cast(pl.Int32, strict=False)
+    mm = digits.str.slice(2, 2).cast(pl.Int32, strict=False)
+    yy = digits.str.slice(4, 2).cast(pl.Int32, strict=False)
+    d7 = digits.str.slice(6, 1).cast(pl.Int32, strict=False)
+    year = (
+        pl.when(d7 <= 3).then(1900 + yy)
+        .when(d7.is_in([4, 9])).then(pl.when(yy <= 36).then(2000 + yy).otherwise(1900 + yy))
+        .otherwise(pl.when(yy <= 57).then(2000 + yy).otherwise(1800 + yy))
+    )
+    frame = frame.with_columns(
+        fictitious=pl.col("shaped") & (dd > 60),
+        _day=pl.when(dd > 60).then(dd - 60).otherwise(dd),
+        _month=mm,
+        _year=year,
+    )
+    date_text = pl.format(
+        "{}-{}-{}",
+        pl.col("_year").cast(pl.Utf8),
+        pl.col("_month").cast(pl.Utf8).str.zfill(2),
+        pl.col("_day").cast(pl.Utf8).str.zfill(2),
+    )
+    weights = sum(
+        digits.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(MOD11_WEIGHTS)
+    )
+    frame = frame.with_columns(
+        birth_date=pl.when(pl.col("shaped")).then(date_text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)),
+    )
+    error = (
+        pl.when(~pl.col("present")).then(None)
+        .when(~pl.col("shaped")).then(pl.lit("cpr_format"))
+        .when(pl.col("birth_date").is_null()).then(pl.lit("cpr_date"))
+        .when(pl.col("fictitious") & pl.lit(not allow_fictitious)).then(pl.lit("cpr_fictitious"))
+        .otherwise(None)
+    )
+    frame = frame.with_columns(error=error).with_columns(
+        cpr10=pl.when(pl.col("present") & pl.col("error").is_null()).then(digits),
+    )
+    last = pl.col("cpr10").str.slice(9, 1).cast(pl.Int32, strict=False)
+    return frame.select(
+        "cpr10",
+        "error",
+        mod11_warning=pl.col("cpr10").is_not_null() & ((weights % 11) != 0),
+        fictitious=pl.col("fictitious").fill_null(False),
+        birth_date=pl.when(pl.col("cpr10").is_not_null()).then(pl.col("birth_date")),
+        sex=pl.when(last.is_null()).then(None).when(last % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("K")),
+    )
+
+
+def age_expr(birth: pl.Expr, at: pl.Expr) -> pl.Expr:
+    """Whole years between birth and `at` (vectorised)."""
+    before_birthday = (at.dt.month() * 100 + at.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())
+    return (at.dt.year() - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int32)
+
+
+def pseudonymise_column(cpr10: pl.Series, key: bytes) -> pl.Series:
+    """Keyed pseudonym per value, computed once per distinct number (nulls stay null)."""
+    uniques = cpr10.drop_nulls().unique()
+    mapping = {value: pseudonymise(value, key) for value in uniques.to_list()}
+    return cpr10.replace_strict(mapping, default=None, return_dtype=pl.Utf8).alias("person_id")

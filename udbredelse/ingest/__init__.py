@@ -1,0 +1,148 @@
+"""The ingest boundary: read municipality files robustly, check them, report in Danish, store without loss.
+
+API (team brief): `validate_file` (dry run, stores nothing), `ingest_file`, `ingest_inbox`.
+Every result is a small dict without clear CPR; clear CPR goes only to the encrypted vault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from udbredelse import warehouse
+from udbredelse.catalog import load_catalog
+from udbredelse.ingest.check import REGISTER_UPLOADER, check_bytes, file_id_of
+from udbredelse.ingest.report import ValidationReport
+from udbredelse.ingest.store import land, result_dict
+from udbredelse.settings import Settings
+from udbredelse.vault import VaultWriter
+
+__all__ = ["ValidationReport", "ingest_file", "ingest_inbox", "validate_file"]
+
+log = logging.getLogger("udbredelse.ingest")
+INBOX_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _uploader_from_path(path: Path, settings: Settings, catalog: Any) -> str | None:
+    folder = path.parent.name
+    if folder == REGISTER_UPLOADER:
+        return REGISTER_UPLOADER
+    return folder if folder in catalog.municipalities else None
+
+
+def validate_file(path: Path, settings: Settings, kommune: str | None = None) -> ValidationReport:
+    """Dry run of every boundary check on one file. Stores nothing (no warehouse, vault, archive or report)."""
+    catalog = load_catalog(settings.catalog_path)
+    path = Path(path)
+    data = path.read_bytes()
+    uploader = kommune or _uploader_from_path(path, settings, catalog)
+    outcome = check_bytes(data, path.name, settings, catalog, uploader, _now())
+    return ValidationReport.from_outcome(outcome)
+
+
+def _received_at(path: Path, source: str) -> dt.datetime:
+    if source == "inbox":
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+    return _now()
+
+
+def _ingest_paths(
+    paths: list[tuple[Path, str | None]],
+    settings: Settings,
+    source: str,
+    confirm_wipe: bool = False,
+    original_name: str | None = None,
+) -> list[dict[str, Any]]:
+    settings.ensure_dirs()
+    catalog = load_catalog(settings.catalog_path)
+    results: list[dict[str, Any]] = []
+    with warehouse.writer_lock(settings):
+        con = warehouse.connect(settings)
+        vault = VaultWriter(settings)
+        try:
+            for path, uploader in paths:
+                name = original_name or path.name
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    results.append(result_dict(None, name, "", "rejected"))
+                    continue
+                try:
+                    result, done = land(con, vault, data, name, settings, catalog, uploader, source,
+                                        _received_at(path, source), confirm_wipe=confirm_wipe)
+                except Exception as exc:  # one bad file never blocks the rest; no message text (may hold data)
+                    log.error("file %s could not be stored (%s)", file_id_of(data)[:12], type(exc).__name__)
+                    results.append(result_dict(None, name, file_id_of(data), "rejected",
+                                               rows_read=0, rows_accepted=0, rows_rejected=0))
+                    continue
+                results.append(result)
+                if done and source == "inbox":
+                    path.unlink(missing_ok=True)
+        finally:
+            vault.close()
+            con.close()
+    return results
+
+
+def ingest_file(
+    path: Path,
+    settings: Settings,
+    kommune: str | None = None,
+    source: str = "inbox",
+    confirm_wipe: bool = False,
+    original_name: str | None = None,
+) -> dict[str, Any]:
+    """Ingest one file (inbox or upload). Same bytes twice is a no-op ('duplicate').
+
+    The uploader is `kommune` if given, else the inbox subfolder the file sits in. An uploaded
+    file is left where it is; an inbox file is removed once it is safe in the archive/quarantine.
+    """
+    if source not in ("inbox", "upload"):
+        raise ValueError("source must be 'inbox' or 'upload'")
+    settings.check()
+    catalog = load_catalog(settings.catalog_path)
+    path = Path(path)
+    uploader = kommune or _uploader_from_path(path, settings, catalog)
+    return _ingest_paths([(path, uploader)], settings, source, confirm_wipe, original_name)[0]
+
+
+def ingest_inbox(settings: Settings, inbox: Path | None = None, kommune: str | None = None) -> list[dict[str, Any]]:
+    """Ingest every file waiting in the inbox (`<inbox>/<kommunekode>/…`, `<inbox>/register/…`).
+
+    With `kommune`, only that municipality's folder. Files are taken in order of reporting date
+    (from the name) and arrival, so snapshots supersede each other in the right order.
+    """
+    settings.check()
+    catalog = load_catalog(settings.catalog_path)
+    root = Path(inbox) if inbox else settings.inbox_dir
+    if not root.exists():
+        return []
+    candidates: list[tuple[Path, str | None]] = []
+    folders = [root / kommune] if kommune else sorted(p for p in root.iterdir() if p.is_dir())
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        uploader = kommune or (folder.name if (folder.name in catalog.municipalities
+                                               or folder.name == REGISTER_UPLOADER) else None)
+        for path in folder.iterdir():
+            if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INBOX_SUFFIXES:
+                candidates.append((path, uploader))
+    if kommune is None:
+        for path in root.iterdir():  # loose files in the inbox root: the uploader is unknown
+            if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INBOX_SUFFIXES:
+                candidates.append((path, None))
+
+    from udbredelse.ingest.headers import reporting_date_from_name
+
+    def order(item: tuple[Path, str | None]) -> tuple[str, float, str]:
+        path = item[0]
+        return (reporting_date_from_name(path.name) or "9999", path.stat().st_mtime, str(path))
+
+    candidates.sort(key=order)
+    return _ingest_paths(candidates, settings, "inbox")

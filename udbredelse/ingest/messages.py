@@ -1,0 +1,85 @@
+"""Danish messages for every rule code: what is wrong and how to fix it (what a municipality reads)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # file level
+    "empty_file": "Filen er tom. Send en fil med en overskriftsrække og en række pr. forløb.",
+    "unreadable": "Filen kan ikke læses. Gem den som CSV (semikolon-separeret) eller som Excel (.xlsx) og send igen.",
+    "encoding": "Filens tegnsæt kan ikke læses. Gem filen som CSV UTF-8 eller Windows-1252.",
+    "too_large": "Filen er for stor. Del den op, eller kontakt Socialstyrelsen.",
+    "xlsx_unsafe": "Excel-filen afvises af sikkerhedshensyn. Gem den som en almindelig .xlsx uden makroer, eller som CSV.",
+    "duplicate_column": "En kolonne findes mere end én gang. Slet den ekstra kolonne.",
+    "unknown_file_type": (
+        "Filtypen kan ikke genkendes ud fra kolonnerne. En forløbsfil skal fx have kolonnerne "
+        "kommunekode, indsats, forloeb_id og status. Se filformatet i vejledningen."
+    ),
+    "missing_column": "Den påkrævede kolonne '{column}' mangler. Tilføj kolonnen med den overskrift.",
+    "unknown_indsats": "Indsatsen i filen findes ikke i kataloget. Brug indsatsens kode, fx som i vejledningen.",
+    "missing_kommune": "Filen har ingen gyldig kommunekode. Udfyld kolonnen kommunekode.",
+    "wrong_kommune": "Filen indeholder en anden kommunes data end afsenderens ({uploader}). Send kun jeres egne data.",
+    "uploader_unknown": "Det kan ikke ses, hvilken kommune der har sendt filen. Læg filen i kommunens egen mappe.",
+    "registry_not_allowed": "Registerudtræk kan kun modtages fra registersiden (mappen 'register'), ikke fra en kommune.",
+    "registry_only": "I mappen 'register' modtages kun registerudtræk (pseudonym, periode, indikator, vaerdi).",
+    "cpr_forbidden": (
+        "Indsatsen indsamler ikke CPR-numre (dataminimering), men filen indeholder CPR-numre. "
+        "Slet kolonnen med CPR-numre og send filen igen."
+    ),
+    "snapshot_wipe": (
+        "Filen ville fjerne alle kommunens eksisterende forløb i indsatsen ({existing} forløb), fordi ingen af dem "
+        "findes i den nye fil. Tjek at det er den rigtige fil. Er det meningen, så send den igen med bekræftelse."
+    ),
+    "formula_header": "Overskriftsrækken indeholder formler. Skriv kolonnenavnene som tekst.",
+    "internal_error": "Filen kunne ikke behandles på grund af en intern fejl. Kontakt Socialstyrelsen; filen er gemt.",
+    # row level
+    "required": "Feltet '{column}' mangler en værdi. Udfyld feltet.",
+    "date_format": "'{column}' er ikke en gyldig dato. Brug fx 2026-03-01, 01-03-2026 eller 01.03.2026.",
+    "integer_format": "'{column}' skal være et helt tal, fx 12.",
+    "number_format": "'{column}' skal være et tal, fx 12,5.",
+    "too_long": "'{column}' er for lang (højst 64 tegn). Forkort værdien.",
+    "invalid_code": "'{column}' har en ukendt værdi. Brug en af: {allowed}.",
+    "out_of_range": "'{column}' ligger uden for det tilladte interval ({allowed}).",
+    "format": "'{column}' har ikke det rigtige format ({allowed}).",
+    "kommunekode_unknown": "Kommunekoden findes ikke. Brug kommunens tre-cifrede kode, fx 101 for København.",
+    "kommune_mismatch": "Rækken tilhører en anden kommune end afsenderens ({uploader}). Send kun jeres egne data.",
+    "indsats_mismatch": "Rækken har en anden indsats end resten af filen ({indsats}). Én fil må kun indeholde én indsats.",
+    "start_required": "Startdato mangler. Forløb der er i gang eller afsluttet, skal have en startdato.",
+    "end_required": "Slutdato mangler. Gennemførte og afbrudte forløb skal have en slutdato.",
+    "end_not_allowed": (
+        "Forløbet har en slutdato, men status er ikke gennemfoert eller afbrudt. Ret status, eller fjern slutdatoen."
+    ),
+    "end_before_start": "Slutdato ligger før startdato. Ret en af datoerne.",
+    "end_reason_required": "Afslutningsårsag mangler. Afbrudte forløb skal have en afslutningsårsag.",
+    "start_not_allowed": "Forløbet har en startdato, men status er '{allowed}'. Ret status til i_gang, eller fjern startdatoen.",
+    "future_date": "Datoen ligger efter indberetningsdatoen ({reporting_date}). Ret datoen.",
+    "duplicate_id": "Forløbs-id'et findes flere gange i filen. Hvert forløb skal have sit eget id.",
+    "duplicate_key": "Rækken findes flere gange i filen ({allowed}). Slet den ekstra række.",
+    "cpr_missing": "CPR-nummer mangler. Indsatsen indsamler CPR-nummer til registeropfølgning.",
+    "cpr_format": "CPR-nummeret har ikke formen DDMMÅÅ-LLLL eller DDMMÅÅLLLL. Ret nummeret.",
+    "cpr_date": "CPR-nummerets første seks cifre er ikke en gyldig fødselsdato. Ret nummeret.",
+    "cpr_fictitious": "Fiktive CPR-numre (dag + 60) kan ikke bruges i drift. Brug borgerens rigtige CPR-nummer.",
+    "cpr_in_text": "Feltet ligner et CPR-nummer. CPR-nummer må kun stå i kolonnen cpr; brug jeres eget id her.",
+    "item_value": "'{column}' skal være ja eller nej.",
+    "formula": "Cellen indeholder en formel. Indsæt værdien i stedet (Indsæt speciel → Værdier).",
+    "cell_error": "Cellen indeholder en Excel-fejl (fx #VÆRDI!). Ret cellen.",
+    "field_count": "Rækken har flere felter end overskriftsrækken. Tjek skilletegn og anførselstegn.",
+    # warnings
+    "cpr_mod11": (
+        "CPR-nummeret består ikke modulus 11-kontrollen. Det kan godt være korrekt (nyere numre gør ikke), "
+        "men tjek det."
+    ),
+    "unknown_column": "Kolonnen '{column}' kendes ikke og bliver ikke gemt.",
+    "cpr_column_empty": "Indsatsen indsamler ikke CPR-numre. Slet den tomme kolonne '{column}'.",
+    "referral_after_start": "Henvisningsdato ligger efter startdato. Tjek datoerne.",
+    "end_reason_without_end": "Afslutningsårsag er udfyldt, men forløbet er ikke afsluttet. Tjek status.",
+    "milestone_date_missing": "Milepælen er opfyldt, men datoen mangler. Udfyld datoen.",
+    "timepoint_unexpected": "Redskabet måles normalt ikke på dette tidspunkt ({allowed}).",
+}
+
+
+def message(code: str, **params: object) -> str:
+    template = MESSAGES.get(code, code)
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
