@@ -60,7 +60,7 @@ COURSES_PER_1000_PER_YEAR = 0.25  # referrals per 1,000 inhabitants per year at 
 
 # Weights for the common end reasons of interrupted courses; an intervention's own codes share the rest.
 COMMON_END_WEIGHTS = {"borger_ophoert": 0.35, "udeblevet": 0.30, "flyttet": 0.08, "doed": 0.015, "anden": 0.08}
-OWN_END_WEIGHT = 0.175
+OWN_END_WEIGHT = 0.12
 
 # Registry profile per indicator code: baseline share by target group and the change after a
 # completed course (interrupted: 30 %). Unknown codes get DEFAULT_REGISTER_PROFILE.
@@ -429,7 +429,7 @@ def _simulate(
     # practitioners: sized from the active caseload at the reporting date, some teams overloaded
     active = int(np.sum(~never & (start <= _d64(reporting)) & (end > _d64(reporting))))
     cap = iv.max_caseload or 12
-    load = rng.uniform(0.5, 1.0) if rng.random() < 0.75 else rng.uniform(1.05, 1.4)
+    load = rng.uniform(0.5, 1.0) if rng.random() < 0.7 else rng.uniform(1.1, 1.6)
     n_staff = max(1, int(np.ceil(active / (cap * load))) if active else 2)
     pool = rng.permutation(len(STAFF_INITIALS))[: min(n_staff, len(STAFF_INITIALS))]
     danish = [k for k, p in enumerate(pool) if not STAFF_INITIALS[p].isascii()]
