@@ -1,0 +1,16 @@
+"""marts.indicators: the long indicator table of domain §9, with disclosure control applied.
+
+Grain: one row per kommunekode ('000' = national) x indsats x period_type x period x indicator.
+The unsuppressed rows come from int_indicators__unioned; udbredelse.disclosure sets `suppressed`
+(true = hidden outside the municipality's own view) with the threshold from catalog.parameters.
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from udbredelse.disclosure import apply_disclosure, threshold_from_parameters
+
+    indicators = dbt.ref("int_indicators__unioned").pl()
+    parameters = dbt.source("catalog", "parameters").pl()
+    protected = apply_disclosure(indicators, threshold=threshold_from_parameters(parameters))
+    return protected.to_arrow()

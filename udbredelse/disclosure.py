@@ -1,0 +1,399 @@
+"""The disclosure-control policy (domain §7): which cells of the long indicator table are hidden outside a
+municipality's own view. One policy for the marts, the dashboard and every aggregate export.
+
+Input: the long indicator table (kommunekode ('000' = national), indsats, period_type, period, indicator,
+numerator, denominator, value, ...). Output: the same rows with a boolean `suppressed`.
+
+A row is a *count* when it has no denominator (numerator = value = the count), otherwise a *derived*
+row (a rate numerator/denominator, or a statistic such as a median over `denominator` courses). The
+whole numbers a row publishes are its *components*: the count, or the derived row's numerator and
+denominator.
+
+Rules, applied until nothing changes:
+
+1. Primary: a count 1..threshold-1 is hidden (0 is shown). A derived row is hidden when its numerator,
+   its denominator or their difference (e.g. interrupted = ended - completed) is 1..threshold-1.
+2. Linked rates: a derived row is hidden when its numerator, denominator or their difference equals a
+   hidden count of the same municipality, intervention and period (rates hidden with their counts).
+3. Secondary: every linear identity between published components that holds in the data is a group;
+   no group may have exactly one hidden member (else it is "total minus the others"). When one has,
+   the smallest visible member (a part before a total, a positive value before a zero) is hidden too.
+   The identities: the national total is the sum of the municipalities; a quarter is the sum of its
+   months and a year of its quarters (or, for stocks such as active_end, equals the last one);
+   margins (e.g. starts = sum of starts_age_*); stock and flow (active_end of the previous period +
+   starts - ended_total = active_end); and year-to-date totals (ytd = previous ytd + the period's flow).
+
+An identity is used only where it holds in the data, so the policy follows the data rather than a
+list of indicator semantics. The guarantee is that no hidden cell can be recomputed from one
+published identity; it is not a full linear-programming audit across several identities at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+NATIONAL = "000"
+KEY_COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator"]
+CELL_COLUMNS = ["kommunekode", "indsats", "period_type", "period"]
+DEFAULT_THRESHOLD = 5
+
+
+@dataclass(frozen=True)
+class Margin:
+    """A total count that equals the sum of its category counts (parts listed or by code prefix)."""
+
+    total: str
+    parts: tuple[str, ...] = ()
+    parts_prefix: str | None = None
+
+    def is_part(self, indicator: str) -> bool:
+        return indicator in self.parts or (self.parts_prefix is not None and indicator.startswith(self.parts_prefix))
+
+
+@dataclass(frozen=True)
+class StockFlow:
+    """stock(previous period) + inflow(period) - outflow(period) = stock(period)."""
+
+    stock: str
+    inflow: str
+    outflow: str
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    """A year-to-date numerator: ytd(period) = ytd(previous period in the same year) + flow(period)."""
+
+    cumulative: str
+    flow: str
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    threshold: int = DEFAULT_THRESHOLD
+    margins: tuple[Margin, ...] = (
+        Margin("starts", parts_prefix="starts_age_"),
+        Margin("starts", parts_prefix="starts_sex_"),
+        Margin("starts", parts_prefix="starts_reason_"),
+        Margin("ended_total", parts=("ended_completed", "ended_interrupted")),
+        Margin("ended_total", parts_prefix="ended_reason_"),
+    )
+    stock_flows: tuple[StockFlow, ...] = (StockFlow("active_end", "starts", "ended_total"),)
+    cumulatives: tuple[Cumulative, ...] = (Cumulative("target_attainment_ytd", "starts"),)
+    max_rounds: int = field(default=100)
+
+
+def threshold_from_parameters(parameters: Any, default: int = DEFAULT_THRESHOLD) -> int:
+    """The suppression threshold from catalog.parameters (parameter, value)."""
+    frame = parameters if isinstance(parameters, pl.DataFrame) else pl.DataFrame(parameters)
+    if frame.is_empty() or "parameter" not in frame.columns:
+        return default
+    hit = frame.filter(pl.col("parameter") == "suppression_threshold")
+    if hit.is_empty() or hit["value"][0] is None:
+        return default
+    return int(hit["value"][0])
+
+
+# ---- period arithmetic --------------------------------------------------------------------------------
+
+def parent_period(period_type: str, period: str) -> tuple[str, str] | None:
+    """The period one level up: a month's quarter, a quarter's year; None for a year."""
+    if period_type == "month":
+        year, month = period.split("-")
+        return "quarter", f"{year}-Q{(int(month) - 1) // 3 + 1}"
+    if period_type == "quarter":
+        return "year", period.split("-")[0]
+    return None
+
+
+def previous_period(period_type: str, period: str) -> str | None:
+    """The period before, of the same type."""
+    if period_type == "month":
+        year, month = (int(x) for x in period.split("-"))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        return f"{year:04d}-{month:02d}"
+    if period_type == "quarter":
+        year, quarter = period.split("-Q")
+        y, q = int(year), int(quarter)
+        y, q = (y - 1, 4) if q == 1 else (y, q - 1)
+        return f"{y:04d}-Q{q}"
+    if period_type == "year":
+        return f"{int(period) - 1:04d}"
+    return None
+
+
+def period_year(period: str) -> str:
+    return period[:4]
+
+
+# ---- the policy ---------------------------------------------------------------------------------------
+
+def apply_disclosure(
+    frame: pl.DataFrame, threshold: int | None = None, policy: DisclosurePolicy | None = None
+) -> pl.DataFrame:
+    """Return `frame` with a boolean column `suppressed` set by the policy (other columns untouched)."""
+    policy = policy or DisclosurePolicy()
+    if threshold is not None:
+        policy = DisclosurePolicy(threshold, policy.margins, policy.stock_flows, policy.cumulatives, policy.max_rounds)
+    base = frame.drop("suppressed", strict=False)
+    if base.is_empty():
+        return base.with_columns(pl.lit(False).alias("suppressed"))
+
+    rows = base.select(KEY_COLUMNS + ["numerator", "denominator", "value"]).with_row_index("row_id").with_columns(
+        pl.col("row_id").cast(pl.Int64),
+        (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"),
+    )
+    components = _components(rows)
+    hidden = _primary(rows, policy.threshold)
+    groups = _identity_groups(rows, components, policy)
+
+    for _ in range(policy.max_rounds):
+        before = hidden.sum()
+        hidden = _linked_rates(rows, hidden)
+        hidden = _secondary(groups, hidden)
+        if hidden.sum() == before:
+            break
+    return base.with_columns(hidden.alias("suppressed"))
+
+
+def _whole(expr: pl.Expr) -> pl.Expr:
+    return pl.when(expr.is_not_null() & (expr == expr.round(0))).then(expr.round(0).cast(pl.Int64))
+
+
+def _components(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per published whole number: (row_id, component 'n'|'d', v) plus the row's keys."""
+    count_part = rows.filter(pl.col("is_count")).select(
+        "row_id", *KEY_COLUMNS, pl.lit("n").alias("component"), _whole(pl.col("value")).alias("v")
+    )
+    derived = rows.filter(~pl.col("is_count"))
+    numerators = derived.select("row_id", *KEY_COLUMNS, pl.lit("n").alias("component"),
+                                _whole(pl.col("numerator")).alias("v"))
+    denominators = derived.select("row_id", *KEY_COLUMNS, pl.lit("d").alias("component"),
+                                  _whole(pl.col("denominator")).alias("v"))
+    return pl.concat([count_part, numerators, denominators]).filter(pl.col("v").is_not_null())
+
+
+def _small(expr: pl.Expr, threshold: int) -> pl.Expr:
+    return expr.is_not_null() & (expr >= 1) & (expr <= threshold - 1)
+
+
+def _primary(rows: pl.DataFrame, threshold: int) -> pl.Series:
+    n = _whole(pl.col("numerator"))
+    d = _whole(pl.col("denominator"))
+    count_small = pl.col("is_count") & _small(_whole(pl.col("value")), threshold)
+    derived_small = ~pl.col("is_count") & (_small(n, threshold) | _small(d, threshold) | _small(d - n, threshold))
+    return rows.select((count_small | derived_small).fill_null(False).alias("hidden"))["hidden"]
+
+
+def _linked_rates(rows: pl.DataFrame, hidden: pl.Series) -> pl.Series:
+    """Hide derived rows whose numerator, denominator or difference equals a hidden count in the same cell."""
+    flagged = rows.with_columns(hidden.alias("hidden"))
+    secret = (
+        flagged.filter(pl.col("is_count") & pl.col("hidden"))
+        .select(*CELL_COLUMNS, _whole(pl.col("value")).alias("secret"))
+        .filter(pl.col("secret") >= 1)
+        .unique()
+    )
+    if secret.is_empty():
+        return hidden
+    derived = flagged.filter(~pl.col("is_count") & ~pl.col("hidden")).select(
+        "row_id", *CELL_COLUMNS,
+        pl.concat_list(
+            _whole(pl.col("numerator")), _whole(pl.col("denominator")),
+            _whole(pl.col("denominator")) - _whole(pl.col("numerator")),
+        ).alias("published"),
+    ).explode("published")
+    linked = derived.join(secret, left_on=[*CELL_COLUMNS, "published"], right_on=[*CELL_COLUMNS, "secret"],
+                          how="inner")["row_id"].unique()
+    if linked.is_empty():
+        return hidden
+    return flagged.select(pl.col("hidden") | pl.col("row_id").is_in(linked.implode()))["hidden"]
+
+
+def _secondary(groups: pl.DataFrame, hidden: pl.Series) -> pl.Series:
+    """In every identity group with exactly one hidden member, hide the best other member."""
+    if groups.is_empty():
+        return hidden
+    flags = pl.DataFrame({"row_id": pl.arange(0, len(hidden), eager=True).cast(pl.Int64), "hidden": hidden})
+    members = groups.join(flags, on="row_id", how="left")
+    lonely = (
+        members.group_by("group_id")
+        .agg(pl.col("row_id").filter(pl.col("hidden")).n_unique().alias("hidden_members"))
+        .filter(pl.col("hidden_members") == 1)
+        .select("group_id")
+    )
+    if lonely.is_empty():
+        return hidden
+    chosen = (
+        members.join(lonely, on="group_id", how="inner")
+        .filter(~pl.col("hidden"))
+        .sort(["group_id", "is_total", "is_zero", "abs_v", "row_id"])
+        .group_by("group_id", maintain_order=True)
+        .first()["row_id"]
+        .unique()
+    )
+    return flags.select(pl.col("hidden") | pl.col("row_id").is_in(chosen.implode()))["hidden"]
+
+
+# ---- identity groups ----------------------------------------------------------------------------------
+
+def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
+    """All verified linear identities as members (group_id, row_id, is_total, is_zero, abs_v)."""
+    periods = rows.select("period_type", "period").unique()
+    period_map = pl.DataFrame(
+        [
+            {
+                "period_type": pt, "period": p,
+                "parent_type": (parent_period(pt, p) or (None, None))[0],
+                "parent": (parent_period(pt, p) or (None, None))[1],
+                "previous": previous_period(pt, p),
+                "year": period_year(p),
+            }
+            for pt, p in periods.iter_rows()
+        ],
+        schema={"period_type": pl.Utf8, "period": pl.Utf8, "parent_type": pl.Utf8, "parent": pl.Utf8,
+                "previous": pl.Utf8, "year": pl.Utf8},
+    )
+    comps = components.join(period_map, on=["period_type", "period"], how="left")
+    parts: list[pl.DataFrame] = []
+
+    # national total = sum of municipalities
+    parts.append(comps.select(
+        "row_id", "v",
+        pl.concat_str([pl.lit("geo"), "indsats", "period_type", "period", "indicator", "component"],
+                      separator="|").alias("group_key"),
+        pl.when(pl.col("kommunekode") == NATIONAL).then(-1).otherwise(1).alias("sign"),
+        (pl.col("kommunekode") == NATIONAL).alias("is_total"),
+    ))
+
+    # parent period = sum of its children (flows), or = its last child (stocks)
+    children = comps.filter(pl.col("parent").is_not_null())
+    parent_rows = comps.select(
+        "row_id", "v", "kommunekode", "indsats", "indicator", "component",
+        pl.col("period_type").alias("parent_type"), pl.col("period").alias("parent"),
+    )
+    additive_key = ["kommunekode", "indsats", "indicator", "component", "parent_type", "parent"]
+    parts.append(pl.concat([
+        children.select("row_id", "v", *additive_key, pl.lit(1).alias("sign"), pl.lit(False).alias("is_total")),
+        parent_rows.join(children.select(additive_key).unique(), on=additive_key, how="semi").select(
+            "row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
+    ]).select("row_id", "v", pl.concat_str([pl.lit("sum"), *additive_key], separator="|").alias("group_key"),
+              "sign", "is_total"))
+    last_child = children.sort("period").group_by(additive_key).last()
+    parts.append(pl.concat([
+        last_child.select("row_id", "v", *additive_key, pl.lit(1).alias("sign"), pl.lit(False).alias("is_total")),
+        parent_rows.join(last_child.select(additive_key), on=additive_key, how="semi").select(
+            "row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
+    ]).select("row_id", "v", pl.concat_str([pl.lit("last"), *additive_key], separator="|").alias("group_key"),
+              "sign", "is_total"))
+
+    counts = comps.filter(pl.col("component") == "n").join(
+        rows.filter(pl.col("is_count")).select("row_id"), on="row_id", how="semi")
+    cell = ["kommunekode", "indsats", "period_type", "period"]
+
+    # margins: total = sum of categories
+    for index, margin in enumerate(policy.margins):
+        indicators = counts["indicator"].unique().to_list()
+        part_codes = [code for code in indicators if margin.is_part(code)]
+        if not part_codes or margin.total not in indicators:
+            continue
+        members = counts.filter(pl.col("indicator").is_in([margin.total, *part_codes]))
+        parts.append(members.select(
+            "row_id", "v",
+            pl.concat_str([pl.lit(f"margin{index}"), *cell], separator="|").alias("group_key"),
+            pl.when(pl.col("indicator") == margin.total).then(-1).otherwise(1).alias("sign"),
+            (pl.col("indicator") == margin.total).alias("is_total"),
+        ))
+
+    # stock and flow between adjacent periods
+    for index, spec in enumerate(policy.stock_flows):
+        key = pl.concat_str([pl.lit(f"stock{index}"), *cell], separator="|")
+        current = counts.filter(pl.col("indicator").is_in([spec.stock, spec.outflow])).select(
+            "row_id", "v", key.alias("group_key"), pl.lit(1).alias("sign"))
+        inflow = counts.filter(pl.col("indicator") == spec.inflow).select(
+            "row_id", "v", key.alias("group_key"), pl.lit(-1).alias("sign"))
+        previous = counts.filter(pl.col("indicator") == spec.stock).join(
+            comps.select("kommunekode", "indsats", "period_type", pl.col("period").alias("next_period"),
+                         pl.col("previous").alias("period")).unique(),
+            on=["kommunekode", "indsats", "period_type", "period"], how="inner",
+        ).select("row_id", "v", pl.concat_str([pl.lit(f"stock{index}"), "kommunekode", "indsats", "period_type",
+                                               "next_period"], separator="|").alias("group_key"),
+                 pl.lit(-1).alias("sign"))
+        group = pl.concat([current, inflow, previous]).with_columns(pl.lit(False).alias("is_total"))
+        parts.append(_require_members(group, 4))
+
+    # year-to-date: ytd(p) = ytd(previous p in the year) + flow(p); ytd of a year's first period = flow
+    for index, spec in enumerate(policy.cumulatives):
+        ytd = comps.filter((pl.col("indicator") == spec.cumulative) & (pl.col("component") == "n"))
+        key = pl.concat_str([pl.lit(f"ytd{index}"), *cell], separator="|")
+        current = ytd.select("row_id", "v", key.alias("group_key"), pl.lit(1).alias("sign"))
+        flow = counts.filter(pl.col("indicator") == spec.flow).select(
+            "row_id", "v", key.alias("group_key"), pl.lit(-1).alias("sign"))
+        previous = ytd.join(
+            comps.filter(pl.col("previous").str.slice(0, 4) == pl.col("year")).select(
+                "kommunekode", "indsats", "period_type", pl.col("period").alias("next_period"),
+                pl.col("previous").alias("period")).unique(),
+            on=["kommunekode", "indsats", "period_type", "period"], how="inner",
+        ).select("row_id", "v", pl.concat_str([pl.lit(f"ytd{index}"), "kommunekode", "indsats", "period_type",
+                                               "next_period"], separator="|").alias("group_key"),
+                 pl.lit(-1).alias("sign"))
+        group = pl.concat([current, flow, previous]).with_columns(pl.lit(True).alias("is_total"))
+        # only periods whose ytd member is present; the first period of a year has two members
+        group = group.join(current.select("group_key").unique(), on="group_key", how="semi")
+        parts.append(group.join(flow.select("group_key").unique(), on="group_key", how="semi"))
+
+    members = pl.concat([p.select("row_id", "v", "group_key", "sign", "is_total") for p in parts])
+    members = _verified(members)
+    return members.select(
+        pl.col("group_key").rank("dense").cast(pl.Int64).alias("group_id"),
+        "row_id", "is_total", (pl.col("v") == 0).alias("is_zero"), pl.col("v").abs().alias("abs_v"),
+    )
+
+
+def _require_members(group: pl.DataFrame, size: int) -> pl.DataFrame:
+    full = group.group_by("group_key").agg(pl.len().alias("size")).filter(pl.col("size") == size)
+    return group.join(full.select("group_key"), on="group_key", how="semi")
+
+
+def _verified(members: pl.DataFrame) -> pl.DataFrame:
+    """Keep the groups of two or more distinct rows whose signed sum is zero (the identity holds)."""
+    holds = (
+        members.group_by("group_key")
+        .agg((pl.col("v") * pl.col("sign")).sum().alias("balance"), pl.col("row_id").n_unique().alias("size"),
+             (pl.col("sign") < 0).any().alias("has_negative"), (pl.col("sign") > 0).any().alias("has_positive"))
+        .filter((pl.col("balance") == 0) & (pl.col("size") >= 2) & pl.col("has_negative") & pl.col("has_positive"))
+        .select("group_key")
+    )
+    return members.join(holds, on="group_key", how="semi")
+
+
+def visible_small_counts(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Rows a public audience would see that publish a whole number in 1..threshold-1 (should be empty)."""
+    public = frame.filter(~pl.col("suppressed"))
+    is_count = pl.col("denominator").is_null() & pl.col("value").is_not_null()
+    n, d = _whole(pl.col("numerator")), _whole(pl.col("denominator"))
+    return public.filter(
+        (is_count & _small(_whole(pl.col("value")), threshold))
+        | (~is_count & (_small(n, threshold) | _small(d, threshold) | _small(d - n, threshold)))
+    )
+
+
+def recomputable_cells(frame: pl.DataFrame, policy: DisclosurePolicy | None = None) -> pl.DataFrame:
+    """Hidden rows that one verified identity would reveal (exactly one hidden member). Should be empty."""
+    policy = policy or DisclosurePolicy()
+    rows = frame.select(KEY_COLUMNS + ["numerator", "denominator", "value"]).with_row_index("row_id").with_columns(
+        pl.col("row_id").cast(pl.Int64),
+        (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"),
+    )
+    groups = _identity_groups(rows, _components(rows), policy)
+    flags = pl.DataFrame({"row_id": pl.arange(0, frame.height, eager=True).cast(pl.Int64),
+                          "hidden": frame["suppressed"]})
+    members = groups.join(flags, on="row_id")
+    lonely = members.group_by("group_id").agg(
+        pl.col("row_id").filter(pl.col("hidden")).alias("hidden_rows")
+    ).filter(pl.col("hidden_rows").list.len() == 1)
+    row_ids: Iterable[int] = lonely["hidden_rows"].explode().to_list()
+    return frame.with_row_index("row_id").filter(pl.col("row_id").is_in(list(row_ids))).drop("row_id")
