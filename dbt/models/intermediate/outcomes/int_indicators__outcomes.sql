@@ -1,15 +1,42 @@
 -- The outcome area's indicators in the common long format (one row per kommunekode x indsats x
 -- period_type x period x indicator): instruments, register follow-up and targets.
 with instrument_indicators as (
-    select * from {{ ref('int_instrument_indicators_aggregated') }}
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        indicator,
+        numerator,
+        denominator,
+        value
+    from {{ ref('int_instrument_indicators_aggregated') }}
 ),
 
 register_indicators as (
-    select * from {{ ref('int_register_indicators_aggregated') }}
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        indicator,
+        numerator,
+        denominator,
+        value
+    from {{ ref('int_register_indicators_aggregated') }}
 ),
 
 target_indicators as (
-    select * from {{ ref('int_target_indicators_aggregated') }}
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        indicator,
+        numerator,
+        denominator,
+        value
+    from {{ ref('int_target_indicators_aggregated') }}
 ),
 
 unioned as (

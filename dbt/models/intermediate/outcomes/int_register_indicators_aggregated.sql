@@ -71,17 +71,25 @@ counted as (
     having count(value) > 0
 ),
 
+labelled as (
+    select
+        *,
+        cast(cohort_year as varchar) as period,
+        'register_' || indicator_code || '_' || register_window as indicator
+    from counted
+),
+
 final as (
     select
         kommunekode,
         indsats,
         'year' as period_type,
-        cast(cohort_year as varchar) as period,
+        period,
+        indicator,
         cast(n_with_flag as double) as numerator,
         cast(n_observed as double) as denominator,
-        'register_' || indicator_code || '_' || register_window as indicator,
-        n_with_flag / n_observed as value
-    from counted
+        cast(n_with_flag as double) / n_observed as value
+    from labelled
 )
 
 select * from final
