@@ -7,6 +7,8 @@ exactly as they read a real build's published copy.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,3 +171,24 @@ def out(tmp_path: Path) -> Path:
     path = tmp_path / "out"
     path.mkdir()
     return path
+
+
+CPR_SHAPED = re.compile(rb"(?<![0-9A-Za-z])\d{6}-?\d{4}(?![0-9A-Za-z])")
+
+
+def clear_cpr_hits(data: bytes, cprs: dict[str, str] | None = None) -> list[bytes]:
+    """CPR-shaped tokens (with or without hyphen) and any of the fixture's CPR numbers found in `data`."""
+    hits = CPR_SHAPED.findall(data)
+    for cpr in (cprs or CPRS).values():
+        for form in (cpr, f"{cpr[:6]}-{cpr[6:]}"):
+            if form.encode() in data:
+                hits.append(form.encode())
+    return hits
+
+
+def exported_bytes(path: Path) -> bytes:
+    """A file's bytes; for XLSX (a zip) the concatenated bytes of every member, unzipped."""
+    if path.suffix.lower() == ".xlsx":
+        with zipfile.ZipFile(path) as archive:
+            return b"\n".join(archive.read(name) for name in archive.namelist())
+    return path.read_bytes()

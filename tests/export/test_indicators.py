@@ -1,0 +1,126 @@
+"""Indicator CSV (domain brief §9) for analysts and the public, and the data-quality CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.export.conftest import Published, clear_cpr_hits
+from udbredelse.export import export_indicators, export_quality, verify_audit
+from udbredelse.export.audit import read_audit
+from udbredelse.export.indicators import apply_public_suppression
+from udbredelse.export.published import INDICATOR_COLUMNS
+from udbredelse.settings import SettingsError
+
+COUNT_COLUMNS = ("numerator", "denominator")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def _mart(pub: Published) -> pl.DataFrame:
+    import duckdb
+
+    con = duckdb.connect(str(pub.settings.published_path), read_only=True)
+    try:
+        return con.sql("select * from marts.indicators").pl()
+    finally:
+        con.close()
+
+
+def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub: Published, out: Path) -> None:
+    result = export_indicators(pub.settings, out / "ind.csv", audience="analyst")
+    header = (out / "ind.csv").read_bytes().split(b"\r\n", 1)[0].decode()
+    assert header.split(",") == list(INDICATOR_COLUMNS)
+    rows = _rows(out / "ind.csv")
+    mart = _mart(pub)
+    assert result["rows"] == len(rows) == mart.height
+    # nothing blanked: every suppressed small count is still there for the analyst
+    starts_101_feb = next(r for r in rows if (r["kommunekode"], r["period"], r["indicator"]) == ("101", "2026-02", "starts"))
+    assert (starts_101_feb["numerator"], starts_101_feb["value"], starts_101_feb["suppressed"]) == ("3", "3", "true")
+    assert sum(r["value"] != "" for r in rows) == mart["value"].is_not_null().sum()
+    # zero denominator: empty value (as the mart has it)
+    zero = next(r for r in rows if r["period"] == "2026-Q1" and r["indicator"] == "completion_rate")
+    assert (zero["denominator"], zero["value"]) == ("0", "")
+    # deterministic order: kommunekode, indsats, period type (month, quarter, year), period, indicator
+    order = {"month": 0, "quarter": 1, "year": 2}
+    keys = [(r["kommunekode"], r["indsats"], order[r["period_type"]], r["period"], r["indicator"]) for r in rows]
+    assert keys == sorted(keys)
+    assert rows[0]["kommunekode"] == "000"  # national total first, leading zeros kept
+
+
+def test_public_export_blanks_suppressed_cells_and_keeps_the_rows(pub: Published, out: Path) -> None:
+    result = export_indicators(pub.settings, out / "pub.csv", audience="public")
+    rows = _rows(out / "pub.csv")
+    assert len(rows) == _mart(pub).height  # rows are kept
+    suppressed = [r for r in rows if r["suppressed"] == "true"]
+    assert suppressed and result["suppressed_rows"] == len(suppressed)
+    for row in suppressed:
+        assert (row["numerator"], row["denominator"], row["value"]) == ("", "", "")
+    # no count between 1 and threshold-1 anywhere in the public file
+    threshold = pub.settings.suppression_threshold
+    for row in rows:
+        for col in COUNT_COLUMNS:
+            if row[col] != "":
+                assert not 1 <= float(row[col]) < threshold, row
+        if row["denominator"] == "" and row["value"] != "":
+            assert not 1 <= float(row["value"]) < threshold, row
+    # unsuppressed cells are published as they are
+    nat = next(r for r in rows if (r["kommunekode"], r["period"], r["indicator"]) == ("000", "2026-03", "starts"))
+    assert (nat["numerator"], nat["value"], nat["suppressed"]) == ("40", "40", "false")
+    # a rate whose numerator is a small count (2 of 8) would reveal the hidden count: the export hides it too
+    assert result["extra_suppressed_by_export"] == 2
+    rate = next(r for r in rows if (r["kommunekode"], r["period"], r["indicator"]) == ("101", "2026-03", "completion_rate"))
+    assert (rate["value"], rate["suppressed"]) == ("", "true")
+
+
+def test_public_guard_only_adds_suppression() -> None:
+    frame = pl.DataFrame({
+        "kommunekode": ["101", "101", "101", "101"], "indicator": ["starts", "starts", "rate", "median"],
+        "numerator": [2.0, 12.0, 6.0, None], "denominator": [None, None, 30.0, 9.0],
+        "value": [2.0, 12.0, 0.2, 3.0], "suppressed": [False, True, False, False],
+    })
+    out, extra = apply_public_suppression(frame, threshold=5)
+    assert extra == 1
+    assert out["suppressed"].to_list() == [True, True, False, False]
+    assert out["value"].to_list() == [None, None, 0.2, 3.0]  # a median of 3 days over 9 courses is not a count
+    assert out["numerator"].to_list() == [None, None, 6.0, None]
+
+
+def test_export_is_deterministic_and_audited(pub: Published, out: Path) -> None:
+    first = export_indicators(pub.settings, out / "a.csv", audience="public")
+    second = export_indicators(pub.settings, out / "b.csv", audience="public")
+    assert (out / "a.csv").read_bytes() == (out / "b.csv").read_bytes()
+    assert first["sha256"] == second["sha256"]
+    events = [r for r in read_audit(pub.settings) if r["event"] == "export_indicators"]
+    assert [e["audience"] for e in events] == ["public", "public"]
+    assert events[0]["sha256"] == first["sha256"]
+    assert verify_audit(pub.settings)
+
+
+def test_quality_export(pub: Published, out: Path) -> None:
+    result = export_quality(pub.settings, out / "dq.csv")
+    rows = _rows(out / "dq.csv")
+    assert result["rows"] == len(rows) == 3
+    assert [(r["kommunekode"], r["indsats"]) for r in rows] == [("101", "EFEI"), ("101", "MOVE"), ("147", "CTI")]
+    assert rows[2]["quality_badge"] == "svag" and rows[1]["score"] == "91.5"
+    assert any(r["event"] == "export_quality" for r in read_audit(pub.settings))
+
+
+def test_no_clear_cpr_in_indicator_or_quality_exports(pub: Published, out: Path) -> None:
+    export_indicators(pub.settings, out / "a.csv", audience="analyst")
+    export_quality(pub.settings, out / "q.csv")
+    for name in ("a.csv", "q.csv"):
+        assert clear_cpr_hits((out / name).read_bytes(), pub.cprs) == []
+
+
+def test_missing_published_copy_gives_a_danish_error(settings, out: Path) -> None:
+    with pytest.raises(SettingsError, match="publiceret kopi"):
+        export_indicators(settings, out / "x.csv")
+    with pytest.raises(SettingsError, match="analyst"):
+        export_indicators(settings, out / "x.csv", audience="alle")  # type: ignore[arg-type]
