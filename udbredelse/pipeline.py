@@ -27,48 +27,47 @@ def ingest(settings: Settings, inbox: Path | None = None, kommune: str | None = 
     }
 
 
-INBOX_SUFFIXES = (".csv", ".xlsx")
-
-
 def waiting_files(settings: Settings, inbox: Path | None = None) -> list[str]:
-    """Names (relative to the inbox, `<folder>/<file>`) of the files waiting there, oldest arrival first.
+    """Names (relative to the inbox) of the files waiting there, in the order `ingest_inbox` takes them.
 
-    Only `inbox/<kommunekode>/*` and `inbox/register/*` with a .csv/.xlsx suffix count; hidden
-    and partly uploaded files (dot names) are left alone. Returns names only, never contents
-    (the Airflow ingest DAG maps one task over this list).
+    Same selection and order as `udbredelse.ingest.ingest_inbox`: `<kommunekode>/…`, `register/…` and
+    loose files in the inbox root; reporting date (from the name), then arrival. Names only, never
+    contents: the Airflow ingest DAG maps one task over this list.
     """
+    from udbredelse.ingest import INBOX_SUFFIXES
+    from udbredelse.ingest.headers import reporting_date_from_name
+
     root = inbox or settings.inbox_dir
     if not root.is_dir():
         return []
-    files = [
-        path for path in root.glob("*/*")
-        if path.is_file() and not path.name.startswith(".") and not path.parent.name.startswith(".")
-        and path.suffix.lower() in INBOX_SUFFIXES
-    ]
-    files.sort(key=lambda path: (path.stat().st_mtime, path.as_posix()))
+
+    def is_waiting(path: Path) -> bool:
+        return path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INBOX_SUFFIXES
+
+    files = [path for path in root.iterdir() if is_waiting(path)]
+    files += [path for folder in root.iterdir() if folder.is_dir() for path in folder.iterdir() if is_waiting(path)]
+    files.sort(key=lambda path: (reporting_date_from_name(path.name) or "9999", path.stat().st_mtime, str(path)))
     return [path.relative_to(root).as_posix() for path in files]
 
 
 def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None) -> dict[str, Any]:
     """Ingest one waiting file by its inbox-relative name (as returned by `waiting_files`).
 
-    The folder names the uploading municipality (`register/` for the registry extract). A name
-    that no longer exists (already ingested and archived by an earlier try) gives status 'missing'.
+    The folder names the uploader, as in `ingest_inbox`. A name that is no longer there (ingested
+    by an earlier try or by the CLI meanwhile) gives status 'missing'. `name` in the result is the
+    inbox-relative name.
     """
     root = (inbox or settings.inbox_dir).resolve()
     path = (root / name).resolve()
-    if path.parent.parent != root:
+    if root not in (path.parent, path.parent.parent):
         raise ValueError(f"Ugyldigt filnavn i indbakken: {name!r}")
-    from udbredelse.ingest import ingest_file
-
-    settings.check()
-    settings.ensure_dirs()
     if not path.is_file():
         return {"name": name, "file_id": None, "file_type": None, "kommunekode": None, "indsats": None,
                 "status": "missing", "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0}
-    folder = path.parent.name
-    result = ingest_file(path, settings, kommune=None if folder == "register" else folder, source="inbox")
-    return {**result, "name": name}
+    from udbredelse.ingest import ingest_file
+
+    settings.ensure_dirs()
+    return {**ingest_file(path, settings, source="inbox"), "name": name}
 
 
 def build(settings: Settings) -> dict[str, Any]:
