@@ -85,6 +85,8 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 def read_csv(data: bytes) -> RawTable:
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileProblem("unreadable", "Filen ligner ikke en tekstfil (CSV) eller et Excel-ark (XLSX).")
     try:
         text, encoding = decode(data)
     except UnicodeDecodeError:
