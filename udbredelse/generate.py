@@ -470,10 +470,23 @@ def _cprs(
         k = len(idx)
         c7 = np.where(years[idx] < 2000, rng.integers(0, 4, k),
                       np.array([4, 4, 4, 9, 5, 6])[rng.integers(0, 6, k)])
+        head = (dom[idx] + 60) * 10_000 + months[idx] * 100 + (years[idx] % 100)
+        sex = male[idx].astype(np.int64)
+        # most numbers pass modulus 11 with the sex's parity, as issued before 2007; a few do not
+        weights_head = sum(w * ((head // 10 ** (5 - i)) % 10) for i, w in enumerate((4, 3, 2, 7, 6, 5)))
         mid = rng.integers(0, 100, k)
-        last = rng.integers(0, 5, k) * 2 + male[idx].astype(np.int64)  # odd = male
-        value = ((dom[idx] + 60) * 100_000_000 + months[idx] * 1_000_000 + (years[idx] % 100) * 10_000
-                 + c7 * 1000 + mid * 10 + last)
+        last = rng.integers(0, 5, k) * 2 + sex
+        pending = rng.random(k) < 0.95
+        for _ in range(40):
+            if not pending.any():
+                break
+            total = weights_head + 4 * c7 + 3 * (mid // 10) + 2 * (mid % 10)
+            check = (-total) % 11
+            ok = pending & (check < 10) & (check % 2 == sex)
+            last = np.where(ok, check, last)
+            pending &= ~ok
+            mid = np.where(pending, rng.integers(0, 100, k), mid)
+        value = head * 10_000 + c7 * 1000 + mid * 10 + last
         return value.astype(str).astype(object)
 
     cpr = np.empty(n, dtype=object)
@@ -545,7 +558,8 @@ def _course_snapshot(c: Courses, iv: Intervention, kode: str, on: date, rng: np.
         "medarbejder_id": staff.astype(object),
     }
     for code, values in c.items.items():
-        cols[code] = np.where(started, np.where(values[idx], "ja", "nej"), None).astype(object)
+        # not (yet) started: the element has not been delivered, so municipalities write 'nej'
+        cols[code] = np.where(started & values[idx], "ja", "nej").astype(object)
     if iv.collects_cpr:
         _inject_mistakes(cols, rng, on, list(c.items))
     else:
@@ -571,15 +585,28 @@ def _inject_mistakes(cols: dict, rng: np.random.Generator, on: date, items: list
     n = len(cols["forloeb_id"])
     if n == 0:
         return
-    rows = np.flatnonzero(rng.random(n) < MISTAKE_RATE)
-    status = cols["status"]
-    kinds = ["unknown_code", "end_before_start", "missing_end", "invalid_cpr", "status_dates", "duplicate_id",
-             "future_date"]
-    if not cpr_mistakes:
-        kinds.remove("invalid_cpr")
+    status = cols["status"].copy()
+    everyone = np.ones(n, dtype=bool)
+    eligible = {
+        "unknown_code": everyone,
+        "end_before_start": (status == "gennemfoert") | (status == "afbrudt"),
+        "missing_end": status == "gennemfoert",
+        "invalid_cpr": np.array([bool(v) for v in cols["cpr"]]) if cpr_mistakes else ~everyone,
+        "status_dates": everyone,
+        "duplicate_id": everyone,
+        "future_date": status == "i_gang",
+        "missing_item": everyone if items else ~everyone,
+    }
+    kinds = [kind for kind, mask in eligible.items() if mask.any()]
     dup_rows: list[int] = []
-    for r in rows:
+    touched: set[int] = set()
+    for _ in range(int(rng.binomial(n, MISTAKE_RATE))):
         kind = kinds[int(rng.integers(0, len(kinds)))]
+        candidates = np.flatnonzero(eligible[kind])
+        r = int(candidates[int(rng.integers(0, len(candidates)))])
+        if r in touched:
+            continue
+        touched.add(r)
         st = status[r]
         has_start = not np.isnat(cols["startdato"][r])
         if kind == "unknown_code":
@@ -604,6 +631,8 @@ def _inject_mistakes(cols: dict, rng: np.random.Generator, on: date, items: list
                 cols["status"][r] = "i_gang"
         elif kind == "duplicate_id":
             dup_rows.append(int(r))
+        elif kind == "missing_item" and items:
+            cols[items[int(rng.integers(0, len(items)))]][r] = None
         elif kind == "future_date" and st == "i_gang":
             cols["startdato"][r] = _d64(on) + int(rng.integers(1, 60))
     if dup_rows:

@@ -234,7 +234,7 @@ def test_mistakes_present_at_a_low_rate(tmp_path):
     catalog = load_catalog()
     rows = mistakes = 0
     kinds = set()
-    for (_, indsats), (_, df) in _latest_courses(tmp_path / "inbox").items():
+    for (_, indsats), (path, df) in _latest_courses(tmp_path / "inbox").items():
         iv = catalog.interventions[indsats]
         codes_ref = catalog.referral_codes(indsats)
         codes_end = catalog.end_codes(indsats)
@@ -248,6 +248,9 @@ def test_mistakes_present_at_a_low_rate(tmp_path):
             "status_dates": ((d["status"] == "i_gang") & d["e"].is_not_null())
             | ((d["status"] == "afbrudt") & d["afslutningsaarsag"].is_null())
             | (d["status"].is_in(["henvist", "ikke_startet"]) & d["s"].is_not_null()),
+            "future_date": (d["s"] > date.fromisoformat(NAME.match(path.name).group(4))).fill_null(False),
+            "missing_item": d.select(pl.any_horizontal([pl.col(i.code).is_null() for i in iv.items]))
+            .to_series() if iv.items else pl.Series([False] * d.height),
         }
         if iv.collects_cpr:
             checks["invalid_cpr"] = ~d["cpr"].str.contains(r"^\d{6}-?\d{4}$") | ~d["cpr"].str.slice(2, 2).is_in(
@@ -261,7 +264,7 @@ def test_mistakes_present_at_a_low_rate(tmp_path):
         mistakes += int(flagged.sum())
     assert rows > 500
     assert 0.003 < mistakes / rows < 0.05
-    assert len(kinds) >= 4
+    assert len(kinds) >= 6
 
 
 def test_sessions_match_course_counts_and_measurements_in_range(s_run):
