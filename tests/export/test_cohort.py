@@ -201,3 +201,33 @@ def test_production_refuses_without_its_own_recipient(home: Path) -> None:
 def test_demo_keys_are_a_matching_pair() -> None:
     identity = pyrage.x25519.Identity.from_str(demo_identity())
     assert str(identity.to_public()) == demo_recipient()
+
+
+def test_dbt_current_course_model_is_preferred_and_agrees_with_the_raw_rule(pub: Published, out: Path) -> None:
+    raw_result = export_cohort(pub.settings, out / "raw")
+    assert raw_result["source"].startswith("raw.courses")
+    # add a model shaped like dbt's intermediate.int_courses_current (English column names, no key id column)
+    import duckdb
+
+    con = duckdb.connect(str(pub.settings.published_path))
+    try:
+        con.execute("create schema intermediate")
+        con.execute("""
+            create table intermediate.int_courses_current as
+            with cur as (
+                select file_id, kommunekode, indsats, reporting_date, row_number() over (
+                    partition by kommunekode, indsats order by reporting_date desc, received_at desc) as rn
+                from raw.files where file_type = 'courses' and status in ('accepted', 'partial')
+            )
+            select c.kommunekode, c.indsats, c.forloeb_id as course_id, c.file_id, c.reporting_date, c.person_id,
+                   c.sex, c.age_at_start, c.henvisningsdato as referral_date,
+                   c.henvisningsaarsag as referral_reason_code, c.status as status_code, c.startdato as start_date,
+                   c.slutdato as end_date, c.afslutningsaarsag as end_reason_code
+            from raw.courses as c inner join cur on c.file_id = cur.file_id and cur.rn = 1
+        """)
+    finally:
+        con.close()
+    model_result = export_cohort(pub.settings, out / "model")
+    assert model_result["source"] == "intermediate.int_courses_current"
+    assert model_result["rows"] == raw_result["rows"] == 5
+    assert _decrypt(_data_file(out / "model")) == _decrypt(_data_file(out / "raw"))

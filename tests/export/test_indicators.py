@@ -81,15 +81,16 @@ def test_public_export_blanks_suppressed_cells_and_keeps_the_rows(pub: Published
 
 def test_public_guard_only_adds_suppression() -> None:
     frame = pl.DataFrame({
-        "kommunekode": ["101", "101", "101", "101"], "indicator": ["starts", "starts", "rate", "median"],
-        "numerator": [2.0, 12.0, 6.0, None], "denominator": [None, None, 30.0, 9.0],
-        "value": [2.0, 12.0, 0.2, 3.0], "suppressed": [False, True, False, False],
+        "kommunekode": ["101"] * 6, "indicator": ["starts", "starts", "rate", "median", "rate", "starts"],
+        "numerator": [2.0, 12.0, 6.0, None, 10.0, 0.0], "denominator": [None, None, 30.0, 9.0, 12.0, None],
+        "value": [2.0, 12.0, 0.2, 3.0, 10 / 12, 0.0], "suppressed": [False, True, False, False, False, False],
     })
     out, extra = apply_public_suppression(frame, threshold=5)
-    assert extra == 1
-    assert out["suppressed"].to_list() == [True, True, False, False]
-    assert out["value"].to_list() == [None, None, 0.2, 3.0]  # a median of 3 days over 9 courses is not a count
-    assert out["numerator"].to_list() == [None, None, 6.0, None]
+    assert extra == 2  # the count 2, and the rate 10/12 whose difference (2) is a small count
+    assert out["suppressed"].to_list() == [True, True, False, False, True, False]
+    # a median of 3 days over 9 courses is not a count; a zero count is shown
+    assert out["value"].to_list() == [None, None, 0.2, 3.0, None, 0.0]
+    assert out["numerator"].to_list() == [None, None, 6.0, None, None, 0.0]
 
 
 def test_export_is_deterministic_and_audited(pub: Published, out: Path) -> None:

@@ -63,16 +63,16 @@ CURRENT_COURSE_MODELS: tuple[tuple[str, str], ...] = (
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "kommunekode": ("kommunekode",),
     "indsats": ("indsats",),
-    "forloeb_id": ("forloeb_id",),
+    "forloeb_id": ("forloeb_id", "course_id"),
     "person_id": ("person_id",),
     "pseudonym_key_id": ("pseudonym_key_id",),
     "reporting_date": ("reporting_date", "rapporteringsdato", "snapshot_date"),
     "henvisningsdato": ("henvisningsdato", "referral_date"),
-    "henvisningsaarsag": ("henvisningsaarsag", "referral_reason"),
-    "status": ("status",),
+    "henvisningsaarsag": ("henvisningsaarsag", "referral_reason_code", "referral_reason"),
+    "status": ("status", "status_code"),
     "startdato": ("startdato", "start_date"),
     "slutdato": ("slutdato", "end_date"),
-    "afslutningsaarsag": ("afslutningsaarsag", "end_reason"),
+    "afslutningsaarsag": ("afslutningsaarsag", "end_reason_code", "end_reason"),
 }
 
 # The fallback rule when no dbt model is published: the latest accepted course file per kommune × indsats.
@@ -181,8 +181,14 @@ def current_courses(settings: Settings, indsatser: list[str]) -> tuple[pl.DataFr
         mapping = _map_columns(rel_cols) if source_rel else None
         if source_rel and mapping is not None:
             source = ".".join(source_rel)
-            select = ", ".join(f'"{src}" as {dst}' if src else f"null as {dst}" for dst, src in mapping.items())
-            sql = f"select {select} from {quoted(*source_rel)}"  # noqa: S608 - names from information_schema/constants
+            parts = [f'm."{src}" as {dst}' if src else f"null as {dst}" for dst, src in mapping.items()]
+            if mapping["pseudonym_key_id"] is None and "file_id" in {c.lower() for c in rel_cols}:
+                # the model has no key id column: take it from the raw course row it came from
+                parts[list(mapping).index("pseudonym_key_id")] = (
+                    "(select any_value(rc.pseudonym_key_id) from raw.courses as rc "
+                    "where rc.file_id = m.file_id and rc.person_id = m.person_id) as pseudonym_key_id"
+                )
+            sql = f"select {', '.join(parts)} from {quoted(*source_rel)} as m"  # noqa: S608 - names from information_schema/constants
         else:
             source = "raw.courses (seneste godkendte forløbsfil pr. kommune og indsats)"
             select = ", ".join(f"{dst}" for dst in SOURCE_COLUMNS)
@@ -196,7 +202,8 @@ def _map_columns(available: list[str]) -> dict[str, str | None] | None:
     """Source column per delivery field, or None when a required one is missing (then use raw)."""
     lower = {c.lower(): c for c in available}
     mapping: dict[str, str | None] = {}
-    optional = {"henvisningsdato", "henvisningsaarsag", "afslutningsaarsag", "slutdato", "startdato"}
+    optional = {"henvisningsdato", "henvisningsaarsag", "afslutningsaarsag", "slutdato", "startdato",
+                "pseudonym_key_id"}
     for dst, candidates in SOURCE_COLUMNS.items():
         found = next((lower[c] for c in candidates if c in lower), None)
         if found is None and dst not in optional:
