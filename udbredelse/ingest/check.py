@@ -83,7 +83,7 @@ class Issues:
                 .then(value.str.replace_all(r"[- ]", "").str.slice(0, 6) + pl.lit("-xxxx"))
                 .otherwise(pl.lit("x").repeat_by(value.str.len_chars().clip(0, 10)).list.join(""))
             )
-            .otherwise(value.str.replace_all(r"\b(\d{6})[- ]?\d{4}\b", "${1}-xxxx"))
+            .otherwise(value.str.replace_all(r"(^|[^0-9])([0-9]{6})[- ]?[0-9]{4}([^0-9]|$)", "${1}${2}-xxxx${3}"))
         )
         return frame.with_columns(value=masked).sort(["row", "column"], nulls_last=False)
 

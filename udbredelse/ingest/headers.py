@@ -75,16 +75,21 @@ _TRANSLATE = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö"
 
 def normalise_header(raw: object) -> str:
     """Case-insensitive, trimmed, æ/ø/å ≡ ae/oe/aa, punctuation and spaces → '_', then aliases."""
+    text = normalise_text(raw)
+    return ALIASES.get(text, text)
+
+
+def normalise_text(raw: object) -> str:
+    """Lower-case ASCII form of a header or sheet name (æ/ø/å → ae/oe/aa, separators → '_')."""
     text = "" if raw is None else str(raw)
     text = text.replace("\ufeff", "").strip().lower().translate(_TRANSLATE)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    return ALIASES.get(text, text)
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 def type_from_name(name: str) -> str | None:
     """File type from a name like '101_MOVE_forloeb_2026-03-31.csv' (a hint only)."""
-    stem = normalise_header(name.rsplit(".", 1)[0])
+    stem = normalise_text(name.rsplit(".", 1)[0])
     for part in stem.split("_"):
         if part in DANISH_TYPE_NAMES:
             return DANISH_TYPE_NAMES[part]

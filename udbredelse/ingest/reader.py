@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from udbredelse.ingest.headers import SHEET_NAMES, normalise_header
+from udbredelse.ingest.headers import SHEET_NAMES, normalise_header, normalise_text
 
 ROW = "_row"
 XLSX_MAX_UNCOMPRESSED = 512 * 1024 * 1024
@@ -220,7 +220,7 @@ def read_xlsx(data: bytes, name: str) -> RawTable:
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         for candidate in workbook.worksheets:
-            if normalise_header(candidate.title) in SHEET_NAMES:
+            if normalise_text(candidate.title) in SHEET_NAMES:
                 sheet = candidate
                 break
         if sheet is None:
