@@ -128,3 +128,15 @@ def test_sheet_names_are_legal_and_unique() -> None:
     long = safe_sheet_name("x" * 40, used)
     assert len(long) == 31
     assert safe_sheet_name("a[b]c:d*e?f/g\\h") == "a_b_c_d_e_f_g_h"
+
+
+def test_in_memory_variants_match_the_files(tmp_path: Path) -> None:
+    from udbredelse.export.safe_csv import xlsx_bytes
+
+    frame = pl.DataFrame({"a": ["=x", "y"], "b": [1, -2]})
+    write_csv(frame, tmp_path / "a.csv")
+    assert csv_bytes(frame) == (tmp_path / "a.csv").read_bytes()
+    data = xlsx_bytes({"Ark": frame})
+    (tmp_path / "m.xlsx").write_bytes(data)
+    ws = openpyxl.load_workbook(tmp_path / "m.xlsx")["Ark"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [["a", "b"], ["'=x", 1], ["y", -2]]

@@ -148,12 +148,12 @@ def write_cell(worksheet: Any, row: int, col: int, value: Any, formats: Mapping[
         worksheet.write_string(row, col, neutralise(str(value)), cell_format)
 
 
-def new_workbook(path: Path | str) -> Any:
-    """An xlsxwriter workbook with every automatic string conversion switched off."""
+def new_workbook(path: Path | str | Any) -> Any:
+    """An xlsxwriter workbook (file path or binary buffer) with every automatic string conversion off."""
     import xlsxwriter
 
     return xlsxwriter.Workbook(
-        str(path),
+        path if hasattr(path, "write") else str(path),
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
          "default_date_format": "yyyy-mm-dd"},
     )
@@ -182,25 +182,43 @@ def write_frame(workbook: Any, worksheet: Any, df: Any, first_row: int = 0, firs
     return first_row + 1 + frame.height
 
 
+def _fill_workbook(workbook: Any, sheets: Mapping[str, Any], headers: Mapping[str, str] | None) -> dict[str, int]:
+    used: set[str] = set()
+    rows: dict[str, int] = {}
+    for name, df in sheets.items():
+        sheet_name = safe_sheet_name(name, used)
+        worksheet = workbook.add_worksheet(sheet_name)
+        frame = _to_polars(df)
+        write_frame(workbook, worksheet, frame, headers=headers)
+        worksheet.freeze_panes(1, 0)
+        rows[sheet_name] = frame.height
+    return rows
+
+
 def write_xlsx(sheets: Mapping[str, Any], path: Path | str,
                headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Write {sheet name: DataFrame} to an XLSX file, one sheet each, safely; returns {path, sheets, rows}."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook = new_workbook(target)
-    used: set[str] = set()
-    rows: dict[str, int] = {}
     try:
-        for name, df in sheets.items():
-            sheet_name = safe_sheet_name(name, used)
-            worksheet = workbook.add_worksheet(sheet_name)
-            frame = _to_polars(df)
-            write_frame(workbook, worksheet, frame, headers=headers)
-            worksheet.freeze_panes(1, 0)
-            rows[sheet_name] = frame.height
+        rows = _fill_workbook(workbook, sheets, headers)
     finally:
         workbook.close()
     return {"path": str(target), "sheets": list(rows), "rows": rows}
+
+
+def xlsx_bytes(sheets: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> bytes:
+    """The same workbook as `write_xlsx`, in memory (for download buttons)."""
+    import io
+
+    buffer = io.BytesIO()
+    workbook = new_workbook(buffer)
+    try:
+        _fill_workbook(workbook, sheets, headers)
+    finally:
+        workbook.close()
+    return buffer.getvalue()
 
 
 def rows_as_lists(df: Any) -> Iterable[Sequence[Any]]:
