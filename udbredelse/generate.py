@@ -56,7 +56,7 @@ POPULATION_K: dict[str, float] = {
     "813": 59, "820": 36, "825": 1.8, "840": 30, "846": 42, "849": 38, "851": 222, "860": 64,
 }
 DEFAULT_POPULATION_K = 40.0
-COURSES_PER_1000_PER_YEAR = 0.25  # referrals per 1,000 inhabitants per year at full speed, before factors
+COURSES_PER_1000_PER_YEAR = 0.30  # referrals per 1,000 inhabitants per year at full speed, before factors
 
 # Weights for the common end reasons of interrupted courses; an intervention's own codes share the rest.
 COMMON_END_WEIGHTS = {"borger_ophoert": 0.35, "udeblevet": 0.30, "flyttet": 0.08, "doed": 0.015, "anden": 0.08}
@@ -719,7 +719,9 @@ def _milestones_frame(catalog: Catalog, iv: Intervention, kode: str, support_sta
     k = len(rows)
     due = np.array([m.due_month for m in rows], dtype=np.float64)
     done_month = due + lag + rng.normal(0.0, 2.0, k)
-    begun_month = done_month - rng.uniform(1.0, 4.0, k)
+    done_month[rng.random(k) < 0.05] = np.inf  # stuck: never met (overdue once its due month has passed)
+    begun_month = np.where(np.isfinite(done_month), done_month, due + rng.normal(0.0, 3.0, k)) - rng.uniform(1.0, 4.0, k)
+    done_month = np.minimum(done_month, 10_000.0)
     s0 = _d64(support_start)
     done = s0 + np.round(done_month * 30.44).astype(np.int64)
     begun = s0 + np.round(np.maximum(begun_month, 0) * 30.44).astype(np.int64)
@@ -844,6 +846,13 @@ def generate(scale: str | ScaleSpec, out: Path, seed: int, settings: Settings, a
     }
 
 
+def _support_start_month(rng: np.random.Generator, months_total: int) -> int:
+    """Implementation support starts in waves: early, a year in, and recently (months after window start)."""
+    waves = [0, min(12, months_total // 2), max(0, months_total - 14)]
+    wave = int(rng.choice(3, p=[0.45, 0.35, 0.20]))
+    return min(months_total - 6, waves[wave] + int(rng.integers(0, 4)))
+
+
 def _generate_upload(catalog: Catalog, spec: ScaleSpec, up: Upload, seed: int, out: Path, settings: Settings,
                      used_cpr: set[str], totals: Totals) -> None:
     iv, kode = up.iv, up.kommunekode
@@ -857,7 +866,7 @@ def _generate_upload(catalog: Catalog, spec: ScaleSpec, up: Upload, seed: int, o
     reporting = up.reporting_date
     window_start = _add_months(reporting + timedelta(days=1), -12 * spec.years)
     months_total = 12 * spec.years
-    support_start = _add_months(window_start, int(rng.integers(0, max(1, int(months_total * 0.4)))))
+    support_start = _add_months(window_start, _support_start_month(rng, months_total))
     pop_k = max(POPULATION_K.get(kode, DEFAULT_POPULATION_K), 8.0)
     rate = pop_k * COURSES_PER_1000_PER_YEAR * iv_factor * muni_size * spec.volume
     c = _simulate(rng, catalog, iv, kode, window_start, reporting, support_start, rate, quality, used_cpr)
