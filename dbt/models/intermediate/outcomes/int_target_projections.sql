@@ -76,7 +76,7 @@ final as (
         days_in_year,
         days_elapsed,
         starts_ytd,
-        starts_ytd * days_in_year / days_elapsed as projected_starts
+        round(starts_ytd * days_in_year / days_elapsed, 4) as projected_starts
     from with_starts
 )
 
