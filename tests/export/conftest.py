@@ -109,7 +109,8 @@ def _scorecard() -> pl.DataFrame:
     return pl.DataFrame({
         "kommunekode": ["147", "101", "101"], "indsats": ["CTI", "MOVE", "EFEI"],
         "score": [55.0, 91.5, 80.0], "quality_badge": ["svag", "god", "god"],
-        "timeliness": [0.4, 1.0, 0.9], "completeness": [0.7, 0.95, 0.8],
+        "timeliness_score": [0.4, 1.0, 0.9], "completeness_score": [0.7, 0.95, 0.8],
+        "periods_late": [3, 0, 1], "as_of_date": [dt.date(2026, 4, 30)] * 3,
     })
 
 
@@ -121,7 +122,7 @@ def _fidelity() -> pl.DataFrame:
         "label": ["10-14 sessioner", "UngMap-screening ved start", "Varighed 240-300 dage"],
         "guidance": ["For få sessioner betyder ofte ...", "Screen ved start ...", "CTI er tidsafgrænset ..."],
         "checked": [8, 8, 2], "passed": [5, 8, 1], "adherence": [0.625, 1.0, 0.5],
-        "light": ["roed", "groen", "roed"],
+        "light": ["rød", "grøn", "rød"],
     })
 
 

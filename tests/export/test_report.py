@@ -47,6 +47,11 @@ def test_report_for_one_municipality(pub: Published, out: Path) -> None:
     assert {r[2]: r[7] for r in fidelity[1:]} == {"dosage": "rød", "ungmap": "grøn"}
     assert all(r[8] for r in fidelity[1:])  # guidance text present
 
+    quality = _sheet_rows(wb["Datakvalitet"])
+    assert quality[0] == ("Kommunekode", "Indsats", "Datakvalitetsscore (0-100)", "Datakvalitet", "Rettidighed",
+                          "Fuldstændighed", "Sene perioder")
+    assert [r[:4] for r in quality[1:]] == [("101", "EFEI", 80, "god"), ("101", "MOVE", 91.5, "god")]
+
     own = _sheet_rows(wb["Kommunens indikatorer"])
     assert {r[0] for r in own[1:]} == {"101"}  # only the municipality's own rows (no other kommune)
     assert len(own) - 1 == 14

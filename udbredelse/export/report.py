@@ -44,8 +44,15 @@ FIDELITY_HEADERS = {
 }
 QUALITY_HEADERS = {
     "kommunekode": "Kommunekode", "indsats": "Indsats", "score": "Datakvalitetsscore (0-100)",
-    "quality_badge": "Datakvalitet", "timeliness": "Rettidighed", "coverage": "Dækning", "completeness": "Fuldstændighed",
-    "validity": "Gyldighed", "consistency": "Konsistens",
+    "quality_badge": "Datakvalitet", "timeliness_score": "Rettidighed", "coverage_score": "Dækning",
+    "completeness_score": "Fuldstændighed", "validity_score": "Gyldighed", "consistency_score": "Konsistens",
+    "outlier_score": "Afvigende tal", "periods_expected": "Forventede perioder",
+    "periods_received": "Modtagne perioder", "periods_on_time": "Rettidige perioder", "periods_late": "Sene perioder",
+    "periods_missing": "Manglende perioder", "max_days_late": "Flest dage for sent", "files_received": "Modtagne filer",
+    "files_rejected": "Afviste filer", "rows_read": "Indlæste rækker", "rows_rejected": "Afviste rækker",
+    "courses_latest": "Forløb i seneste fil", "courses_with_issues": "Forløb med bemærkninger",
+    "courses_vanished": "Forsvundne forløb", "courses_overlapping": "Overlappende forløb",
+    "latest_reporting_date": "Seneste rapporteringsdato", "latest_received_at": "Seneste modtagelse",
 }
 PERIOD_TYPE_LABELS = {"month": "måned", "quarter": "kvartal", "year": "år"}
 LIGHT_LABELS = {"green": "grøn", "groen": "grøn", "yellow": "gul", "gul": "gul", "red": "rød", "roed": "rød"}
@@ -271,7 +278,8 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
         # Datakvalitet ------------------------------------------------------------------------
         ws = workbook.add_worksheet(safe_sheet_name("Datakvalitet", used))
         if quality is not None and quality.height:
-            write_frame(workbook, ws, quality, headers=QUALITY_HEADERS)
+            shown = [c for c in QUALITY_HEADERS if c in quality.columns] or quality.columns
+            write_frame(workbook, ws, quality.select(shown), headers=QUALITY_HEADERS)
             sheets["Datakvalitet"] = quality.height
         else:
             ws.write_string(0, 0, "Der er endnu ingen datakvalitetsvurdering for kommunen.")
