@@ -1,0 +1,1 @@
+"""Great Expectations suites for the published marts (run by `udbredelse.quality.run_quality`)."""
