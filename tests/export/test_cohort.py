@@ -231,3 +231,18 @@ def test_dbt_current_course_model_is_preferred_and_agrees_with_the_raw_rule(pub:
     assert model_result["source"] == "intermediate.int_courses_current"
     assert model_result["rows"] == raw_result["rows"] == 5
     assert _decrypt(_data_file(out / "model")) == _decrypt(_data_file(out / "raw"))
+
+
+def test_empty_snapshot_gives_an_empty_but_valid_delivery(settings: Settings, out: Path) -> None:
+    import duckdb
+
+    from udbredelse import warehouse
+
+    settings.published_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.published_path))
+    warehouse.ensure_raw_schema(con)
+    con.close()
+    result = export_cohort(settings, out)
+    assert result["rows"] == 0 and result["verified"] is True
+    assert _decrypt(_data_file(out)).decode().startswith("cpr,pseudonym,")
+    assert verify_cohort(out, identity=demo_identity())
