@@ -101,7 +101,7 @@ class ScaleSpec:
 
 SCALES: dict[str, ScaleSpec] = {
     # København and Aarhus (large), Horsens and Slagelse (medium), Langeland (small: small cells)
-    "S": ScaleSpec("S", ("101", "751", "615", "330", "482"), n_interventions=2, years=2),
+    "S": ScaleSpec("S", ("101", "751", "615", "330", "482"), n_interventions=2, years=2, volume=1.5),
     "M": ScaleSpec("M", None, n_interventions=4, years=3),
     "L": ScaleSpec("L", None, n_interventions=4, years=3, volume=10.0),
 }
@@ -117,6 +117,11 @@ class FileStyle:
     crlf: bool = False
     cpr_hyphen: bool = True
     empty_cpr_column: bool = False  # for interventions without CPR: keep an empty cpr column
+    excel: bool = False  # saved as .xlsx (a sheet named after the file type, dates as Excel dates)
+
+    @property
+    def suffix(self) -> str:
+        return ".xlsx" if self.excel else ".csv"
 
     @property
     def decimal_comma(self) -> bool:
@@ -230,7 +235,7 @@ def _draw_style(rng: np.random.Generator) -> FileStyle:
     return FileStyle(
         encoding=str(encoding), separator=separator, date_format=str(date_format),
         crlf=encoding == "cp1252" or rng.random() < 0.1, cpr_hyphen=rng.random() < 0.75,
-        empty_cpr_column=rng.random() < 0.35,
+        empty_cpr_column=rng.random() < 0.35, excel=rng.random() < 0.03,
     )
 
 
@@ -284,11 +289,13 @@ def _ensure_variety(uploads: list[Upload], seed: int, as_of: date) -> None:
         ("encoding", "cp1252", lambda s: s.encoding == "cp1252"),
         ("separator", ",", lambda s: s.separator == ","),
         ("date_format", "%d-%m-%Y", lambda s: s.date_format != "%Y-%m-%d"),
+        ("excel", True, lambda s: s.excel),
     ]
     # only touch uploads still in the default style, so forced variants land on distinct files
     free = [i for i, up in enumerate(uploads) if up.style == FileStyle(
         crlf=up.style.crlf, cpr_hyphen=up.style.cpr_hyphen, empty_cpr_column=up.style.empty_cpr_column)]
     order = [free[i] for i in rng.permutation(len(free))]
+    order.sort(key=lambda i: uploads[i].iv.collects_cpr)  # pop() takes CPR interventions first: most columns
     for attr, value, present in wanted:
         if any(present(up.style) for up in uploads) or not order:
             continue
@@ -740,11 +747,22 @@ def _write(df: pl.DataFrame, path: Path, style: FileStyle, arrival: datetime) ->
         if style.cpr_hyphen:
             cpr = pl.when(cpr.str.len_chars() == 10).then(cpr.str.slice(0, 6) + "-" + cpr.str.slice(6)).otherwise(cpr)
         df = df.with_columns(cpr.alias("cpr"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if style.excel:
+        sheet = path.stem.split("_")[2] if path.stem.count("_") >= 3 else "Ark1"
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(str(path))
+        workbook.set_properties({"created": arrival.replace(tzinfo=None)})  # deterministic bytes
+        df.write_excel(workbook, worksheet=sheet, autofit=False, table_style=None, dtype_formats={pl.Date: "dd-mm-yyyy"})
+        workbook.close()
+        stamp = arrival.timestamp()
+        os.utime(path, (stamp, stamp))
+        return
     text = df.write_csv(
         separator=style.separator, date_format=style.date_format, null_value="",
         line_terminator="\r\n" if style.crlf else "\n", decimal_comma=style.decimal_comma,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(style.encoding))
     stamp = arrival.timestamp()
     os.utime(path, (stamp, stamp))
@@ -873,7 +891,7 @@ def _generate_upload(catalog: Catalog, spec: ScaleSpec, up: Upload, seed: int, o
     folder = out / kode
 
     def name(kind: str, on: date) -> Path:
-        return folder / f"{kode}_{iv.code}_{kind}_{on.isoformat()}.csv"
+        return folder / f"{kode}_{iv.code}_{kind}_{on.isoformat()}{up.style.suffix}"
 
     if up.old_date is not None and up.old_arrival is not None and up.old_date >= window_start:
         old = _course_snapshot(c, iv, kode, up.old_date, rng, latest=False)

@@ -29,7 +29,7 @@ from udbredelse.pseudonym import pseudonymise
 from udbredelse.settings import PACKAGE_ROOT, Settings
 
 AS_OF = date(2026, 11, 22)
-NAME = re.compile(r"^(\d{3})_([A-Z0-9_]+)_(forloeb|sessioner|maalinger|maaltal|milepaele)_(\d{4}-\d{2}-\d{2})\.csv$")
+NAME = re.compile(r"^(\d{3})_([A-Z0-9_]+)_(forloeb|sessioner|maalinger|maaltal|milepaele)_(\d{4}-\d{2}-\d{2})\.(csv|xlsx)$")
 HEADERS = {
     "sessioner": SESSION_COLUMNS, "maalinger": MEASUREMENT_COLUMNS, "maaltal": TARGET_COLUMNS,
     "milepaele": MILESTONE_COLUMNS,
@@ -50,10 +50,19 @@ def _decode(path: Path) -> tuple[str, str]:
 
 
 def _read(path: Path) -> pl.DataFrame:
+    if path.suffix == ".xlsx":
+        df = pl.read_excel(path, engine="openpyxl", sheet_id=1)
+        return df.with_columns(
+            [pl.col(c).dt.strftime("%Y-%m-%d") if df[c].dtype in (pl.Date, pl.Datetime) else pl.col(c).cast(pl.String)
+             for c in df.columns])
     text, _ = _decode(path)
     header = text.splitlines()[0]
     sep = ";" if header.count(";") >= header.count(",") else ","
     return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False)
+
+
+def _text(path: Path) -> str:
+    return _read(path).write_csv(separator=";") if path.suffix == ".xlsx" else _decode(path)[0]
 
 
 def _parse_date(column: str) -> pl.Expr:
@@ -63,7 +72,7 @@ def _parse_date(column: str) -> pl.Expr:
 
 def _files(root: Path) -> list[tuple[Path, re.Match]]:
     out = []
-    for path in sorted(root.glob("*/*.csv")):
+    for path in sorted(root.glob("*/*.*")):
         if path.parent.name == "register":
             continue
         match = NAME.match(path.name)
@@ -98,7 +107,7 @@ def test_summary_and_scale_s_picks_cpr_and_non_cpr_interventions(s_run):
     assert summary["municipalities"] == 5
     ivs = [catalog.interventions[c] for c in summary["interventions"]]
     assert len(ivs) == 2 and {iv.collects_cpr for iv in ivs} == {True, False}
-    assert summary["files"] == len(list(root.rglob("*.csv")))
+    assert summary["files"] == len(list(root.rglob("*.*")))
     assert summary["courses"] > 200 and summary["sessions"] > summary["courses"]
     assert summary["measurements"] > 0 and summary["register_rows"] > 0
     kommuner = {p.name for p in root.iterdir() if p.is_dir()} - {"register"}
@@ -109,8 +118,8 @@ def test_deterministic_for_seed_and_as_of(s_run, tmp_path):
     root, summary, settings = s_run
     again = generate("S", tmp_path / "again", seed=7, settings=settings, as_of=AS_OF)
     assert {k: v for k, v in again.items() if k != "out"} == {k: v for k, v in summary.items() if k != "out"}
-    first = sorted(p.relative_to(root) for p in root.rglob("*.csv"))
-    second = sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*.csv"))
+    first = sorted(p.relative_to(root) for p in root.rglob("*.*"))
+    second = sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*.*"))
     assert first == second
     for rel in first:
         a, b = root / rel, tmp_path / "again" / rel
@@ -125,7 +134,7 @@ def test_layout_and_headers(s_run):
     catalog = load_catalog()
     seen_types = set()
     for path, m in _files(root):
-        kommune, indsats, kind, day = m.groups()
+        kommune, indsats, kind, day, _ = m.groups()
         assert path.parent.name == kommune
         iv = catalog.interventions[indsats]
         assert date.fromisoformat(day) == period_end_before(AS_OF, iv.reporting.period) or kind == "forloeb"
@@ -151,27 +160,31 @@ def test_layout_and_headers(s_run):
 
 def test_file_variants_are_exercised(s_run):
     root, _, _ = s_run
-    encodings, separators, danish_dates, older = set(), set(), 0, 0
+    encodings, separators, danish_dates, older, excel = set(), set(), 0, 0, 0
     by_pair: dict[tuple[str, str], int] = {}
     for path, m in _files(root):
+        if m.group(3) == "forloeb":
+            by_pair[(m.group(1), m.group(2))] = by_pair.get((m.group(1), m.group(2)), 0) + 1
+        if path.suffix == ".xlsx":
+            excel += 1
+            continue
         text, encoding = _decode(path)
         encodings.add(encoding)
         separators.add(";" if text.splitlines()[0].count(";") else ",")
         danish_dates += bool(re.search(r"\b\d{1,2}[-./]\d{1,2}[-./]20\d\d\b", text))
-        if m.group(3) == "forloeb":
-            by_pair[(m.group(1), m.group(2))] = by_pair.get((m.group(1), m.group(2)), 0) + 1
     older = sum(n > 1 for n in by_pair.values())
     assert {"utf-8", "utf-8-sig", "cp1252"} <= encodings
     assert separators == {";", ","}
     assert danish_dates > 0
+    assert excel > 0
     assert older >= 2  # an earlier snapshot superseded by the latest for some municipality x intervention
 
 
 def test_only_fictitious_cpr_anywhere(s_run):
     root, _, _ = s_run
     cpr_values = 0
-    for path in root.rglob("*.csv"):
-        text, _ = _decode(path)
+    for path in root.rglob("*.*"):
+        text = _text(path)
         for dd, _mm, _yy, _serial in CPR_TOKEN.findall(text):
             assert 61 <= int(dd) <= 91, f"{path.name}: a CPR-like number with a real birth day"
             cpr_values += 1
@@ -223,7 +236,7 @@ def test_interventions_without_cpr_carry_no_cpr(s_run):
         df = _read(path)
         if "cpr" in df.columns:
             assert df["cpr"].null_count() == df.height, path.name
-        assert not CPR_TOKEN.search(_decode(path)[0])
+        assert not CPR_TOKEN.search(_text(path))
         checked += 1
     assert checked > 0
 
@@ -273,14 +286,15 @@ def test_sessions_match_course_counts_and_measurements_in_range(s_run):
     matched = total = in_range = scored = 0
     for (kommune, indsats), (path, courses) in _latest_courses(root).items():
         day = NAME.match(path.name).group(4)
-        sessions = _read(path.with_name(f"{kommune}_{indsats}_sessioner_{day}.csv"))
+        suffix = path.suffix
+        sessions = _read(path.with_name(f"{kommune}_{indsats}_sessioner_{day}{suffix}"))
         counts = sessions.group_by("forloeb_id").len()
         joined = courses.unique("forloeb_id", keep="first").join(counts, on="forloeb_id", how="left").with_columns(
             pl.col("len").fill_null(0), pl.col("antal_sessioner").cast(pl.Int64))
         matched += int((joined["len"] == joined["antal_sessioner"]).sum())
         total += joined.height
         iv = catalog.interventions[indsats]
-        measurements = path.with_name(f"{kommune}_{indsats}_maalinger_{day}.csv")
+        measurements = path.with_name(f"{kommune}_{indsats}_maalinger_{day}{suffix}")
         if iv.instruments and measurements.exists():
             m = _read(measurements).with_columns(pl.col("score").str.replace(",", ".").cast(pl.Float64))
             for inst in iv.instruments:
@@ -288,7 +302,7 @@ def test_sessions_match_course_counts_and_measurements_in_range(s_run):
                 in_range += int(scores.is_between(inst.score_min, inst.score_max).sum())
                 scored += scores.len()
             assert set(m["tidspunkt"].unique()) <= {"start", "slut", "opfoelgning"}
-        milestones = _read(path.with_name(f"{kommune}_{indsats}_milepaele_{day}.csv"))
+        milestones = _read(path.with_name(f"{kommune}_{indsats}_milepaele_{day}{suffix}"))
         assert set(milestones["milepael"]) == {ms.code for ms in catalog.milestones_for(indsats)}
     assert matched >= 0.98 * total
     assert scored > 0 and in_range >= 0.97 * scored
@@ -382,13 +396,13 @@ milestones: [{code: ny_milepael, factor: ledelse, phase: forberede, due_month: 1
     spec = ScaleSpec("T", ("101",), n_interventions=1, years=2, volume=3.0)
     summary = generate(spec, tmp_path / "inbox", seed=1, settings=settings, as_of=AS_OF)
     assert summary["interventions"] == ["NYIND"]
-    courses = _read(next((tmp_path / "inbox" / "101").glob("101_NYIND_forloeb_*.csv")))
+    courses = _read(next((tmp_path / "inbox" / "101").glob("101_NYIND_forloeb_*")))
     assert courses.columns[-2:] == ["plan_lagt", "opfoelgning_aftalt"]
     assert "ny_aarsag" in set(courses["henvisningsaarsag"])
-    measurements = _read(next((tmp_path / "inbox" / "101").glob("101_NYIND_maalinger_*.csv")))
+    measurements = _read(next((tmp_path / "inbox" / "101").glob("101_NYIND_maalinger_*")))
     assert set(measurements["redskab"]) == {"skala"}
-    milestones = _read(next((tmp_path / "inbox" / "101").glob("101_NYIND_milepaele_*.csv")))
+    milestones = _read(next((tmp_path / "inbox" / "101").glob("101_NYIND_milepaele_*")))
     assert milestones["milepael"].to_list() == ["ny_milepael"]
     registry = _read(next((tmp_path / "inbox" / "register").glob("register_*.csv")))
     assert set(registry["indikator"]) == {"beskaeftiget"}
-    assert os.path.getmtime(next((tmp_path / "inbox" / "101").glob("101_NYIND_forloeb_*.csv"))) > 0
+    assert os.path.getmtime(next((tmp_path / "inbox" / "101").glob("101_NYIND_forloeb_*"))) > 0
