@@ -47,6 +47,11 @@ def test_neutralise(cell: str, expected: str) -> None:
     assert neutralise(cell) == expected
 
 
+@pytest.mark.parametrize("value", [None, -3, -0.25, True, dt.date(2026, 1, 1)])
+def test_neutralise_leaves_non_text_values_alone(value: object) -> None:
+    assert neutralise(value) is value
+
+
 def _read(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
 

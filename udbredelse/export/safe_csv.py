@@ -37,9 +37,9 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)?|[.,]\d+)([eE][+-]?\d+)?$")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def neutralise(text: str) -> str:
-    """Prefix a formula-looking text cell with `'`; leave plain numbers and other text unchanged."""
-    if not text:
+def neutralise(text: Any) -> Any:
+    """Prefix a formula-looking text cell with `'`; leave plain numbers, other text and non-text values unchanged."""
+    if not isinstance(text, str) or not text:
         return text
     stripped = text.lstrip(" ")
     first = text[0]
