@@ -246,3 +246,10 @@ def test_empty_snapshot_gives_an_empty_but_valid_delivery(settings: Settings, ou
     assert result["rows"] == 0 and result["verified"] is True
     assert _decrypt(_data_file(out)).decode().startswith("cpr,pseudonym,")
     assert verify_cohort(out, identity=demo_identity())
+
+
+def test_refuses_a_folder_with_other_files(pub: Published, out: Path) -> None:
+    (out / "noget_andet.csv").write_text("x\r\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="tom mappe"):
+        export_cohort(pub.settings, out)
+    assert sorted(p.name for p in out.iterdir()) == ["noget_andet.csv"]

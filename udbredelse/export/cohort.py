@@ -349,20 +349,31 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _clear_previous(out_dir: Path) -> None:
-    """Remove the files of a previous delivery in the same folder (only those its manifest lists)."""
+    """Remove a previous delivery in the same folder (only the files its manifest lists, and .tmp leftovers).
+
+    Any other file makes the folder unfit for a delivery (it could be mistaken for part of it): refuse.
+    """
     manifest_path = out_dir / MANIFEST
-    if not manifest_path.exists():
-        return
-    try:
-        previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-        names = [f["name"] for f in previous.get("files", [])]
-    except (ValueError, KeyError, TypeError):
-        return
-    for name in names:
-        candidate = out_dir / Path(name).name
-        if candidate.is_file():
-            candidate.unlink()
-    manifest_path.unlink()
+    names: set[str] = set()
+    if manifest_path.exists():
+        try:
+            previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+            names = {Path(f["name"]).name for f in previous.get("files", [])}
+        except (ValueError, KeyError, TypeError):
+            names = set()
+    ours = names | {MANIFEST}
+    others = sorted(
+        p.name for p in out_dir.iterdir()
+        if p.name not in ours and not p.name.endswith(".tmp")
+    )
+    if others:
+        raise SettingsError(
+            f"Mappen {out_dir} indeholder andre filer ({', '.join(others[:3])}). "
+            "Vælg en tom mappe til kohorteleverancen."
+        )
+    for p in out_dir.iterdir():
+        if p.is_file() and (p.name in ours or p.name.endswith(".tmp")):
+            p.unlink()
 
 
 def write_delivery(out_dir: Path, frame: pl.DataFrame, *, catalog: Catalog, indsatser: list[str], period: str,
