@@ -142,3 +142,200 @@ def seed_raw(con: duckdb.DuckDBPyConnection) -> None:
         "insert into raw.registry (file_id, row_number, person_id, periode, indikator, vaerdi) values (?, ?, ?, ?, ?, ?)",
         [(row[0], i + 2, *row[1:]) for i, row in enumerate(REGISTRY)],
     )
+
+
+# ---- one real dbt build for the module ---------------------------------------------------------
+
+SELECT = ["+int_indicators__outcomes", "+int_indicators__implementation", "+implementation_milestones",
+          "+success_criteria_status"]
+
+
+@pytest.fixture(scope="module")
+def warehouse_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from udbredelse.transform import run_dbt_build
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [n for n in __import__("os").environ if n.startswith("UDBREDELSE_")]:
+            mp.delenv(name)
+        settings = Settings(home=tmp_path_factory.mktemp("outcomes_home"), mode="demo")
+        settings.ensure_dirs()
+        con = warehouse.connect(settings)
+        try:
+            write_catalog_tables(con, load_catalog(settings.catalog_path))
+            seed_raw(con)
+        finally:
+            con.close()
+        run_dbt_build(settings, select=SELECT)
+    return settings.warehouse_path
+
+
+@pytest.fixture(scope="module")
+def db(warehouse_db: Path):
+    # dbt-duckdb keeps its in-process database instance open; a second connection must use the same config.
+    con = duckdb.connect(str(warehouse_db))
+    yield con
+    con.close()
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, table: str, **where: str) -> dict[str, tuple]:
+    """indicator -> (numerator, denominator, value) for one kommune x indsats x period."""
+    rows = con.execute(
+        f"select indicator, numerator, denominator, value from {table} "  # noqa: S608 - table names are constants
+        "where kommunekode = ? and indsats = ? and period = ?",
+        [where["kommunekode"], where["indsats"], where["period"]],
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+OUTCOMES = "intermediate.int_indicators__outcomes"
+IMPLEMENTATION = "intermediate.int_indicators__implementation"
+
+
+# ---- instruments --------------------------------------------------------------------------------
+
+def test_course_change_classes_respect_direction_and_latest_file(db: duckdb.DuckDBPyConnection) -> None:
+    rows = dict(
+        db.execute(
+            "select course_id, (score_start, score_end, improvement, change_class) "
+            "from intermediate.int_instrument_changes_classified"
+        ).fetchall()
+    )
+    assert rows["c1"] == (60.0, 40.0, 20.0, "improved")  # 99 from the older file is superseded
+    assert rows["c2"][3] == "unchanged"
+    assert rows["c3"][3] == "deteriorated"
+    assert rows["c7"][3] == "improved"  # exactly the reliable-change threshold
+    assert rows["c4"] == (30.0, None, None, None)  # end score outside 0-100: not measured
+    assert rows["c8"] == (40.0, 55.0, 15.0, "improved")  # WHO-5, higher is better
+    assert rows["c9"] == (60.0, 45.0, -15.0, "deteriorated")
+    assert rows["c6"] == (None, None, None, None)  # active, no measurements
+
+
+def test_instrument_indicators_by_end_period(db: duckdb.DuckDBPyConnection) -> None:
+    june = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2025-06")
+    # completed courses ended in June: c1, c2, c3, c4 (c5 interrupted); c4 not measured
+    assert june["instrument_measured_share"] == (3, 4, 0.75)
+    assert june["instrument_reliably_improved"] == (1, 3, pytest.approx(1 / 3))
+    assert june["instrument_unchanged"] == (1, 3, pytest.approx(1 / 3))
+    assert june["instrument_deteriorated"] == (1, 3, pytest.approx(1 / 3))
+    assert june["instrument_mean_change"] == (None, 3, pytest.approx((20 - 5 - 12) / 3))
+    year = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2025")
+    # plus c7 (ended July, +8)
+    assert year["instrument_measured_share"] == (4, 5, 0.8)
+    assert year["instrument_reliably_improved"] == (2, 4, 0.5)
+    assert year["instrument_mean_change"][2] == pytest.approx((20 - 5 - 12 + 8) / 4)
+    national = indicator_rows(db, OUTCOMES, kommunekode="000", indsats="MOVE", period="2025-06")
+    # 147's c10 (+20, improved) joins 101's four courses
+    assert national["instrument_measured_share"] == (4, 5, 0.8)
+    assert national["instrument_reliably_improved"] == (2, 4, 0.5)
+    cti = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="CTI", period="2025-Q3")
+    assert cti["instrument_reliably_improved"] == (1, 2, 0.5)
+    assert cti["instrument_deteriorated"] == (1, 2, 0.5)
+
+
+# ---- register follow-up -------------------------------------------------------------------------
+
+def test_register_cohort_shares_only_for_passed_windows(db: duckdb.DuckDBPyConnection) -> None:
+    cohort = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2025")
+    # linked courses of the 2025 cohort: c1, c2, c3, c5, c7 (p4 has no registry rows)
+    assert cohort["register_i_uddannelse_baseline"] == (2, 5, 0.4)  # p1 (2024-06), p5 (2025-03)
+    assert cohort["register_i_uddannelse_12m"] == (2, 5, 0.4)  # p1, p2; p3's correction to 0 wins
+    assert "register_i_uddannelse_24m" not in cohort  # 2025 + 24 months > 2026-06
+    # catalog-driven: every register indicator of MOVE, none of other interventions
+    codes = {k for k in cohort if k.startswith("register_")}
+    assert codes == {f"register_{c}_{w}" for c in ("i_uddannelse", "beskaeftiget", "sigtet", "psykiatrisk_kontakt")
+                     for w in ("baseline", "12m")}
+    young = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2026")
+    assert young["register_i_uddannelse_baseline"] == (1, 1, 1.0)  # only p6 linked
+    assert not any(k.endswith("_12m") or k.endswith("_24m") for k in young)
+    national = indicator_rows(db, OUTCOMES, kommunekode="000", indsats="MOVE", period="2025")
+    assert national["register_i_uddannelse_baseline"] == (3, 6, 0.5)  # + p10 (2024-02)
+    assert national["register_i_uddannelse_12m"] == (2, 6, pytest.approx(1 / 3))
+    periods = {r[0] for r in db.execute(f"select distinct period_type from {OUTCOMES} where indicator like 'register_%'").fetchall()}  # noqa: S608
+    assert periods == {"year"}
+
+
+# ---- targets ------------------------------------------------------------------------------------
+
+def test_target_projection_run_rate(db: duckdb.DuckDBPyConnection) -> None:
+    march = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2026-03")
+    # starts 2026-02-01 and 2026-03-15 by 31 March (day 90) -> 2 x 365 / 90 = 8.1111 of target 10
+    assert march["target_projection_year_end"] == (pytest.approx(8.1111), 10, pytest.approx(0.81111))
+    june = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2026-06")
+    assert june["target_projection_year_end"][2] == pytest.approx(3 * 365 / 181 / 10, abs=1e-5)
+    year = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2026")
+    assert year["target_year"] == (10, None, 10)  # the later targets file (10) replaces 20
+    assert year["target_projection_year_end"][2] == pytest.approx(june["target_projection_year_end"][2])
+    assert indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2026-07") == {}
+
+
+# ---- implementation milestones ------------------------------------------------------------------
+
+def test_milestone_shares_overdue_and_phase_days(db: duckdb.DuckDBPyConnection) -> None:
+    march = indicator_rows(db, IMPLEMENTATION, kommunekode="101", indsats="MOVE", period="2025-03")
+    # support start 2025-01-01 (first milestone met); by 31 March: maal, faggrupper, ressourcer met
+    assert march["milestones_done_share"] == (3, 16, 0.1875)
+    assert march["milestones_overdue"] == (1, None, 1)  # ledelsesansvar, due 2025-03-01, met 2025-04-15
+    assert march["milestones_phase_days_forberede"] == (None, None, 89)
+    april = indicator_rows(db, IMPLEMENTATION, kommunekode="101", indsats="MOVE", period="2025-04")
+    assert april["milestones_done_share"] == (4, 16, 0.25)
+    assert april["milestones_overdue"] == (1, None, 1)  # now implementeringsteam (due 2025-04-01)
+    now = indicator_rows(db, IMPLEMENTATION, kommunekode="101", indsats="MOVE", period="2026-06")
+    assert now["milestones_done_share_ledelse"] == (3, 6, 0.5)
+    assert now["milestones_done_share_kompetencer"] == (1, 4, 0.25)
+    assert now["milestones_done_share_organisering"] == (0, 6, 0)
+    assert now["milestones_done_share_forberede"] == (4, 7, pytest.approx(4 / 7))
+    assert now["milestones_done_share_forankre"] == (0, 2, 0)
+    # 12 not met; all but forankringsplan (month 20) and drift_uden_stoette (month 24) are due
+    assert now["milestones_overdue"] == (10, None, 10)
+    assert now["milestones_phase_days_forberede"][2] == (AS_OF - date(2025, 1, 1)).days
+    assert "milestones_phase_days_forandre" not in now
+    national = indicator_rows(db, IMPLEMENTATION, kommunekode="000", indsats="MOVE", period="2026-06")
+    assert national["milestones_done_share"] == (4, 16, 0.25)
+
+
+def test_implementation_milestones_mart(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {
+        r[0]: r[1:]
+        for r in db.execute(
+            "select milestone_code, factor, phase, status, due_date, is_overdue, support_start_date "
+            "from marts.implementation_milestones where kommunekode = '101' and indsats = 'MOVE'"
+        ).fetchall()
+    }
+    assert len(rows) == 16
+    assert rows["implementeringsteam"] == ("ledelse", "forberede", "i_gang", date(2025, 4, 1), True, date(2025, 1, 1))
+    assert rows["ledelsesansvar"][3:5] == (date(2025, 3, 1), False)  # met, late
+    assert rows["samarbejde_enheder"][2:5] == ("ikke_startet", date(2025, 7, 1), True)  # never reported
+    assert rows["drift_uden_stoette"][3:5] == (date(2027, 1, 1), False)
+    others = db.execute("select count(*) from marts.implementation_milestones where kommunekode <> '101'").fetchone()
+    assert others == (0,)  # no milestones reported elsewhere: not in implementation support
+
+
+# ---- success criteria and the common indicator table ---------------------------------------------
+
+def test_success_criteria_status(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {
+        (r[0], r[1], r[2]): r[3:]
+        for r in db.execute(
+            "select kommunekode, indsats, indicator, period, value, threshold, is_met from marts.success_criteria_status"
+        ).fetchall()
+    }
+    assert rows[("101", "MOVE", "instrument_reliably_improved")] == ("2025", 0.5, 0.5, True)
+    assert rows[("000", "MOVE", "instrument_reliably_improved")] == ("2025", 0.6, 0.5, True)
+    assert rows[("101", "MOVE", "completion_rate")] == ("2025", pytest.approx(5 / 6), 0.6, True)
+    assert ("101", "EFEI", "milestones_done_share") not in rows  # no EFEI data at all
+
+
+def test_outcome_rows_reach_marts_indicators(db: duckdb.DuckDBPyConnection) -> None:
+    mine = db.execute(
+        f"select count(*) from (select * from {OUTCOMES} union all select * from {IMPLEMENTATION})"  # noqa: S608
+    ).fetchone()[0]
+    published = db.execute(
+        "select count(*) from marts.indicators where indicator like 'instrument_%' or indicator like 'register_%' "
+        "or indicator like 'target_projection%' or indicator = 'target_year' or indicator like 'milestones_%'"
+    ).fetchone()[0]
+    assert mine > 0 and published == mine
+    suppressed = db.execute(
+        "select suppressed from marts.indicators where kommunekode = '147' and indsats = 'MOVE' "
+        "and period = '2025' and indicator = 'register_i_uddannelse_12m'"
+    ).fetchone()
+    assert suppressed == (True,)  # one person: hidden outside the municipality's own view
