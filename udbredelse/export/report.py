@@ -121,7 +121,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
                                      & (pl.col("period") == period))
         nat_by_code = {r["indicator"]: r for r in nat_latest.iter_rows(named=True)}
         own_by_code = {r["indicator"]: r for r in own_latest.iter_rows(named=True)}
-        codes = [c for c in KPI_ORDER if c in own_by_code] + sorted(c for c in own_by_code if c not in KPI_ORDER)
+        codes = [c for c in KPI_ORDER if c in own_by_code]  # the rest is in "Kommunens indikatorer"
         for code in codes:
             mine, nat = own_by_code[code], nat_by_code.get(code)
             kpi_rows.append({
