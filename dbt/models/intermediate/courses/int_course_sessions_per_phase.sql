@@ -31,8 +31,8 @@ final as (
             courses.kommunekode = sessions.kommunekode
             and courses.indsats = sessions.indsats
             and courses.course_id = sessions.course_id
-            and sessions.course_day >= phases.from_day
-            and sessions.course_day < phases.to_day
+            and phases.from_day <= sessions.course_day
+            and phases.to_day > sessions.course_day
     where courses.start_date is not null
     group by all
 )

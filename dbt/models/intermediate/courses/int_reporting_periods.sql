@@ -49,7 +49,7 @@ final as (
         calendar.year_start
     from municipal_windows as windows
     inner join calendar
-        on calendar.period_end >= windows.window_start and calendar.period_start <= windows.window_end
+        on windows.window_start <= calendar.period_end and windows.window_end >= calendar.period_start
 )
 
 select * from final

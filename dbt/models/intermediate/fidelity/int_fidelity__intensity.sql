@@ -16,7 +16,9 @@ sessions as (
 ),
 
 reporting_sessions as (
-    select distinct kommunekode, indsats
+    select distinct
+        kommunekode,
+        indsats
     from sessions
 ),
 
@@ -56,9 +58,10 @@ final as (
             windows.kommunekode = sessions.kommunekode
             and windows.indsats = sessions.indsats
             and windows.course_id = sessions.course_id
-            and sessions.course_day >= windows.from_day
-            and sessions.course_day < windows.to_day
-    group by windows.kommunekode, windows.indsats, windows.course_id, windows.rule_code, windows.rule_type,
+            and windows.from_day <= sessions.course_day
+            and windows.to_day > sessions.course_day
+    group by
+        windows.kommunekode, windows.indsats, windows.course_id, windows.rule_code, windows.rule_type,
         windows.check_date
 )
 

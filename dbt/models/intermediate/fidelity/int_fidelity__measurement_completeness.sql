@@ -52,7 +52,8 @@ final as (
             and courses.course_id = measured_points.course_id
             and rules.instrument_code = measured_points.instrument_code
     where courses.is_completed
-    group by courses.kommunekode, courses.indsats, courses.course_id, rules.rule_code, rules.rule_type,
+    group by
+        courses.kommunekode, courses.indsats, courses.course_id, rules.rule_code, rules.rule_type,
         courses.end_date
 )
 

@@ -79,7 +79,14 @@ municipal as (
 ),
 
 final as (
-    select kommunekode, indsats, period_type, period, rule_code, checked, passed
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        rule_code,
+        checked,
+        passed
     from municipal
     union all
     select

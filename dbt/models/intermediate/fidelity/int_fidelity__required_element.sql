@@ -15,7 +15,9 @@ items as (
 ),
 
 reported_items as (
-    select distinct file_id, item_code
+    select distinct
+        file_id,
+        item_code
     from items
 ),
 
@@ -38,7 +40,8 @@ final as (
             and courses.course_id = items.course_id
             and rules.item_code = items.item_code
     where courses.start_date is not null
-    group by courses.kommunekode, courses.indsats, courses.course_id, rules.rule_code, rules.rule_type,
+    group by
+        courses.kommunekode, courses.indsats, courses.course_id, rules.rule_code, rules.rule_type,
         courses.start_date
 )
 

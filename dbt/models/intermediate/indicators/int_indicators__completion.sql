@@ -44,11 +44,15 @@ aggregated as (
 ),
 
 end_reasons as (
-    select indsats, code as end_reason_key
+    select
+        indsats,
+        code as end_reason_key
     from codes
     where code_type = 'end_reason'
     union all
-    select distinct indsats, 'ukendt' as end_reason_key
+    select distinct
+        indsats,
+        'ukendt' as end_reason_key
     from codes
 ),
 

@@ -35,9 +35,9 @@ rule_checks as (
         indsats,
         period_type,
         period,
-        'fidelity_rule_' || rule_code as indicator,
         checked,
-        passed
+        passed,
+        'fidelity_rule_' || rule_code as indicator
     from period_checks
 ),
 

@@ -87,13 +87,22 @@ profile_categories as (
         unnest({{ age_bands() }}) as category,
         cast(null as varchar) as indsats
     union all
-    select 'sex' as dimension, unnest(['m', 'k', 'ukendt']) as category, cast(null as varchar) as indsats
+    select
+        'sex' as dimension,
+        unnest(['m', 'k', 'ukendt']) as category,
+        cast(null as varchar) as indsats
     union all
-    select 'reason' as dimension, code as category, indsats
+    select
+        'reason' as dimension,
+        code as category,
+        indsats
     from codes
     where code_type = 'referral_reason'
     union all
-    select 'reason' as dimension, 'ukendt' as category, cast(null as varchar) as indsats
+    select
+        'reason' as dimension,
+        'ukendt' as category,
+        cast(null as varchar) as indsats
 ),
 
 period_categories as (
@@ -106,20 +115,40 @@ period_categories as (
         profile_categories.category
     from aggregated as periods
     inner join profile_categories
-        on profile_categories.indsats is null or profile_categories.indsats = periods.indsats
+        on profile_categories.indsats is null or periods.indsats = profile_categories.indsats
 ),
 
 started_categories as (
-    select kommunekode, indsats, period_type, period, course_id, 'age' as dimension, age_band as category
-    from course_periods
-    where start_date between period_start and period_end
-    union all
-    select kommunekode, indsats, period_type, period, course_id, 'sex' as dimension, sex_code as category
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        course_id,
+        'age' as dimension,
+        age_band as category
     from course_periods
     where start_date between period_start and period_end
     union all
     select
-        kommunekode, indsats, period_type, period, course_id, 'reason' as dimension, referral_reason_key as category
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        course_id,
+        'sex' as dimension,
+        sex_code as category
+    from course_periods
+    where start_date between period_start and period_end
+    union all
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        course_id,
+        'reason' as dimension,
+        referral_reason_key as category
     from course_periods
     where start_date between period_start and period_end
 ),

@@ -38,10 +38,24 @@ caseload_courses as (
 ),
 
 checks as (
-    select kommunekode, indsats, course_id, rule_code, rule_type, check_date, is_passed
+    select
+        kommunekode,
+        indsats,
+        course_id,
+        rule_code,
+        rule_type,
+        check_date,
+        is_passed
     from course_checks
     union all
-    select kommunekode, indsats, course_id, rule_code, rule_type, check_date, is_passed
+    select
+        kommunekode,
+        indsats,
+        course_id,
+        rule_code,
+        rule_type,
+        check_date,
+        is_passed
     from caseload_courses
 ),
 

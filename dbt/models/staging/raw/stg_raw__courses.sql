@@ -22,8 +22,8 @@ renamed as (
         cast(afslutningsaarsag as varchar) as end_reason_code,
         cast(antal_sessioner as integer) as session_count,
         cast(medarbejder_id as varchar) as practitioner_id,
-        coalesce(cast(is_carried_forward as boolean), false) as is_carried_forward,
-        cast(carried_from_file_id as varchar) as carried_from_file_id
+        cast(carried_from_file_id as varchar) as carried_from_file_id,
+        coalesce(cast(is_carried_forward as boolean), false) as is_carried_forward
     from source
 )
 
