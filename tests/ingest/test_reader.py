@@ -10,7 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from helpers import CPRS, MOVE_HEADER, VALID, dashed, move_file, move_row
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from udbredelse.catalog import load_catalog
 from udbredelse.ingest import validate_file

@@ -256,6 +256,9 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: Issues, settings: Set
     indsats = None
     if indsats_values is not None and indsats_values.drop_nulls().len():
         indsats = indsats_values.drop_nulls().value_counts(sort=True).get_column("indsats")[0]
+    if indsats is None:  # no rows (e.g. header only): the file name may name the intervention
+        stem = outcome.name.rsplit(".", 1)[0].upper().replace("-", "_")
+        indsats = next((part for part in stem.split("_") if part in catalog.interventions), None)
     intervention = catalog.intervention(indsats) if indsats else None
     if "indsats" in columns and intervention is None:
         issues.file("unknown_indsats")
@@ -265,7 +268,7 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: Issues, settings: Set
     if "kommunekode" in columns:
         codes = raw.get_column("kommunekode")
         if uploader is not None:
-            if not (codes == uploader).any():
+            if codes.drop_nulls().len() and not (codes == uploader).any():
                 issues.file("wrong_kommune", uploader=uploader)
                 rejected = True
             outcome.kommunekode = uploader
