@@ -1,0 +1,96 @@
+"""Entry point (`udbredelse dashboard`): login, then st.navigation with the pages the viewer's role may see."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import audit, auth, components, data  # noqa: E402
+from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
+
+PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
+    # (file, title, url path, icon, roles)
+    ("pages/overblik.py", "Overblik", "overblik", ":material/dashboard:", ("kommune", "analyst", "admin")),
+    ("pages/opmaerksomhed.py", "Forløb der kræver opmærksomhed", "opmaerksomhed", ":material/flag:",
+     ("kommune", "analyst", "admin")),
+    ("pages/upload.py", "Upload", "upload", ":material/upload_file:", ("kommune",)),
+    ("pages/datakvalitet.py", "Datakvalitet", "datakvalitet", ":material/fact_check:", ("kommune", "analyst", "admin")),
+    ("pages/implementering.py", "Implementering", "implementering", ":material/checklist:",
+     ("kommune", "analyst", "admin")),
+    ("pages/nationalt.py", "Nationalt overblik", "nationalt", ":material/map:", ("analyst", "admin")),
+    ("pages/eksport.py", "Eksport", "eksport", ":material/download:", ("analyst", "admin")),
+    ("pages/om_indikatorerne.py", "Om indikatorerne", "om-indikatorerne", ":material/menu_book:",
+     ("kommune", "analyst", "admin")),
+    ("pages/revisionslog.py", "Revisionslog", "revisionslog", ":material/receipt_long:", ("admin",)),
+]
+
+
+def pages_for(viewer: Viewer) -> list[st.Page]:
+    return [st.Page(path, title=title, url_path=url, icon=icon)
+            for path, title, url, icon, roles in PAGES if viewer.role in roles]
+
+
+def login_page() -> None:
+    st.title("Log ind")
+    if auth.oidc_configured():
+        st.write("Log ind med din organisations konto.")
+        if st.button("Log ind", key="login_oidc", type="primary"):
+            st.login()
+        return
+    if not data.settings().is_demo:
+        st.error("Der er ikke sat login (OIDC) op, og platformen kører i produktion. Kontakt administratoren.")
+        return
+    st.warning("**DEMO-login** – kun til demonstration. Vælg en rolle; der er ingen adgangskode.", icon="⚠️")
+    role = st.selectbox("Rolle", list(ROLE_LABELS), key="login_role", format_func=lambda r: ROLE_LABELS[r])
+    kommune = None
+    if role == "kommune":
+        names = data.municipalities(Viewer(role="analyst")) if data.published_available() else None
+        if names is not None and not names.empty:
+            names = names[names["kommunekode"] != "000"]
+            codes = names["kommunekode"].tolist()
+            labels = dict(zip(names["kommunekode"], names["kommunenavn"], strict=True))
+            kommune = st.selectbox("Kommune", codes, key="login_kommune",
+                                   format_func=lambda k: f"{k} {labels.get(k, '')}")
+        else:
+            kommune = st.text_input("Kommunekode", value="101", key="login_kommune")
+    if st.button("Log ind", key="login_submit", type="primary"):
+        try:
+            viewer = auth.demo_login(role, kommune)
+        except AccessDenied as exc:
+            st.error(str(exc))
+            return
+        audit.append(data.settings(), components.actor(viewer), "login", {})
+        st.rerun()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
+    try:
+        viewer = auth.current_viewer()
+    except AccessDenied as exc:
+        st.error(str(exc))
+        st.stop()
+    if viewer is None:
+        st.navigation([st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        return
+    current = st.navigation(pages_for(viewer))
+    if viewer.login == "demo":
+        st.warning(f"**DEMO-login** · {viewer.label} · demodata, ingen rigtig adgangskontrol", icon="⚠️")
+    with st.sidebar:
+        st.caption(viewer.label)
+        stamp = data.published_at()
+        st.caption(f"Data publiceret {stamp:%d-%m-%Y %H:%M}" if stamp is not None else "Ingen publicerede data")
+        if st.button("Log ud", key="logout"):
+            audit.append(data.settings(), components.actor(viewer), "logout", {})
+            auth.logout()
+            st.rerun()
+    current.run()
+
+
+main()

@@ -1,0 +1,130 @@
+"""Rendering helpers shared by the pages: viewer guard, selectors, KPI cards, downloads, audit of views."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import audit, auth, data, tables
+from dashboard.viewer import NATIONAL, AccessDenied, Viewer
+
+LIGHT_ICONS = {"groen": "🟢", "green": "🟢", "gul": "🟡", "yellow": "🟡", "roed": "🔴", "red": "🔴"}
+BADGE_LABELS = {"god": "🟢 God", "middel": "🟡 Middel", "svag": "🔴 Svag"}
+
+
+def actor(viewer: Viewer) -> dict[str, str | None]:
+    return {"role": viewer.role, "kommunekode": viewer.kommunekode, "subject": viewer.subject, "login": viewer.login}
+
+
+def require_viewer(*roles: str) -> Viewer:
+    """The logged-in viewer; stops the page when nobody is logged in or the role may not see it."""
+    try:
+        viewer = auth.current_viewer()
+    except AccessDenied as exc:
+        st.error(str(exc))
+        st.stop()
+    if viewer is None:
+        st.info("Du skal logge ind for at se denne side.")
+        st.stop()
+    if roles and viewer.role not in roles:
+        st.error("Du har ikke adgang til denne side.")
+        st.stop()
+    return viewer
+
+
+def require_published() -> None:
+    if not data.published_available():
+        st.warning("Der er endnu ikke publiceret data. Kør `udbredelse demo` eller `udbredelse build` først.")
+        st.stop()
+
+
+def log_view(viewer: Viewer, page: str, **detail: object) -> None:
+    """Write a page view to the audit log once per session per page and selection."""
+    seen = st.session_state.setdefault("_audited_views", set())
+    key = (page, tuple(sorted((k, str(v)) for k, v in detail.items())))
+    if key in seen:
+        return
+    audit.append(data.settings(), actor(viewer), "view", {"page": page, **detail})
+    seen.add(key)
+
+
+def _query_param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return str(value) if value else None
+
+
+def select_indsats(viewer: Viewer, key: str) -> str | None:
+    """Intervention picker (default from ?indsats=); None when there is nothing to pick."""
+    frame = data.interventions(viewer)
+    if frame.empty:
+        st.info("Der er ingen indsatser med data endnu.")
+        return None
+    codes = frame["indsats"].tolist()
+    names = dict(zip(frame["indsats"], frame["name"], strict=True))
+    wanted = _query_param("indsats")
+    index = codes.index(wanted) if wanted in codes else 0
+    return st.selectbox("Indsats", codes, index=index, key=key, format_func=lambda c: f"{c} – {names.get(c, c)}")
+
+
+def select_period_type(key: str) -> str:
+    return st.segmented_control(
+        "Periode", list(data.PERIOD_TYPE_LABELS), default="month", key=key,
+        format_func=lambda p: data.PERIOD_TYPE_LABELS[p],
+    ) or "month"
+
+
+def scope_kommune(viewer: Viewer, key: str, allow_national: bool = True) -> str:
+    """The municipality a page shows: a municipality user's own, always (widgets, query params and
+    session state cannot change it); analysts pick one (default from ?kommune=)."""
+    if viewer.is_municipality:
+        return str(viewer.kommunekode)
+    frame = data.municipalities(viewer)
+    if not allow_national:
+        frame = frame[frame["kommunekode"] != NATIONAL]
+    codes = frame["kommunekode"].tolist()
+    names = dict(zip(frame["kommunekode"], frame["kommunenavn"], strict=True))
+    wanted = _query_param("kommune")
+    index = codes.index(wanted) if wanted in codes else 0
+    return st.selectbox("Kommune", codes, index=index, key=key, format_func=lambda k: f"{k} {names.get(k, '')}")
+
+
+def kpi_cards(cards: list[data.Kpi], badge: tuple[str | None, float | None]) -> None:
+    columns = st.columns(len(cards) + 1)
+    for column, card in zip(columns, cards, strict=False):
+        value = data.format_value(card.value, card.code, card.hidden)
+        delta = None
+        if card.delta is not None:
+            if card.kind in ("rate", "index"):
+                delta = f"{card.delta * 100:+.0f} procentpoint"
+            else:
+                delta = f"{card.delta:+.0f}"
+        column.metric(card.label, value, delta, border=True, help="Ændring i forhold til forrige periode")
+    label, score = badge
+    columns[-1].metric("Datakvalitet", BADGE_LABELS.get(str(label), "–") if label else "–",
+                       None if score is None else f"score {score:.0f}/100", delta_color="off", border=True)
+
+
+def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: str) -> None:
+    """CSV and XLSX downloads of a table (formula injection neutralised); each download is audited."""
+    if frame.empty:
+        return
+    safe_name = re.sub(r"[^A-Za-z0-9_-]+", "_", basename)
+    left, right = st.columns(2)
+
+    def _log(fmt: str) -> None:
+        audit.append(data.settings(), actor(viewer), "export",
+                     {"table": basename, "format": fmt, "rows": len(frame)})
+
+    left.download_button("Hent som CSV", tables.to_csv_bytes(frame), f"{safe_name}.csv", "text/csv",
+                         key=f"{key}_csv", on_click=_log, args=("csv",))
+    right.download_button(
+        "Hent som Excel", tables.to_xlsx_bytes(frame), f"{safe_name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx", on_click=_log, args=("xlsx",),
+    )
+
+
+def light(value: object) -> str:
+    return LIGHT_ICONS.get(str(value).lower(), "⚪")

@@ -1,0 +1,618 @@
+"""The dashboard's only data access: every query on the published read-only copy, scoped to the viewer.
+
+Isolation is enforced here, not in the pages: every public function takes the `Viewer` and
+- a municipality user ('kommune') gets its own municipality's rows in full, and other
+  municipalities only as the national aggregate ('000') with suppressed cells blanked; asking
+  for another kommunekode raises `AccessDenied`;
+- analysts/admins get every municipality, with the suppression policy applied (cross-municipality
+  view) and course ids replaced by a keyed pseudonym.
+
+Queries run through `_query`, cached with `st.cache_data(ttl=...)` and keyed on the published
+file's identity (inode, mtime, size): the publish is an atomic file swap, and each cached query
+opens a fresh read-only connection, so a build in progress never shows half-built data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from dashboard.viewer import NATIONAL, AccessDenied, Viewer
+from udbredelse import warehouse
+from udbredelse.settings import Settings, get_settings
+
+CACHE_TTL_S = 300
+
+# Indicator codes of domain brief §9 that are counts (whole numbers) or rates (fractions 0-1).
+RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration"}
+DAY_INDICATORS = {"duration_days_median", "waiting_days_median"}
+PERIOD_TYPE_LABELS = {"month": "Måned", "quarter": "Kvartal", "year": "År"}
+INDICATOR_LABELS = {
+    "referrals": "Henvisninger",
+    "starts": "Opstartede forløb",
+    "active_end": "Aktive forløb ved periodens slut",
+    "ended_completed": "Gennemførte forløb",
+    "ended_interrupted": "Afbrudte forløb",
+    "completion_rate": "Gennemførelsesrate",
+    "duration_days_median": "Varighed (median, dage)",
+    "waiting_days_median": "Ventetid (median, dage)",
+    "target_attainment_ytd": "Måltalsopfyldelse år til dato",
+    "fidelity_dosage": "Fidelitet: dosis",
+    "fidelity_duration": "Fidelitet: varighed",
+    "overdue_active": "Aktive forløb over maksimal varighed",
+}
+
+
+# ---- connection and cache ------------------------------------------------------------------
+
+def settings() -> Settings:
+    """The settings, read from the environment now (never at import time)."""
+    return get_settings()
+
+
+def _version(published: Path) -> str:
+    """Identity of the published file; the atomic swap gives a new inode, so the cache key changes."""
+    try:
+        stat = published.stat()
+    except FileNotFoundError:
+        return "missing"
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=512)
+def _cached_query(published: str, version: str, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
+    s = get_settings(home=Path(published).parent.parent)
+    con = warehouse.connect_published(s)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()
+
+
+def _query(sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
+    s = settings()
+    path = s.published_path
+    version = _version(path)
+    if version == "missing":
+        return pd.DataFrame()
+    # Copy so that callers may modify the frame without corrupting the cache.
+    return _cached_query(str(path), version, sql, tuple(params)).copy()
+
+
+def published_available() -> bool:
+    return settings().published_path.exists()
+
+
+def published_at() -> pd.Timestamp | None:
+    path = settings().published_path
+    if not path.exists():
+        return None
+    return pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert("Europe/Copenhagen")
+
+
+def _columns(schema: str, table: str) -> list[str]:
+    frame = _query(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        (schema, table),
+    )
+    return [] if frame.empty else frame["column_name"].tolist()
+
+
+def has_table(schema: str, table: str) -> bool:
+    return bool(_columns(schema, table))
+
+
+def _select(schema: str, table: str, wanted: list[str]) -> list[str]:
+    """The wanted columns the table actually has (marts may still grow; keep queries narrow)."""
+    have = set(_columns(schema, table))
+    return [c for c in wanted if c in have]
+
+
+def _quote(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+# ---- scope: the heart of isolation ---------------------------------------------------------
+
+def _scope(viewer: Viewer, kommunekode: str | None) -> list[str] | None:
+    """Which kommunekoder the query may return; None = all (analyst). Raises AccessDenied otherwise."""
+    if viewer.is_municipality:
+        own = viewer.kommunekode
+        if kommunekode is None:
+            return [own, NATIONAL]
+        if kommunekode in (own, NATIONAL):
+            return [kommunekode]
+        raise AccessDenied("Du kan kun se din egen kommunes tal og landstallene.")
+    if viewer.sees_all_municipalities:
+        return None if kommunekode is None else [kommunekode]
+    raise AccessDenied("Ukendt rolle.")
+
+
+def _own_only(viewer: Viewer, kommunekode: str | None) -> list[str] | None:
+    """For course- and file-level data: a municipality user sees only its own rows, never '000'."""
+    if viewer.is_municipality:
+        if kommunekode not in (None, viewer.kommunekode):
+            raise AccessDenied("Du kan kun se din egen kommunes forløb og filer.")
+        return [viewer.kommunekode]
+    return None if kommunekode is None else [kommunekode]
+
+
+def _where_kommune(scope: list[str] | None, column: str = "kommunekode") -> tuple[str, tuple[Any, ...]]:
+    if scope is None:
+        return "true", ()
+    marks = ", ".join("?" for _ in scope)
+    return f"{column} in ({marks})", tuple(scope)
+
+
+def _is_unsuppressed_for(viewer: Viewer, kommunekode: pd.Series) -> pd.Series:
+    """True where the viewer may see the exact figure regardless of the disclosure flag (own rows)."""
+    if viewer.is_municipality:
+        return kommunekode == viewer.kommunekode
+    return pd.Series(False, index=kommunekode.index)
+
+
+def suppression_label() -> str:
+    return f"<{settings().suppression_threshold}"
+
+
+def _blank_suppressed(viewer: Viewer, frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank value/numerator/denominator where suppressed and the row is not the viewer's own."""
+    if frame.empty or "suppressed" not in frame.columns:
+        if not frame.empty:
+            frame["is_hidden"] = False
+        return frame
+    hide = frame["suppressed"].fillna(False).astype(bool) & ~_is_unsuppressed_for(viewer, frame["kommunekode"])
+    for column in ("value", "numerator", "denominator"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype("float64").where(~hide)
+    frame["is_hidden"] = hide
+    return frame
+
+
+def course_pseudonym(kommunekode: str, indsats: str, forloeb_id: str) -> str:
+    """Keyed pseudonym of a municipality's course id, for analysts (who see course level only so)."""
+    key = settings().pseudonym_key_bytes
+    message = f"forloeb:{kommunekode}:{indsats}:{forloeb_id}".encode()
+    return "F-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:12]
+
+
+# ---- catalog -------------------------------------------------------------------------------
+
+def interventions(viewer: Viewer) -> pd.DataFrame:
+    """Interventions (indsats, name, track, collects_cpr, reporting_period); a municipality sees those it reports."""
+    cols = _select("catalog", "interventions", ["indsats", "name", "track", "collects_cpr", "reporting_period"])
+    if not cols:
+        return pd.DataFrame(columns=["indsats", "name"])
+    frame = _query(f"select {_quote(cols)} from catalog.interventions order by indsats")  # noqa: S608 - column names from information_schema
+    if viewer.is_municipality and has_table("marts", "indicators"):
+        own = _query("select distinct indsats from marts.indicators where kommunekode = ?", (viewer.kommunekode,))
+        if not own.empty:
+            frame = frame[frame["indsats"].isin(own["indsats"])]
+    return frame.reset_index(drop=True)
+
+
+def municipalities(viewer: Viewer) -> pd.DataFrame:
+    """kommunekode → kommunenavn; a municipality user gets itself and the national total only."""
+    national = pd.DataFrame([{"kommunekode": NATIONAL, "kommunenavn": "Hele landet"}])
+    if not has_table("catalog", "municipalities"):
+        frame = pd.DataFrame(columns=["kommunekode", "kommunenavn"])
+    else:
+        where, params = _where_kommune(_own_only(viewer, None))
+        frame = _query(
+            f"select kommunekode, kommunenavn from catalog.municipalities where {where} order by kommunekode",  # noqa: S608 - placeholders only
+            params,
+        )
+    return pd.concat([national, frame], ignore_index=True)
+
+
+def municipality_name(viewer: Viewer, kommunekode: str) -> str:
+    names = municipalities(viewer)
+    match = names.loc[names["kommunekode"] == kommunekode, "kommunenavn"]
+    return str(match.iloc[0]) if not match.empty else kommunekode
+
+
+# ---- indicators ----------------------------------------------------------------------------
+
+def indicators(
+    viewer: Viewer,
+    indsats: str | None = None,
+    period_type: str = "month",
+    kommunekode: str | None = None,
+    codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Rows of marts.indicators the viewer may see, suppressed cells blanked outside the own view."""
+    scope = _scope(viewer, kommunekode)
+    cols = _select("marts", "indicators", [
+        "kommunekode", "indsats", "period_type", "period", "indicator", "numerator", "denominator",
+        "value", "suppressed", "quality",
+    ])
+    if not cols:
+        return pd.DataFrame(columns=["kommunekode", "indsats", "period_type", "period", "indicator", "value"])
+    where, params = _where_kommune(scope)
+    clauses = [where, "period_type = ?"]
+    params = (*params, period_type)
+    if indsats:
+        clauses.append("indsats = ?")
+        params = (*params, indsats)
+    if codes:
+        clauses.append(f"indicator in ({', '.join('?' for _ in codes)})")
+        params = (*params, *codes)
+    sql = (
+        f"select {_quote(cols)} from marts.indicators where {' and '.join(clauses)} "  # noqa: S608 - constant names
+        "order by kommunekode, indsats, indicator, period"
+    )
+    return _blank_suppressed(viewer, _query(sql, params))
+
+
+def periods(viewer: Viewer, indsats: str | None, period_type: str, kommunekode: str | None = None) -> list[str]:
+    frame = indicators(viewer, indsats, period_type, kommunekode, codes=["starts"])
+    return sorted(frame["period"].dropna().unique().tolist()) if not frame.empty else []
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    label: str
+    value: float | None
+    previous: float | None
+    hidden: bool
+    kind: str  # count | rate | days | index
+
+    @property
+    def delta(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+def _value_at(frame: pd.DataFrame, code: str, period: str | None) -> tuple[float | None, bool]:
+    if period is None:
+        return None, False
+    row = frame[(frame["indicator"] == code) & (frame["period"] == period)]
+    if row.empty:
+        return None, False
+    value = row["value"].iloc[0]
+    hidden = bool(row["is_hidden"].iloc[0]) if "is_hidden" in row else False
+    return (None if pd.isna(value) else float(value)), hidden
+
+
+def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tuple[str | None, list[Kpi]]:
+    """The headline cards for one municipality (or '000') and intervention: latest period vs the one before."""
+    frame = indicators(viewer, indsats, period_type, kommunekode,
+                       codes=["target_attainment_ytd", "active_end", "completion_rate", "starts"])
+    all_periods = sorted(frame["period"].unique().tolist()) if not frame.empty else []
+    latest = all_periods[-1] if all_periods else None
+    previous = all_periods[-2] if len(all_periods) > 1 else None
+    cards = []
+    for code, kind in (("target_attainment_ytd", "rate"), ("active_end", "count"), ("completion_rate", "rate")):
+        value, hidden = _value_at(frame, code, latest)
+        before, _ = _value_at(frame, code, previous)
+        cards.append(Kpi(code, INDICATOR_LABELS[code], value, before, hidden, kind))
+    rules = fidelity_rules(viewer, indsats, period_type, kommunekode)
+    index_now = _fidelity_index(rules, latest)
+    index_before = _fidelity_index(rules, previous)
+    cards.append(Kpi("fidelity_index", "Fidelitetsindeks", index_now, index_before, False, "index"))
+    return latest, cards
+
+
+def _fidelity_index(rules: pd.DataFrame, period: str | None) -> float | None:
+    """Composite fidelity index: share of all rule checks passed in the period (domain brief §6)."""
+    if rules.empty or period is None or "checked" not in rules:
+        return None
+    rows = rules[(rules["period"] == period) & ~rules["is_hidden"]]
+    checked = rows["checked"].sum()
+    return None if not checked else float(rows["passed"].sum() / checked)
+
+
+def recruitment(viewer: Viewer, indsats: str, kommunekode: str) -> pd.DataFrame:
+    """Monthly starts, cumulative starts year to date and the year's target (from target_attainment_ytd)."""
+    frame = indicators(viewer, indsats, "month", kommunekode, codes=["starts", "target_attainment_ytd"])
+    if frame.empty:
+        return pd.DataFrame(columns=["period", "starts", "starts_ytd", "target"])
+    starts = frame[frame["indicator"] == "starts"][["period", "value"]].rename(columns={"value": "starts"})
+    target = frame[frame["indicator"] == "target_attainment_ytd"][["period", "numerator", "denominator"]]
+    target = target.rename(columns={"numerator": "starts_ytd", "denominator": "target"})
+    out = starts.merge(target, on="period", how="outer").sort_values("period")
+    out["month_date"] = pd.to_datetime(out["period"] + "-01", errors="coerce")
+    # Pace: the share of the year's target expected by the end of each month.
+    out["target_pace"] = out["target"] * out["month_date"].dt.month / 12
+    return out.reset_index(drop=True)
+
+
+FUNNEL_STEPS = [("referrals", "Henvist"), ("starts", "Startet"), ("ended_completed", "Gennemført"),
+                ("ended_interrupted", "Afbrudt")]
+
+
+def funnel(viewer: Viewer, indsats: str, kommunekode: str, year: str | None = None) -> pd.DataFrame:
+    """Referred → started → completed / interrupted for one year (from the yearly indicator rows)."""
+    frame = indicators(viewer, indsats, "year", kommunekode, codes=[c for c, _ in FUNNEL_STEPS])
+    if frame.empty:
+        return pd.DataFrame(columns=["step", "label", "value", "is_hidden", "period"])
+    year = year or max(frame["period"])
+    frame = frame[frame["period"] == year]
+    rows = []
+    for order, (code, label) in enumerate(FUNNEL_STEPS):
+        row = frame[frame["indicator"] == code]
+        value = None if row.empty or pd.isna(row["value"].iloc[0]) else float(row["value"].iloc[0])
+        hidden = bool(row["is_hidden"].iloc[0]) if not row.empty else False
+        rows.append({"order": order, "step": code, "label": label, "value": value, "is_hidden": hidden, "period": year})
+    return pd.DataFrame(rows)
+
+
+COMPARISON_CODES = ["completion_rate", "waiting_days_median", "duration_days_median", "fidelity_dosage",
+                    "fidelity_duration", "target_attainment_ytd"]
+
+
+def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> pd.DataFrame:
+    """The municipality beside the national total for the latest common period."""
+    own = indicators(viewer, indsats, period_type, kommunekode, codes=COMPARISON_CODES)
+    national = indicators(viewer, indsats, period_type, NATIONAL, codes=COMPARISON_CODES)
+    if own.empty:
+        return pd.DataFrame(columns=["indicator", "label", "own", "national", "period"])
+    period = max(own["period"])
+    left = own[own["period"] == period][["indicator", "value", "is_hidden"]].rename(
+        columns={"value": "own", "is_hidden": "own_hidden"})
+    right = national[national["period"] == period][["indicator", "value", "is_hidden"]].rename(
+        columns={"value": "national", "is_hidden": "national_hidden"})
+    out = left.merge(right, on="indicator", how="left")
+    out["label"] = out["indicator"].map(INDICATOR_LABELS).fillna(out["indicator"])
+    out["period"] = period
+    return out
+
+
+# ---- fidelity ------------------------------------------------------------------------------
+
+def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: str | None = None) -> pd.DataFrame:
+    """marts.fidelity_rule_summary for the viewer's scope; small 'checked' counts hidden outside the own view."""
+    scope = _scope(viewer, kommunekode)
+    cols = _select("marts", "fidelity_rule_summary", [
+        "kommunekode", "indsats", "period_type", "period", "rule_code", "label", "guidance", "checked", "passed",
+        "adherence", "light", "suppressed",
+    ])
+    if not cols:
+        return pd.DataFrame(columns=["kommunekode", "period", "rule_code", "label", "checked", "passed",
+                                     "adherence", "light", "is_hidden"])
+    where, params = _where_kommune(scope)
+    frame = _query(
+        f"select {_quote(cols)} from marts.fidelity_rule_summary "  # noqa: S608 - constant names
+        f"where {where} and indsats = ? and period_type = ? order by kommunekode, period, rule_code",
+        (*params, indsats, period_type),
+    )
+    if frame.empty:
+        frame["is_hidden"] = pd.Series(dtype=bool)
+        return frame
+    if "suppressed" in frame:
+        small = frame["suppressed"].fillna(False).astype(bool)
+    else:
+        small = frame["checked"].fillna(0) < settings().suppression_threshold
+    hide = small & ~_is_unsuppressed_for(viewer, frame["kommunekode"])
+    for column in ("checked", "passed", "adherence"):
+        if column in frame:
+            frame[column] = frame[column].astype("float64").where(~hide)
+    if "light" in frame:
+        frame["light"] = frame["light"].where(~hide)
+    frame["is_hidden"] = hide
+    return frame
+
+
+# ---- course hygiene ------------------------------------------------------------------------
+
+def course_attention(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
+    """Courses that need attention. A municipality sees its own forloeb_id; analysts a pseudonym."""
+    scope = _own_only(viewer, kommunekode)
+    cols = _select("marts", "course_attention",
+                   ["kommunekode", "indsats", "forloeb_id", "issue_code", "issue_label", "details"])
+    if not cols:
+        return pd.DataFrame(columns=["kommunekode", "indsats", "forloeb_id", "issue_code", "issue_label", "details"])
+    where, params = _where_kommune(scope)
+    clauses = [where]
+    if indsats:
+        clauses.append("indsats = ?")
+        params = (*params, indsats)
+    frame = _query(
+        f"select {_quote(cols)} from marts.course_attention where {' and '.join(clauses)} "  # noqa: S608 - constant names
+        "order by kommunekode, indsats, forloeb_id, issue_code",
+        params,
+    )
+    if viewer.sees_all_municipalities and not frame.empty and "forloeb_id" in frame:
+        frame["forloeb_id"] = [
+            course_pseudonym(k, i, f) for k, i, f in zip(frame["kommunekode"], frame["indsats"], frame["forloeb_id"],
+                                                        strict=True)
+        ]
+        frame = frame.rename(columns={"forloeb_id": "forloeb_pseudonym"})
+        if "details" in frame:
+            frame = frame.drop(columns=["details"])  # free text may name the local id
+    return frame
+
+
+# ---- data quality --------------------------------------------------------------------------
+
+def _scoped_table(viewer: Viewer, table: str, indsats: str | None, kommunekode: str | None) -> pd.DataFrame:
+    scope = _own_only(viewer, kommunekode)
+    cols = _columns("marts", table)
+    if not cols:
+        return pd.DataFrame()
+    where, params = _where_kommune(scope)
+    clauses = [where]
+    if indsats and "indsats" in cols:
+        clauses.append("indsats = ?")
+        params = (*params, indsats)
+    order = ", ".join(c for c in ("kommunekode", "indsats") if c in cols) or "1"
+    return _query(
+        f"select {_quote(cols)} from marts.{table} where {' and '.join(clauses)} order by {order}",  # noqa: S608 - table from a constant list
+        params,
+    )
+
+
+def dq_scorecard(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
+    """marts.dq_scorecard: score 0-100, badge and the dimensions, per municipality × intervention."""
+    return _scoped_table(viewer, "dq_scorecard", indsats, kommunekode)
+
+
+def dq_feedback(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
+    """marts.dq_feedback: what the municipality should fix."""
+    return _scoped_table(viewer, "dq_feedback", indsats, kommunekode)
+
+
+def quality_badge(viewer: Viewer, indsats: str, kommunekode: str) -> tuple[str | None, float | None]:
+    if kommunekode == NATIONAL:
+        _scope(viewer, kommunekode)
+        return None, None
+    card = dq_scorecard(viewer, indsats, kommunekode)
+    if card.empty:
+        return None, None
+    row = card.iloc[0]
+    score = row.get("score")
+    return row.get("quality_badge"), (None if pd.isna(score) else float(score))
+
+
+# ---- implementation ------------------------------------------------------------------------
+
+def milestones(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
+    """marts.implementation_milestones for the viewer's own municipality (analysts: all)."""
+    return _scoped_table(viewer, "implementation_milestones", indsats, kommunekode)
+
+
+def milestone_catalog(indsats: str) -> pd.DataFrame:
+    cols = _select("catalog", "milestones", ["indsats", "milestone_code", "factor", "phase", "due_month", "label"])
+    if not cols:
+        return pd.DataFrame(columns=["milestone_code", "factor", "phase", "due_month", "label"])
+    return _query(
+        f"select {_quote(cols)} from catalog.milestones where indsats = ? order by due_month, milestone_code",  # noqa: S608 - constant names
+        (indsats,),
+    )
+
+
+# ---- submissions ---------------------------------------------------------------------------
+
+def submissions(viewer: Viewer, kommunekode: str | None = None) -> pd.DataFrame:
+    """raw.files: the files a municipality has sent, newest first (analysts: all)."""
+    scope = _own_only(viewer, kommunekode)
+    cols = _select("raw", "files", [
+        "received_at", "original_name", "source", "kommunekode", "indsats", "file_type", "reporting_date",
+        "rows_read", "rows_accepted", "rows_rejected", "warnings", "status",
+    ])
+    if not cols:
+        return pd.DataFrame(columns=["received_at", "original_name", "status"])
+    where, params = _where_kommune(scope)
+    return _query(
+        f"select {_quote(cols)} from raw.files where {where} order by received_at desc nulls last limit 500",  # noqa: S608 - constant names
+        params,
+    )
+
+
+# ---- national picture (analysts) -----------------------------------------------------------
+
+def _require_analyst(viewer: Viewer) -> None:
+    if not viewer.sees_all_municipalities:
+        raise AccessDenied("Det nationale overblik er kun for analytikere i Socialstyrelsen.")
+
+
+def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: str | None = None) -> pd.DataFrame:
+    """All municipalities × interventions for one indicator and period (suppression applied)."""
+    _require_analyst(viewer)
+    frame = indicators(viewer, None, period_type, None, codes=[indicator])
+    if frame.empty:
+        return frame
+    period = period or max(frame["period"])
+    frame = frame[frame["period"] == period]
+    names = municipalities(viewer)
+    return frame.merge(names, on="kommunekode", how="left")
+
+
+def national_trends(viewer: Viewer, indicator: str, period_type: str, indsats: str | None = None) -> pd.DataFrame:
+    _require_analyst(viewer)
+    return indicators(viewer, indsats, period_type, None, codes=[indicator])
+
+
+def outliers(matrix: pd.DataFrame, threshold: float = 2.0) -> pd.DataFrame:
+    """Municipalities whose value is more than `threshold` SD from the mean of their intervention (DHIS2 style)."""
+    if matrix.empty:
+        return matrix
+    rows = matrix[(matrix["kommunekode"] != NATIONAL) & matrix["value"].notna()].copy()
+    grouped = rows.groupby("indsats")["value"]
+    rows["z"] = (rows["value"] - grouped.transform("mean")) / grouped.transform("std")
+    return rows[rows["z"].abs() >= threshold].sort_values("z", key=lambda z: -z.abs())
+
+
+# ---- indicator definitions (the same source as the dbt docs) ---------------------------------
+
+def _dbt_yml_files(project_dir: Path) -> list[Path]:
+    models = project_dir / "models"
+    return sorted(models.rglob("*.yml")) if models.exists() else []
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _parse_definitions(project_dir: str, stamp: tuple[tuple[str, int], ...]) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for path in _dbt_yml_files(Path(project_dir)):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            continue
+        for model in doc.get("models", []) or []:
+            meta = (model.get("config", {}) or {}).get("meta", {}) or model.get("meta", {}) or {}
+            for item in meta.get("indicators", []) or []:
+                if isinstance(item, dict) and item.get("code"):
+                    rows.append({
+                        "indicator": item["code"], "label": item.get("label") or INDICATOR_LABELS.get(item["code"], ""),
+                        "definition": item.get("definition") or item.get("description", ""),
+                        "model": model.get("name"), "source": str(path.relative_to(Path(project_dir))),
+                    })
+            if str(model.get("name", "")).startswith("int_indicators__") or model.get("name") == "indicators":
+                rows.append({
+                    "indicator": None, "label": model.get("name"), "definition": (model.get("description") or "").strip(),
+                    "model": model.get("name"), "source": str(path.relative_to(Path(project_dir))),
+                })
+    return pd.DataFrame(rows, columns=["indicator", "label", "definition", "model", "source"])
+
+
+def indicator_definitions() -> pd.DataFrame:
+    """Indicator definitions parsed from the dbt model yml (the same text `dbt docs` shows)."""
+    project = settings().dbt_project_dir
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in _dbt_yml_files(project))
+    return _parse_definitions(str(project), stamp).copy()
+
+
+# ---- display helpers (pure) ----------------------------------------------------------------
+
+def format_value(value: float | None, code: str, hidden: bool = False) -> str:
+    if hidden:
+        return suppression_label()
+    if value is None or pd.isna(value):
+        return "–"
+    if code in RATE_INDICATORS or code == "fidelity_index":
+        return f"{value * 100:.0f} %".replace(".", ",")
+    if code in DAY_INDICATORS:
+        return f"{value:.0f} dage"
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def displayed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add a text column 'vist' with the value as shown (suppressed → '<5')."""
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    frame["vist"] = [
+        format_value(v, c, bool(h)) for v, c, h in zip(frame["value"], frame["indicator"], frame.get(
+            "is_hidden", pd.Series(False, index=frame.index)), strict=True)
+    ]
+    return frame
+
+
+def environment_label() -> str:
+    s = settings()
+    return "DEMO" if s.is_demo else "PRODUKTION"
+
+
+def home_hint() -> str:
+    return os.fspath(settings().home_path)

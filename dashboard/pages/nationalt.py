@@ -1,0 +1,83 @@
+"""Nationalt overblik (analysts): all municipalities × interventions, trends, distributions and outliers."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, data
+
+viewer = components.require_viewer("analyst", "admin")
+components.require_published()
+st.title("Nationalt overblik")
+st.caption(f"Små tal vises som «{data.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
+
+codes = list(data.INDICATOR_LABELS)
+left, right = st.columns([3, 1])
+with left:
+    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: data.INDICATOR_LABELS[c])
+with right:
+    period_type = components.select_period_type("nat_periode")
+components.log_view(viewer, "nationalt", indicator=indicator, period_type=period_type)
+
+matrix = data.national_matrix(viewer, indicator, period_type)
+if matrix.empty:
+    st.info("Ingen tal for denne indikator.")
+    st.stop()
+period = matrix["period"].iloc[0]
+st.subheader(f"{data.INDICATOR_LABELS[indicator]} · {period}")
+
+matrix = data.displayed(matrix)
+wide_text = matrix.pivot_table(index=["kommunekode", "kommunenavn"], columns="indsats", values="vist",
+                               aggfunc="first").reset_index()
+st.markdown("#### Alle kommuner × indsatser")
+st.dataframe(wide_text, hide_index=True, width="stretch", key="nat_matrix",
+             column_config={"kommunekode": "Kommune", "kommunenavn": "Navn"})
+components.download_buttons(viewer, wide_text, f"nationalt_{indicator}_{period}", key="nat_download")
+
+dist_col, out_col = st.columns(2)
+with dist_col:
+    st.markdown("#### Fordeling mellem kommuner")
+    values = matrix[(matrix["kommunekode"] != data.NATIONAL) & matrix["value"].notna()]
+    if values.empty:
+        st.info("Alle celler er diskretioneret.")
+    else:
+        dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
+            x=alt.X("value:Q", title=data.INDICATOR_LABELS[indicator]),
+            y=alt.Y("indsats:N", title="Indsats"),
+            tooltip=["kommunenavn:N", "indsats:N", alt.Tooltip("vist:N", title="Værdi")],
+        )
+        st.altair_chart(dist, width="stretch")
+with out_col:
+    st.markdown("#### Afvigere (mere end 2 standardafvigelser)")
+    flagged = data.outliers(matrix)
+    if flagged.empty:
+        st.success("Ingen afvigere i perioden.")
+    else:
+        st.dataframe(flagged[["kommunekode", "kommunenavn", "indsats", "vist", "z"]], hide_index=True,
+                     key="nat_outliers", column_config={"vist": "Værdi", "z": st.column_config.NumberColumn(
+                         "z-score", format="%.1f")})
+
+st.markdown("#### Udvikling pr. indsats (hele landet)")
+trend = data.national_trends(viewer, indicator, period_type)
+national = trend[trend["kommunekode"] == data.NATIONAL].dropna(subset=["value"])
+if national.empty:
+    st.info("Ingen landstal.")
+else:
+    lines = alt.Chart(national).mark_line(point=True).encode(
+        x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("value:Q", title=data.INDICATOR_LABELS[indicator]),
+        tooltip=["indsats:N", "period:N", "value:Q"],
+    ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
+    st.altair_chart(lines)
+
+st.markdown("#### Forløbstragt pr. indsats (hele landet, seneste år)")
+funnels = [data.funnel(viewer, code, data.NATIONAL).assign(indsats=code) for code in matrix["indsats"].unique()]
+funnels = [f for f in funnels if not f.empty and "indsats" in f]
+if funnels:
+    frame = pd.concat(funnels, ignore_index=True)
+    frame["vist"] = [data.format_value(v, "count", h) for v, h in zip(frame["value"], frame["is_hidden"], strict=True)]
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
+        color=alt.Color("label:N", legend=None), tooltip=["indsats:N", "label:N", "vist:N"],
+    ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
+    st.altair_chart(bars)

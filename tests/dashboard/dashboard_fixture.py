@@ -1,0 +1,144 @@
+"""A small published warehouse with the documented mart columns, so the dashboard can be tested alone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from udbredelse import warehouse
+from udbredelse.catalog import load_catalog
+from udbredelse.catalog.tables import write_catalog_tables
+from udbredelse.settings import Settings
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+OWN, OTHER = "101", "147"
+# Figures that exist only in the other municipality's rows: they must never reach an 'own' viewer.
+OTHER_SECRET_COURSE = "FRB-HEMMELIG-7"
+OTHER_ACTIVE_END = 4321
+MONTHS = ["2026-01", "2026-02", "2026-03"]
+
+INDICATOR_SQL = """
+create table marts.indicators (
+    kommunekode varchar, indsats varchar, period_type varchar, period varchar, indicator varchar,
+    numerator double, denominator double, value double, suppressed boolean, quality varchar
+)
+"""
+
+
+def _indicator_rows() -> list[tuple]:
+    rows: list[tuple] = []
+
+    def add(k, i, pt, p, code, num, den, value, suppressed=False, quality="god"):
+        rows.append((k, i, pt, p, code, num, den, value, suppressed, quality))
+
+    per_kommune = {
+        OWN: {"referrals": 14, "starts": 11, "active_end": 37, "ended_completed": 8, "ended_interrupted": 2,
+              "overdue_active": 1, "waiting_days_median": 9, "duration_days_median": 120},
+        OTHER: {"referrals": 4, "starts": 3, "active_end": OTHER_ACTIVE_END, "ended_completed": 2,
+                "ended_interrupted": 1, "overdue_active": 0, "waiting_days_median": 23, "duration_days_median": 77},
+    }
+    for indsats in ("MOVE", "CTI"):
+        for n, month in enumerate(MONTHS, start=1):
+            totals: dict[str, float] = {}
+            for kommune, figures in per_kommune.items():
+                for code, value in figures.items():
+                    value = value + n if code == "active_end" and kommune == OWN else value
+                    small = code not in ("waiting_days_median", "duration_days_median") and value < 5
+                    add(kommune, indsats, "month", month, code, value, None, value, small)
+                    totals[code] = totals.get(code, 0) + value
+                done, broken = figures["ended_completed"], figures["ended_interrupted"]
+                add(kommune, indsats, "month", month, "completion_rate", done, done + broken, done / (done + broken),
+                    kommune == OTHER)
+                target = 120 if kommune == OWN else 40
+                add(kommune, indsats, "month", month, "target_attainment_ytd", figures["starts"] * n, target,
+                    figures["starts"] * n / target, kommune == OTHER)
+                add(kommune, indsats, "month", month, "fidelity_dosage", 6, 8, 0.75, kommune == OTHER)
+            for code, value in totals.items():
+                add("000", indsats, "month", month, code, value, None, value, code == "ended_interrupted")
+            add("000", indsats, "month", month, "completion_rate", 10, 13, 10 / 13)
+            add("000", indsats, "month", month, "target_attainment_ytd", 14 * n, 160, 14 * n / 160)
+        for kommune, figures in per_kommune.items():
+            for code in ("referrals", "starts", "ended_completed", "ended_interrupted"):
+                value = figures[code] * 3
+                add(kommune, indsats, "year", "2026", code, value, None, value, value < 5)
+        for code in ("referrals", "starts", "ended_completed", "ended_interrupted"):
+            value = sum(f[code] for f in per_kommune.values()) * 3
+            add("000", indsats, "year", "2026", code, value, None, value)
+    return rows
+
+
+def build_test_warehouse(settings: Settings) -> None:
+    """Create the raw schema, the real catalog tables and small marts; then publish."""
+    settings.ensure_dirs()
+    con = warehouse.connect(settings)
+    try:
+        write_catalog_tables(con, load_catalog(settings.catalog_path), settings.suppression_threshold)
+        con.execute("create schema if not exists marts")
+        con.execute(INDICATOR_SQL)
+        con.executemany("insert into marts.indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _indicator_rows())
+        con.execute("""
+            create table marts.course_attention (kommunekode varchar, indsats varchar, forloeb_id varchar,
+                issue_code varchar, issue_label varchar, details varchar)""")
+        con.executemany("insert into marts.course_attention values (?, ?, ?, ?, ?, ?)", [
+            (OWN, "MOVE", "KBH-0001", "overdue", "Aktivt forløb over maksimal varighed", "Startet 2025-01-02"),
+            (OWN, "MOVE", "KBH-0002", "missing_end_reason", "Afbrudt uden afslutningsårsag", "=HYPERLINK(\"x\")"),
+            (OTHER, "MOVE", OTHER_SECRET_COURSE, "overdue", "Aktivt forløb over maksimal varighed", "Startet 2024"),
+        ])
+        con.execute("""
+            create table marts.fidelity_rule_summary (kommunekode varchar, indsats varchar, period_type varchar,
+                period varchar, rule_code varchar, label varchar, guidance varchar, checked integer,
+                passed integer, adherence double, light varchar)""")
+        fidelity = []
+        for kommune, checked in ((OWN, 20), (OTHER, 3), ("000", 23)):
+            for month in MONTHS:
+                fidelity.append((kommune, "MOVE", "month", month, "dosage", "Dosis: 10–14 samtaler",
+                                 "Tjek registreringen af samtaler.", checked, checked // 2, 0.5, "roed"))
+                fidelity.append((kommune, "MOVE", "month", month, "duration", "Varighed: 30–270 dage",
+                                 "Planlæg afslutning.", checked, checked, 1.0, "groen"))
+        con.executemany("insert into marts.fidelity_rule_summary values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fidelity)
+        con.execute("""
+            create table marts.dq_scorecard (kommunekode varchar, kommunenavn varchar, indsats varchar,
+                score integer, quality_badge varchar, timeliness_score double, coverage_score double,
+                completeness_score double, validity_score double, consistency_score double, outlier_score double,
+                periods_late integer, periods_missing integer, rows_rejected integer, courses_with_issues integer)""")
+        con.executemany("insert into marts.dq_scorecard values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (OWN, "København", "MOVE", 86, "god", 0.9, 1.0, 0.8, 0.95, 0.7, 1.0, 1, 0, 2, 3),
+            (OTHER, "Frederiksberg", "MOVE", 58, "svag", 0.5, 0.6, 0.6, 0.7, 0.5, 0.5, 3, 1, 9, 7),
+        ])
+        con.execute("""
+            create table marts.dq_feedback (kommunekode varchar, indsats varchar, dimension varchar,
+                problem varchar, advice varchar)""")
+        con.executemany("insert into marts.dq_feedback values (?, ?, ?, ?, ?)", [
+            (OWN, "MOVE", "komplethed", "henvisningsdato mangler i 3 forløb", "Udfyld henvisningsdato"),
+            (OTHER, "MOVE", "rettidighed", "Frederiksberg-fil 3 dage for sent", "Send til tiden"),
+        ])
+        con.execute("""
+            create table marts.implementation_milestones as
+            select k.kommunekode, m.indsats, m.milestone_code, m.factor, m.phase, p.label as phase_label,
+                   p.phase_order, m.label, m.due_month,
+                   case when m.due_month <= 4 then 'opfyldt' else 'ikke_startet' end as status,
+                   case when m.due_month <= 4 then date '2026-02-01' end as status_date,
+                   date '2025-10-01' as support_start_date, date '2025-10-01' + to_months(m.due_month) as due_date,
+                   date '2026-03-31' as as_of_date, m.due_month <= 4 as is_done,
+                   m.due_month > 4 and m.due_month <= 6 as is_overdue
+            from catalog.milestones m
+            cross join (values ('101'), ('147')) k(kommunekode)
+            left join catalog.milestone_phases p on m.phase = p.phase_code
+            where m.indsats = 'MOVE'""")
+        con.executemany(
+            "insert into raw.files (file_id, original_name, source, kommunekode, indsats, file_type, reporting_date,"
+            " rows_read, rows_accepted, rows_rejected, warnings, status, received_at) values"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ("a" * 64, "101_MOVE_forloeb_2026-03-31.csv", "inbox", OWN, "MOVE", "courses", date(2026, 3, 31),
+                 40, 39, 1, 2, "partial", datetime(2026, 4, 2, 8, 0)),
+                ("b" * 64, "147_MOVE_forloeb_2026-03-31.csv", "inbox", OTHER, "MOVE", "courses", date(2026, 3, 31),
+                 10, 10, 0, 0, "accepted", datetime(2026, 4, 3, 8, 0)),
+            ],
+        )
+    finally:
+        con.close()
+    warehouse.publish(settings)
+
+

@@ -1,0 +1,171 @@
+"""AppTest smoke tests per page and role, and isolation through widgets, query params and session state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dashboard_fixture import APP, OTHER, OTHER_ACTIVE_END, OTHER_SECRET_COURSE, OWN
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth
+from dashboard.viewer import Viewer
+from udbredelse.settings import Settings
+
+PAGES_BY_ROLE = {
+    "kommune": ["overblik", "opmaerksomhed", "upload", "datakvalitet", "implementering", "om_indikatorerne"],
+    "analyst": ["overblik", "opmaerksomhed", "datakvalitet", "implementering", "nationalt", "eksport",
+                "om_indikatorerne"],
+    "admin": ["overblik", "nationalt", "eksport", "revisionslog"],
+}
+
+
+def login(role: str, kommune: str | None = None) -> AppTest:
+    """Log in through the demo login's own widgets."""
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert any("DEMO-login" in w.value for w in at.warning)
+    at.selectbox(key="login_role").set_value(role).run()
+    if kommune:
+        at.selectbox(key="login_kommune").set_value(kommune).run()
+    at.button(key="login_submit").click().run()
+    assert not at.exception, at.exception
+    # The banner is in the router, above every page. (AppTest re-sends only changed elements after a
+    # page switch, so it is checked here, on the first page; the browser test sees it on Overblik.)
+    assert any("DEMO-login" in w.value for w in at.warning)
+    return at
+
+
+def page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(f"pages/{name}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def rendered_text(at: AppTest) -> str:
+    """Everything a user could read on the page: markdown, metrics, tables, captions."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [df.value.to_string() for df in at.dataframe]
+    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+def table_with(at: AppTest, column: str):
+    """The first table on the page that has `column` (st.dataframe keys are not exposed by AppTest)."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+def test_login_page_is_marked_demo(published: Settings) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert any("DEMO-login" in w.value for w in at.warning)
+    assert at.title[0].value == "Log ind"
+
+
+@pytest.mark.parametrize("role", list(PAGES_BY_ROLE))
+def test_every_page_renders_for_each_role(published: Settings, role: str) -> None:
+    at = login(role, OWN if role == "kommune" else None)
+    for name in PAGES_BY_ROLE[role]:
+        page(at, name)
+        assert at.title, name
+        assert not at.error, (name, [e.value for e in at.error])
+
+
+def test_overview_shows_kpis_for_own_municipality(published: Settings) -> None:
+    at = login("kommune", OWN)
+    page(at, "overblik")
+    at.selectbox(key="overblik_indsats").set_value("MOVE").run()
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Aktive forløb ved periodens slut"].value == "40"
+    assert metrics["Aktive forløb ved periodens slut"].delta == "+1"
+    assert metrics["Fidelitetsindeks"].value == "75 %"
+    assert metrics["Datakvalitet"].value.endswith("God")
+    assert len(at.get("vega_lite_chart")) >= 2  # recruitment and funnel
+    assert any("Dosis" in e.label for e in at.expander)  # failing rule with guidance
+
+
+def test_role_pages_are_not_reachable(published: Settings) -> None:
+    at = login("kommune", OWN)
+    for forbidden in ("nationalt", "eksport", "revisionslog"):
+        with pytest.raises(ValueError):
+            at.switch_page(f"pages/{forbidden}.py")
+    at = login("analyst")
+    with pytest.raises(ValueError):
+        at.switch_page("pages/upload.py")
+
+
+def test_municipality_cannot_reach_other_rows_through_params_or_state(published: Settings) -> None:
+    at = login("kommune", OWN)
+    at.query_params["kommune"] = OTHER
+    at.query_params["indsats"] = "MOVE"
+    at.session_state["overblik_kommune"] = OTHER
+    at.session_state["opm_indsats"] = "MOVE"
+    for name in ("overblik", "opmaerksomhed", "datakvalitet", "implementering", "upload"):
+        page(at, name)
+        text = rendered_text(at)
+        assert OTHER_SECRET_COURSE not in text, name
+        assert f"{OTHER_ACTIVE_END:,}".replace(",", ".") not in text and str(OTHER_ACTIVE_END) not in text, name
+        assert "Frederiksberg" not in text, name
+    assert "København" in rendered_text(page(at, "overblik"))
+
+
+def test_forged_session_viewer_is_ignored(published: Settings) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state[auth.SESSION_KEY] = {"role": "analyst"}  # not a Viewer: treated as logged out
+    at.run()
+    assert at.title[0].value == "Log ind"
+
+
+def test_analyst_sees_pseudonyms_and_suppression(published: Settings) -> None:
+    at = login("analyst")
+    at.query_params["indsats"] = "MOVE"
+    page(at, "opmaerksomhed")
+    table = table_with(at, "Kode")
+    assert "Forløb (pseudonym)" in table.columns and "Forløb-id" not in table.columns
+    assert OTHER_SECRET_COURSE not in table.to_string() and "KBH-0001" not in table.to_string()
+    page(at, "nationalt")
+    at.selectbox(key="nat_indicator").set_value("starts").run()
+    matrix = table_with(at, "kommunenavn")
+    frb = matrix[matrix["kommunekode"] == OTHER]
+    assert set(frb["MOVE"]) == {"<5"}
+
+
+def test_views_and_downloads_are_audited(published: Settings) -> None:
+    at = login("kommune", OWN)
+    at.query_params["indsats"] = "MOVE"
+    page(at, "opmaerksomhed")
+    at.download_button(key="opm_download_csv").click().run()
+    lines = (published.logs_dir / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    events = [r["event"] for r in records]
+    assert "dashboard_login" in events and "dashboard_view" in events and "dashboard_export" in events
+    export = next(r for r in records if r["event"] == "dashboard_export")
+    assert export["kommunekode"] == OWN and export["detail"]["format"] == "csv"
+    from dashboard import audit
+
+    assert audit.verify(published) == (True, len(records))
+
+
+def test_oidc_claims_map_to_viewer(published: Settings) -> None:
+    viewer = auth.viewer_from_claims({"email": "a@k.dk", "udbredelse_role": "kommune", "kommunekode": "101"})
+    assert viewer == Viewer(role="kommune", kommunekode=OWN, subject="a@k.dk", login="oidc")
+    config = published.home_path / "config"
+    config.mkdir()
+    (config / "dashboard_users.yaml").write_text("users:\n  ana@sm.dk: {role: analyst}\n", encoding="utf-8")
+    assert auth.viewer_from_claims({"email": "ana@sm.dk"}).role == "analyst"
+    with pytest.raises(PermissionError):
+        auth.viewer_from_claims({"email": "ukendt@x.dk"})
+
+
+def test_oidc_login_uses_st_user(published: Settings) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32}
+    at.user = {"is_logged_in": True, "email": "k@kbh.dk", "udbredelse_role": "kommune", "kommunekode": OWN}
+    at.run()
+    assert not at.exception, at.exception
+    assert not any("DEMO-login" in w.value for w in at.warning)
+    assert at.title[0].value == "Overblik"

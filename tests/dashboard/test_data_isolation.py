@@ -1,0 +1,137 @@
+"""The data-access layer enforces isolation: a municipality never gets another municipality's rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from dashboard_fixture import OTHER, OTHER_ACTIVE_END, OTHER_SECRET_COURSE, OWN
+
+from dashboard import data
+from dashboard.viewer import AccessDenied, Viewer
+from udbredelse import warehouse
+from udbredelse.settings import Settings
+
+KOMMUNE = Viewer(role="kommune", kommunekode=OWN)
+ANALYST = Viewer(role="analyst")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    st_cache = data._cached_query  # noqa: SLF001
+    st_cache.clear()
+
+
+def test_viewer_binding_is_validated() -> None:
+    with pytest.raises(AccessDenied):
+        Viewer(role="kommune")
+    with pytest.raises(AccessDenied):
+        Viewer(role="kommune", kommunekode="000")
+    with pytest.raises(AccessDenied):
+        Viewer(role="analyst", kommunekode=OWN)
+    with pytest.raises(AccessDenied):
+        Viewer(role="superuser")  # type: ignore[arg-type]
+
+
+def test_municipality_gets_own_and_national_rows_only(published: Settings) -> None:
+    frame = data.indicators(KOMMUNE, "MOVE", "month")
+    assert set(frame["kommunekode"]) == {OWN, "000"}
+    assert OTHER_ACTIVE_END not in frame["value"].tolist()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: data.indicators(KOMMUNE, "MOVE", "month", kommunekode=OTHER),
+    lambda: data.kpis(KOMMUNE, "MOVE", "month", OTHER),
+    lambda: data.recruitment(KOMMUNE, "MOVE", OTHER),
+    lambda: data.funnel(KOMMUNE, "MOVE", OTHER),
+    lambda: data.national_comparison(KOMMUNE, "MOVE", "month", OTHER),
+    lambda: data.fidelity_rules(KOMMUNE, "MOVE", "month", OTHER),
+    lambda: data.course_attention(KOMMUNE, "MOVE", kommunekode=OTHER),
+    lambda: data.course_attention(KOMMUNE, "MOVE", kommunekode="000"),
+    lambda: data.dq_scorecard(KOMMUNE, kommunekode=OTHER),
+    lambda: data.dq_feedback(KOMMUNE, kommunekode=OTHER),
+    lambda: data.milestones(KOMMUNE, "MOVE", kommunekode=OTHER),
+    lambda: data.submissions(KOMMUNE, kommunekode=OTHER),
+    lambda: data.quality_badge(KOMMUNE, "MOVE", OTHER),
+    lambda: data.national_matrix(KOMMUNE, "starts", "month"),
+    lambda: data.national_trends(KOMMUNE, "starts", "month"),
+])
+def test_municipality_cannot_ask_for_another_municipality(published: Settings, call) -> None:
+    with pytest.raises(AccessDenied):
+        call()
+
+
+def test_course_and_file_level_data_is_own_only(published: Settings) -> None:
+    attention = data.course_attention(KOMMUNE)
+    assert set(attention["kommunekode"]) == {OWN}
+    assert OTHER_SECRET_COURSE not in attention.to_string()
+    assert set(data.dq_scorecard(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(data.dq_feedback(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(data.milestones(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(data.submissions(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(data.municipalities(KOMMUNE)["kommunekode"]) == {"000", OWN}
+
+
+def test_suppressed_cells_are_blanked_outside_the_own_view(published: Settings) -> None:
+    frame = data.indicators(KOMMUNE, "MOVE", "month", codes=["ended_interrupted"])
+    national = frame[frame["kommunekode"] == "000"]
+    own = frame[frame["kommunekode"] == OWN]
+    assert national["suppressed"].all() and national["value"].isna().all() and national["is_hidden"].all()
+    assert own["suppressed"].all() and (own["value"] == 2).all() and not own["is_hidden"].any()
+    shown = data.displayed(national)
+    assert set(shown["vist"]) == {"<5"}
+
+
+def test_analyst_sees_all_municipalities_with_suppression(published: Settings) -> None:
+    frame = data.indicators(ANALYST, "MOVE", "month", codes=["starts", "active_end"])
+    assert {OWN, OTHER, "000"} <= set(frame["kommunekode"])
+    small = frame[(frame["kommunekode"] == OTHER) & (frame["indicator"] == "starts")]
+    assert small["value"].isna().all() and small["is_hidden"].all()
+    big = frame[(frame["kommunekode"] == OTHER) & (frame["indicator"] == "active_end")]
+    assert (big["value"] == OTHER_ACTIVE_END).all()
+    rules = data.fidelity_rules(ANALYST, "MOVE", "month", OTHER)
+    assert rules["is_hidden"].all() and rules["adherence"].isna().all()  # 3 courses checked < 5
+
+
+def test_analyst_sees_courses_only_under_pseudonym(published: Settings) -> None:
+    frame = data.course_attention(ANALYST, "MOVE")
+    assert "forloeb_id" not in frame.columns and "details" not in frame.columns
+    assert frame["forloeb_pseudonym"].str.match(r"^F-[0-9a-f]{12}$").all()
+    assert OTHER_SECRET_COURSE not in frame.to_string()
+    assert frame["forloeb_pseudonym"].nunique() == len(frame)
+
+
+def test_kpis_compare_latest_with_previous_period(published: Settings) -> None:
+    latest, cards = data.kpis(KOMMUNE, "MOVE", "month", OWN)
+    assert latest == "2026-03"
+    by_code = {card.code: card for card in cards}
+    assert by_code["active_end"].value == 40 and by_code["active_end"].delta == 1
+    assert by_code["target_attainment_ytd"].value == pytest.approx(33 / 120)
+    # fidelity index = passed / checked over the rules: (10 + 20) / (20 + 20)
+    assert by_code["fidelity_index"].value == pytest.approx(0.75)
+
+
+def test_new_publish_is_seen_without_restart(published: Settings) -> None:
+    before = data.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value
+    con = warehouse.connect(published)
+    try:
+        con.execute("update marts.indicators set value = 999 where kommunekode = ? and indicator = 'active_end'", [OWN])
+    finally:
+        con.close()
+    assert data.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value == before  # not yet published
+    warehouse.publish(published)
+    assert data.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value == 999
+
+
+def test_published_copy_is_opened_read_only(published: Settings) -> None:
+    con = warehouse.connect_published(published)
+    try:
+        with pytest.raises(Exception, match="read-only"):
+            con.execute("create table marts.x (a int)")
+    finally:
+        con.close()
+
+
+def test_missing_published_copy_gives_empty_frames(settings: Settings) -> None:
+    assert not data.published_available()
+    assert data.indicators(KOMMUNE, "MOVE", "month").empty
+    assert isinstance(data.course_attention(KOMMUNE), pd.DataFrame)
