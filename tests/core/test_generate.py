@@ -406,3 +406,22 @@ milestones: [{code: ny_milepael, factor: ledelse, phase: forberede, due_month: 1
     registry = _read(next((tmp_path / "inbox" / "register").glob("register_*.csv")))
     assert set(registry["indikator"]) == {"beskaeftiget"}
     assert os.path.getmtime(next((tmp_path / "inbox" / "101").glob("101_NYIND_forloeb_*"))) > 0
+
+
+def test_earlier_snapshots_are_older_and_some_courses_vanish(s_run):
+    root, _, _ = s_run
+    snapshots: dict[tuple[str, str], list[Path]] = {}
+    for path, m in _files(root):
+        if m.group(3) == "forloeb":
+            snapshots.setdefault((m.group(1), m.group(2)), []).append(path)
+    vanished = 0
+    pairs = [sorted(paths) for paths in snapshots.values() if len(paths) > 1]
+    assert pairs
+    for paths in pairs:
+        old, new = _read(paths[0]), _read(paths[-1])
+        assert old.height <= new.height + 2
+        assert paths[0].stat().st_mtime < paths[-1].stat().st_mtime
+        vanished += len(set(old["forloeb_id"]) - set(new["forloeb_id"]))
+        moved_on = old.join(new, on="forloeb_id", suffix="_new").filter(pl.col("status") != pl.col("status_new"))
+        assert moved_on.height > 0 or old.height < 5
+    assert vanished >= 1
