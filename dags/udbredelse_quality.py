@@ -14,7 +14,9 @@ Daily at 05:00 UTC:
    task logs one line and leaves the reminders pending, so the next run sends them once SMTP is
    configured (e.g. `AIRFLOW_CONN_SMTP_DEFAULT='smtp://user:pass@mail.example.dk:587'`).
    A reminder is marked sent only after the mail server accepted it (at-least-once delivery).
-4. `fail_on_critical` — fails the run (after the reminders went out) when a critical suite failed.
+4. `fail_on_critical` — fails the run (after the reminders went out) when a critical suite failed;
+   `run_quality_suites` itself records the failure instead of raising, so timeliness and reminders
+   still run and a deterministic failure is not retried.
 
 Every task logs a Danish message when it fails (`on_failure_callback`); no CPR ever reaches a
 log or a task result.
@@ -65,10 +67,15 @@ DEFAULT_ARGS = {
 def udbredelse_quality() -> None:
     @task
     def run_quality_suites() -> dict[str, Any]:
+        """A critical failure is recorded (runs table, Data Docs) and reported by `fail_on_critical` at the end."""
         from udbredelse import pipeline
+        from udbredelse.quality import QualityCheckFailed
         from udbredelse.settings import get_settings
 
-        result = pipeline.quality(get_settings())
+        try:
+            result = pipeline.quality(get_settings())
+        except QualityCheckFailed as exc:  # the run is persisted; the text names checks and counts, never values
+            return {"summary": str(exc)[:1000], "critical_failed": True, "suites": None}
         return {
             "summary": result.get("summary"),
             "critical_failed": bool(result.get("critical_failed")),
@@ -77,10 +84,11 @@ def udbredelse_quality() -> None:
 
     @task
     def check_timeliness() -> dict[str, Any]:
-        from udbredelse.quality import check_timeliness as timeliness
+        """Queue a reminder per overdue period (marts.dq_timeliness); counts of missing/late periods."""
+        from udbredelse.quality import check_timeliness as queue_overdue_reminders
         from udbredelse.settings import get_settings
 
-        return timeliness(get_settings())
+        return queue_overdue_reminders(get_settings())
 
     @task
     def send_reminders() -> dict[str, Any]:

@@ -5,7 +5,8 @@ Scheduled on the asset `udbredelse://warehouse/raw` (emitted by `udbredelse_inge
 data was loaded). One task runs `udbredelse.pipeline.build`, the same function as
 `udbredelse build`: under the warehouse writer lock it writes the catalog tables, runs
 `dbt build`, runs the Great Expectations suites and swaps in the read-only published copy
-(`published/udbredelse.duckdb`) that the dashboard and exports read.
+(`published/udbredelse.duckdb`) that the dashboard and exports read. A critical data-quality
+failure stops the build before publishing and fails the task without retry.
 
 One writer at a time: `max_active_runs=1`, `max_active_tasks=1` and the writer lock (which
 also serialises against `udbredelse_ingest` and the CLI). Re-running rebuilds the same marts
@@ -67,10 +68,18 @@ def udbredelse_transform() -> None:
     @task(outlets=[MARTS])
     def build_and_publish() -> dict[str, Any]:
         """Catalog tables + dbt build + quality suites + publish, under the single writer lock."""
+        from airflow.sdk.exceptions import AirflowFailException
+
         from udbredelse import pipeline
+        from udbredelse.quality import QualityCheckFailed
         from udbredelse.settings import get_settings
 
-        summary = pipeline.build(get_settings())
+        try:
+            summary = pipeline.build(get_settings())
+        except QualityCheckFailed as exc:  # deterministic: a retry would rebuild the same marts
+            raise AirflowFailException(
+                "Kritiske datakvalitetstjek fejlede; den publicerede kopi er ikke opdateret. Se Data Docs."
+            ) from exc
         quality = summary.get("quality") or {}
         return {
             "dbt": _scalars(summary.get("dbt")),

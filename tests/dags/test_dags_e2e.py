@@ -103,9 +103,13 @@ def test_quality_runs_suites_timeliness_and_reminders(e2e: dict) -> None:
     for task_id in ("run_quality_suites", "check_timeliness", "send_reminders"):
         assert _states(quality, task_id) == ["success"], (task_id, e2e["log_tail"])
     suites = next(x["value"] for x in quality["xcom"] if x["task_id"] == "run_quality_suites")
-    assert suites["suites"] > 0 and suites["summary"]
+    assert suites["summary"]
+    assert suites["critical_failed"] or suites["suites"] > 0
+    timeliness = next(x["value"] for x in quality["xcom"] if x["task_id"] == "check_timeliness")
+    assert {"missing_periods", "late_periods", "reminders_pending"} <= set(timeliness)
     reminders = next(x["value"] for x in quality["xcom"] if x["task_id"] == "send_reminders")
     assert reminders["sent"] == 0  # no SMTP connection configured: nothing is sent, all stay pending
+    assert reminders["pending"] == timeliness["reminders_pending"]
     assert (e2e["home"] / "quality" / "data_docs" / "index.html").is_file()
     assert quality["state"] == ("failed" if suites["critical_failed"] else "success")
 
