@@ -307,7 +307,9 @@ def _ensure_variety(uploads: list[Upload], seed: int, as_of: date) -> None:
         uploads[i].style = FileStyle(**{**style.__dict__, **kwargs})
     # an earlier snapshot for at least two uploads (supersession)
     with_old = [up for up in uploads if up.old_date is not None]
-    for i in rng.permutation(n)[: max(0, 2 - len(with_old))]:
+    sizes = [POPULATION_K.get(up.kommunekode, DEFAULT_POPULATION_K) for up in uploads]
+    larger = [i for i in rng.permutation(n) if sizes[i] >= float(np.median(sizes)) and uploads[i].old_date is None]
+    for i in larger[: max(0, 2 - len(with_old))]:  # larger municipalities: enough rows to compare
         up = uploads[int(i)]
         up.old_date = _periods_back(up.reporting_date, up.iv.reporting.period, 1)
         up.old_arrival = _arrival(rng, up.old_date, up.iv.reporting.deadline_days, as_of, False)
@@ -898,7 +900,7 @@ def _generate_upload(catalog: Catalog, spec: ScaleSpec, up: Upload, seed: int, o
         if old.height:
             in_old = c.referral <= _d64(up.old_date)
             c.vanished = in_old & (rng.random(c.n) < VANISH_RATE)
-            if not c.vanished.any() and in_old.sum() >= 10:  # a course deleted by mistake in the newer upload
+            if not c.vanished.any() and in_old.sum() >= 3:  # a course deleted by mistake in the newer upload
                 c.vanished[rng.choice(np.flatnonzero(in_old))] = True
             _write(_drop_cpr(old, iv, up.style), name("forloeb", up.old_date), up.style, up.old_arrival)
             totals.files += 1
