@@ -1,7 +1,10 @@
-"""Check one file: read it, type it, run the contract and the catalog rules, and split rows into accepted/rejected.
+"""Check files: read them, type them, run the contract and the catalog rules, split rows into accepted/rejected.
 
-Pure with respect to storage (nothing is written): `validate_file` and `ingest_file` both call
-`check_bytes`. All row rules are polars expressions over whole columns.
+Pure with respect to storage (nothing is written). Files are checked in batches: every file is read
+and given its file-level checks on its own, then all files of one type are stacked into one frame
+(with the file's index and its context: reporting date, uploader, intervention) and the pandera
+contract and the catalog rules run once over the whole stack as polars expressions. Results are
+split back per file, so each file keeps its own verdict and report.
 """
 
 from __future__ import annotations
@@ -24,68 +27,119 @@ from udbredelse.ingest.headers import (
     reporting_date_from_name,
     type_from_name,
 )
-from udbredelse.ingest.messages import message
+from udbredelse.ingest.messages import MESSAGES, message
 from udbredelse.ingest.parse import parse_bool, parse_date, parse_int, parse_number
 from udbredelse.ingest.reader import ROW, FileProblem, RawTable, read_table
 from udbredelse.settings import Settings
 from validation.contracts import CONTRACTS, contract_columns
 
 REGISTER_UPLOADER = "register"
+FILE = "_file"                 # index of the file within a batch
+CTX_DATE, CTX_KOMMUNE, CTX_INDSATS = "_reporting_date", "_kommune", "_indsats"
 ISSUE_SCHEMA = {
     "row": pl.Int64, "column": pl.Utf8, "severity": pl.Utf8, "code": pl.Utf8, "message": pl.Utf8, "value": pl.Utf8,
 }
+BATCH_ISSUE_SCHEMA = {FILE: pl.Int32, **ISSUE_SCHEMA, "_src": pl.Utf8}
 FREE_TEXT_COLUMNS = ("forloeb_id", "medarbejder_id")
 MAX_VALUE_CHARS = 80
+STARTED = ["i_gang", "gennemfoert", "afbrudt"]
+ENDED = ["gennemfoert", "afbrudt"]
+NOT_STARTED = ["henvist", "ikke_startet"]
 
 
-class Issues:
-    """Collects errors and warnings as frames (one per rule), masked when turned into one frame."""
+def _message_expr(code: str, dynamic: dict[str, pl.Expr] | None, params: dict[str, object]) -> pl.Expr:
+    """The Danish message; placeholders in `dynamic` are filled per row (e.g. the file's reporting date)."""
+    if not dynamic:
+        return pl.lit(message(code, **params))
+    text = MESSAGES.get(code, code)
+    for key, value in params.items():
+        text = text.replace("{" + key + "}", str(value))
+    pieces = re.split(r"\{(\w+)\}", text)
+    exprs = [pl.lit(p) if i % 2 == 0 else dynamic.get(p, pl.lit("")).cast(pl.Utf8).fill_null("")
+             for i, p in enumerate(pieces)]
+    return pl.concat_str(exprs)
+
+
+def mask_values(frame: pl.DataFrame) -> pl.DataFrame:
+    """Values echoed in reports: CPR column at most 'DDMMYY-xxxx', CPR-like numbers elsewhere masked too."""
+    value = pl.col("value").str.slice(0, MAX_VALUE_CHARS)
+    compact = value.str.replace_all(r"[- ]", "")
+    masked = (
+        pl.when(pl.col("column") == "cpr")
+        .then(
+            pl.when(compact.str.contains(r"^\d{6}"))
+            .then(compact.str.slice(0, 6) + pl.lit("-xxxx"))
+            .otherwise(pl.lit("x").repeat_by(value.str.len_chars().clip(0, 10)).list.join(""))
+        )
+        .otherwise(value.str.replace_all(r"(^|[^0-9])([0-9]{6})[- ]?[0-9]{4}([^0-9]|$)", "${1}${2}-xxxx${3}"))
+    )
+    return frame.with_columns(value=masked)
+
+
+class _FileIssues:
+    """File-level issues of one file (row null)."""
 
     def __init__(self) -> None:
-        self._frames: list[pl.DataFrame] = []
+        self.items: list[dict[str, object]] = []
 
     def file(self, code: str, column: str | None = None, severity: str = "error", **params: object) -> None:
-        self._frames.append(pl.DataFrame(
-            [{"row": None, "column": column, "severity": severity, "code": code,
-              "message": message(code, column=column, **params), "value": None}],
-            schema=ISSUE_SCHEMA,
-        ))
+        self.items.append({"row": None, "column": column, "severity": severity, "code": code,
+                           "message": message(code, column=column, **params), "value": None})
+
+    def cells(self, cell_errors: list[tuple[int, str, str]]) -> None:
+        for row, column, code in cell_errors:
+            self.items.append({"row": row, "column": column or None, "severity": "error", "code": code,
+                               "message": message(code, column=column), "value": None})
+
+    def frame(self, index: int) -> pl.DataFrame:
+        return pl.DataFrame([{FILE: index, **i, "_src": "file"} for i in self.items], schema=BATCH_ISSUE_SCHEMA)
+
+    @property
+    def has_file_error(self) -> bool:
+        return any(i["severity"] == "error" and i["row"] is None for i in self.items)
+
+
+class _RowIssues:
+    """Row rules as deferred specs over the stacked frame, evaluated together in one polars query."""
+
+    def __init__(self) -> None:
+        self.specs: list[tuple[pl.Expr, str, str, str, pl.Expr, pl.Expr, str]] = []
+        self.frames: list[pl.DataFrame] = []
 
     def rows(
-        self, work: pl.DataFrame, mask: pl.Expr, column: str, code: str, severity: str = "error",
-        value: str | None = None, **params: object,
+        self, mask: pl.Expr, column: str, code: str, severity: str = "error", value: str | None = None,
+        dynamic: dict[str, pl.Expr] | None = None, src: str = "rule", **params: object,
     ) -> None:
-        value_expr = pl.col(value).cast(pl.Utf8) if value and value in work.columns else pl.lit(None, pl.Utf8)
-        hit = work.lazy().filter(mask.fill_null(False)).select(
-            pl.col(ROW).alias("row"),
-            pl.lit(column, pl.Utf8).alias("column"),
-            pl.lit(severity).alias("severity"),
-            pl.lit(code).alias("code"),
-            pl.lit(message(code, column=column, **params)).alias("message"),
-            value_expr.alias("value"),
-        ).collect()
-        if hit.height:
-            self._frames.append(hit)
+        self.specs.append((mask, column, code, severity, _message_expr(code, dynamic, {"column": column, **params}),
+                           pl.col(value).cast(pl.Utf8) if value else pl.lit(None, pl.Utf8), src))
 
-    def add(self, frame: pl.DataFrame) -> None:
-        if frame.height:
-            self._frames.append(frame.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA))  # type: ignore[arg-type]
-
-    def frame(self) -> pl.DataFrame:
-        if not self._frames:
-            return pl.DataFrame(schema=ISSUE_SCHEMA)
-        frame = pl.concat(self._frames, how="vertical")
-        value = pl.col("value").str.slice(0, MAX_VALUE_CHARS)
-        masked = (
-            pl.when(pl.col("column") == "cpr")
-            .then(
-                pl.when(value.str.replace_all(r"[- ]", "").str.contains(r"^\d{6}"))
-                .then(value.str.replace_all(r"[- ]", "").str.slice(0, 6) + pl.lit("-xxxx"))
-                .otherwise(pl.lit("x").repeat_by(value.str.len_chars().clip(0, 10)).list.join(""))
+    def evaluate(self, work: pl.DataFrame) -> pl.DataFrame:
+        lazy = work.lazy()
+        parts = [
+            lazy.filter(mask.fill_null(False)).select(
+                pl.col(FILE).cast(pl.Int32), pl.col(ROW).alias("row"), pl.lit(column, pl.Utf8).alias("column"),
+                pl.lit(severity).alias("severity"), pl.lit(code).alias("code"), msg.alias("message"),
+                value.alias("value"), pl.lit(src).alias("_src"),
             )
-            .otherwise(value.str.replace_all(r"(^|[^0-9])([0-9]{6})[- ]?[0-9]{4}([^0-9]|$)", "${1}${2}-xxxx${3}"))
-        )
-        return frame.with_columns(value=masked).sort(["row", "column"], nulls_last=False)
+            for mask, column, code, severity, msg, value, src in self.specs
+            if _columns_present(work, mask, value)
+        ]
+        frames = [f.cast(BATCH_ISSUE_SCHEMA) for f in self.frames]  # type: ignore[arg-type]
+        if parts:
+            frames.append(pl.concat(parts, how="vertical").collect().cast(BATCH_ISSUE_SCHEMA))  # type: ignore[arg-type]
+        if not frames:
+            return pl.DataFrame(schema=BATCH_ISSUE_SCHEMA)
+        issues = pl.concat(frames, how="vertical")
+        # a cell that failed to parse is reported once (not again as 'required' by the contract)
+        parse_cells = issues.filter(pl.col("_src") == "parse").select(FILE, "row", "column")
+        contract = issues.filter(pl.col("_src") == "contract").join(
+            parse_cells, on=[FILE, "row", "column"], how="anti", nulls_equal=True)
+        return pl.concat([issues.filter(pl.col("_src") != "contract"), contract], how="vertical")
+
+
+def _columns_present(work: pl.DataFrame, *exprs: pl.Expr) -> bool:
+    names = set(work.columns)
+    return all(set(e.meta.root_names()) <= names for e in exprs)
 
 
 @dataclass
@@ -111,7 +165,8 @@ class Outcome:
     items: pl.DataFrame | None = None               # forloeb_id, item_code, item_value (accepted courses)
     people: pl.DataFrame | None = field(default=None, repr=False)  # person_id, cpr10 → vault only
     rejected_ids: list[str] = field(default_factory=list)           # forloeb_id of rejected course rows
-    rejected_rows: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"forloeb_id": pl.Utf8, ROW: pl.Int64}))
+    rejected_rows: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"forloeb_id": pl.Utf8, ROW: pl.Int64}))
     all_ids: list[str] = field(default_factory=list)                # every forloeb_id named in the file
 
     @property
@@ -139,6 +194,25 @@ class Outcome:
         return self.issues.filter(pl.col("severity") == "warning")
 
 
+@dataclass
+class Entry:
+    """One file to check: its bytes and where it came from."""
+
+    data: bytes
+    name: str
+    uploader: str | None
+    received_at: dt.datetime
+
+
+@dataclass
+class Prepared:
+    """A file after reading and its file-level checks (stage 1 of a batch)."""
+
+    outcome: Outcome
+    file_issues: _FileIssues
+    frame: pl.DataFrame | None = None   # raw__<col> text columns + _row + context, None when rejected
+
+
 def file_id_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -152,67 +226,103 @@ def check_bytes(
     received_at: dt.datetime,
     require_uploader: bool = False,
 ) -> Outcome:
-    """Read and check a file's bytes. Never raises for bad content: problems become issues.
+    """Check one file's bytes (a batch of one). Never raises for bad content: problems become issues."""
+    return check_many([Entry(data, name, uploader, received_at)], settings, catalog, require_uploader)[0]
+
+
+def check_many(entries: list[Entry], settings: Settings, catalog: Catalog, require_uploader: bool = False) -> list[Outcome]:
+    """Check a batch of files; each gets its own Outcome.
 
     `uploader` is the sending municipality (or 'register'); with require_uploader (ingest), a file
     whose sender is unknown is rejected. In a dry run without uploader, the file's own code is used.
     """
-    outcome = Outcome(file_id_of(data), name, len(data), uploader, received_at)
-    issues = Issues()
-    if require_uploader and uploader is None:
+    prepared = [prepare(i, e, settings, catalog, require_uploader) for i, e in enumerate(entries)]
+    return finish(prepared, settings, catalog)
+
+
+def prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, require_uploader: bool) -> Prepared:
+    outcome = Outcome(file_id_of(entry.data), entry.name, len(entry.data), entry.uploader, entry.received_at)
+    issues = _FileIssues()
+    prepared = Prepared(outcome, issues)
+    if require_uploader and entry.uploader is None:
         issues.file("uploader_unknown")
         outcome.file_rejected = True
-        outcome.issues = issues.frame()
-        return outcome
+        return prepared
     try:
-        table = read_table(data, name, settings.max_upload_mb * 1024 * 1024)
-        outcome.encoding, outcome.delimiter, outcome.sheet_name = table.encoding, table.delimiter, table.sheet_name
-        outcome.rows_read = table.frame.height
-        _check_table(table, outcome, issues, settings, catalog)
+        table = read_table(entry.data, entry.name, settings.max_upload_mb * 1024 * 1024)
     except FileProblem as problem:
         issues.file(problem.code if problem.code != "formula" else "formula_header")
         outcome.file_rejected = True
-    outcome.issues = issues.frame()
-    if outcome.file_rejected:
-        outcome.accepted = None
-        outcome.items = None
-        outcome.people = None
-    return outcome
+        return prepared
+    outcome.encoding, outcome.delimiter, outcome.sheet_name = table.encoding, table.delimiter, table.sheet_name
+    outcome.rows_read = table.frame.height
+    outcome.file_type = detect_file_type(set(table.headers), type_from_name(outcome.name))
+    if outcome.file_type is None:
+        issues.file("unknown_file_type")
+        outcome.file_rejected = True
+        return prepared
+    try:
+        _file_rules(table, outcome, issues, catalog)
+    except _Reject:
+        outcome.file_rejected = True
+        return prepared
+    issues.cells(table.cell_errors)
+    keep = set(COLUMNS[outcome.file_type]) | {"cpr"}
+    intervention = catalog.intervention(outcome.indsats or "")
+    if intervention is not None:
+        keep |= {item.code for item in intervention.items}
+    columns = [c for c in table.frame.columns if c in keep]
+    prepared.frame = table.frame.select(
+        pl.lit(index, pl.Int32).alias(FILE),
+        ROW,
+        *[pl.col(c).alias(f"raw__{c}") for c in columns],
+        pl.lit(outcome.reporting_date, pl.Date).alias(CTX_DATE),
+        pl.lit(outcome.uploader if outcome.uploader not in (None, REGISTER_UPLOADER) else outcome.kommunekode,
+               pl.Utf8).alias(CTX_KOMMUNE),
+        pl.lit(outcome.indsats, pl.Utf8).alias(CTX_INDSATS),
+    )
+    return prepared
+
+
+def finish(prepared: list[Prepared], settings: Settings, catalog: Catalog) -> list[Outcome]:
+    """Stage 2: stack the prepared files per type, run contract + rules once, split back per file."""
+    per_file: dict[int, list[pl.DataFrame]] = {i: [p.file_issues.frame(i)] for i, p in enumerate(prepared)}
+    by_type: dict[str, list[int]] = {}
+    for i, p in enumerate(prepared):
+        if p.frame is not None and not p.outcome.file_rejected:
+            by_type.setdefault(p.outcome.file_type or "", []).append(i)
+    for file_type, indices in by_type.items():
+        stacked = pl.concat([prepared[i].frame for i in indices], how="diagonal_relaxed")  # type: ignore[misc]
+        rows = _RowIssues()
+        for i in indices:
+            cells = per_file[i][0].filter(pl.col("row").is_not_null())
+            if cells.height:
+                rows.frames.append(cells)
+        work = _parse(stacked, file_type, rows, catalog)
+        _contract(work, file_type, rows)
+        work = _catalog_rules(work, file_type, rows, settings, catalog)
+        issues = rows.evaluate(work)
+        for i in indices:  # the cell errors were moved into the stacked issues
+            per_file[i] = [per_file[i][0].filter(pl.col("row").is_null())]
+        for key, part in issues.partition_by(FILE, as_dict=True).items():
+            per_file[int(key[0])].append(part)
+        _split(work, file_type, issues, [prepared[i].outcome for i in indices], indices, settings, catalog)
+    outcomes = []
+    for i, p in enumerate(prepared):
+        frame = pl.concat(per_file[i], how="vertical")
+        if frame.filter((pl.col("severity") == "error") & pl.col("row").is_null()).height:
+            p.outcome.file_rejected = True
+        frame = mask_values(frame.select(list(ISSUE_SCHEMA)))
+        p.outcome.issues = frame.sort(["row", "column", "code"], nulls_last=False)
+        if p.outcome.file_rejected:
+            p.outcome.accepted = p.outcome.items = p.outcome.people = None
+        outcomes.append(p.outcome)
+    return outcomes
 
 
 class _Reject(Exception):
     """File-level rejection inside the checks (issues already recorded)."""
 
-
-def _check_table(table: RawTable, outcome: Outcome, issues: Issues, settings: Settings, catalog: Catalog) -> None:
-    raw = table.frame
-    columns = set(table.headers)
-    file_type = detect_file_type(columns, type_from_name(outcome.name))
-    outcome.file_type = file_type
-    if file_type is None:
-        issues.file("unknown_file_type")
-        outcome.file_rejected = True
-        return
-    try:
-        _file_rules(table, outcome, issues, settings, catalog)
-    except _Reject:
-        outcome.file_rejected = True
-        return
-    work = _parse(raw, file_type, outcome, issues, catalog)
-    # cell-level problems from the reader (formulas, Excel errors, ragged rows)
-    if table.cell_errors:
-        cell = pl.DataFrame(
-            [{"row": r, "column": c or None, "severity": "error", "code": code,
-              "message": message(code, column=c), "value": None} for r, c, code in table.cell_errors],
-            schema=ISSUE_SCHEMA,
-        )
-        issues.add(cell)
-    _contract(work, file_type, issues)
-    work = _catalog_rules(work, file_type, outcome, issues, settings, catalog)
-    _split(work, file_type, outcome, issues, settings, catalog)
-
-
-# ---- file-level rules ------------------------------------------------------------------------
 
 def _mode(frame: pl.DataFrame, column: str) -> str | None:
     if column not in frame.columns:
@@ -223,7 +333,7 @@ def _mode(frame: pl.DataFrame, column: str) -> str | None:
     return values.value_counts(sort=True).get_column(column)[0]
 
 
-def _file_rules(table: RawTable, outcome: Outcome, issues: Issues, settings: Settings, catalog: Catalog) -> None:
+def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog: Catalog) -> None:
     raw, file_type, columns = table.frame, outcome.file_type, set(table.headers)
     assert file_type is not None
     rejected = False
@@ -304,41 +414,35 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: Issues, settings: Set
 
 # ---- typing ----------------------------------------------------------------------------------
 
-def _parse(raw: pl.DataFrame, file_type: str, outcome: Outcome, issues: Issues, catalog: Catalog) -> pl.DataFrame:
-    """Keep the text of every column as raw__<col> and add the typed column under its own name."""
+LOWER_CODES = {"status", "henvisningsaarsag", "afslutningsaarsag", "tidspunkt", "milepael", "indikator", "redskab"}
+
+
+def _parse(stacked: pl.DataFrame, file_type: str, issues: _RowIssues, catalog: Catalog) -> pl.DataFrame:
+    """Add the typed column beside each raw__<col> text column; unparseable text is a row error."""
     dtypes = contract_columns(file_type)
-    text_cols = [c for c in raw.columns if c != ROW]
-    work = raw.rename({c: f"raw__{c}" for c in text_cols})
-    lower_codes = {"status", "henvisningsaarsag", "afslutningsaarsag", "tidspunkt", "milepael", "indikator", "redskab"}
+    present = {c[len("raw__"):] for c in stacked.columns if c.startswith("raw__")}
     exprs: list[pl.Expr] = []
-    checks: list[tuple[str, str]] = []
     for column, dtype in dtypes.items():
-        src = pl.col(f"raw__{column}") if column in text_cols else pl.lit(None, pl.Utf8)
+        src = pl.col(f"raw__{column}") if column in present else pl.lit(None, pl.Utf8)
         if dtype == pl.Date:
-            exprs.append(parse_date(src).alias(column))
-            checks.append((column, "date_format"))
+            typed, code = parse_date(src), "date_format"
         elif dtype == pl.Int64:
-            exprs.append(parse_int(src).alias(column))
-            checks.append((column, "integer_format"))
+            typed, code = parse_int(src), "integer_format"
         elif dtype == pl.Float64:
-            exprs.append(parse_number(src).alias(column))
-            checks.append((column, "number_format"))
-        elif column == "indsats":
-            exprs.append(src.str.to_uppercase().alias(column))
-        elif column in lower_codes:
-            exprs.append(src.str.to_lowercase().alias(column))
+            typed, code = parse_number(src), "number_format"
         else:
-            exprs.append(src.alias(column))
-    if file_type == "courses" and outcome.indsats and catalog.intervention(outcome.indsats):
-        for item in catalog.intervention(outcome.indsats).items:  # type: ignore[union-attr]
-            if item.code in text_cols:
-                exprs.append(parse_bool(pl.col(f"raw__{item.code}")).alias(f"item__{item.code}"))
-    work = work.with_columns(exprs)
-    for column, code in checks:
-        if column in text_cols:
-            issues.rows(work, pl.col(f"raw__{column}").is_not_null() & pl.col(column).is_null(), column, code,
-                        value=f"raw__{column}")
-    return work
+            code = None
+            typed = src.str.to_uppercase() if column == "indsats" else (
+                src.str.to_lowercase() if column in LOWER_CODES else src)
+        exprs.append(typed.cast(dtype).alias(column))
+        if code and column in present:
+            issues.rows(pl.col(f"raw__{column}").is_not_null() & pl.col(column).is_null(), column, code,
+                        value=f"raw__{column}", src="parse")
+    if file_type == "courses":
+        item_codes = {item.code for iv in catalog.interventions.values() for item in iv.items}
+        for code in sorted(item_codes & present):
+            exprs.append(parse_bool(pl.col(f"raw__{code}")).alias(f"item__{code}"))
+    return stacked.with_columns(exprs)
 
 
 # ---- the pandera contract --------------------------------------------------------------------
@@ -362,7 +466,8 @@ def _allowed_from_check(check: str, column: str) -> str:
     return re.sub(r"[\[\]']", "", inner)
 
 
-def _contract(work: pl.DataFrame, file_type: str, issues: Issues) -> None:
+def _contract(work: pl.DataFrame, file_type: str, issues: _RowIssues) -> None:
+    """Validate the stacked typed frame against the file type's pandera model (lazy: all failures at once)."""
     model = CONTRACTS[file_type]
     columns = list(contract_columns(file_type))
     try:
@@ -371,203 +476,217 @@ def _contract(work: pl.DataFrame, file_type: str, issues: Issues) -> None:
         cases = exc.failure_cases
         if not isinstance(cases, pl.DataFrame):
             cases = pl.from_pandas(cases)
-        rows = work.get_column(ROW)
-        already = _error_cells(issues)
+        cases = cases.with_columns(pl.col("check").cast(pl.Utf8), pl.col("failure_case").cast(pl.Utf8))
+        located = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
+        where = work.select(pl.col(FILE), pl.col(ROW)).with_row_index("index")
+        located = located.with_columns(pl.col("index").cast(pl.UInt32)).join(where, on="index", how="left")
         out = []
-        for case in cases.iter_rows(named=True):
-            index, column, check = case.get("index"), case.get("column"), str(case.get("check") or "")
-            code = next((c for prefix, c in _CHECK_CODES if check.startswith(prefix)), None)
-            if index is None or code is None or column is None:
-                out.append({"row": None, "column": column, "severity": "error", "code": "internal_error",
-                            "message": message("internal_error"), "value": None})
-                continue
-            row = int(rows[int(index)])
-            if (row, column) in already:
-                continue
-            out.append({"row": row, "column": column, "severity": "error", "code": code,
+        for case in located.iter_rows(named=True):
+            check, column = case["check"] or "", case["column"]
+            code = next((c for prefix, c in _CHECK_CODES if check.startswith(prefix)), "invalid_code")
+            out.append({FILE: case[FILE], "row": case[ROW], "column": column, "severity": "error", "code": code,
                         "message": message(code, column=column, allowed=_allowed_from_check(check, column)),
-                        "value": None if case.get("failure_case") is None else str(case["failure_case"])})
-        issues.add(pl.DataFrame(out, schema=ISSUE_SCHEMA))
-
-
-def _error_cells(issues: Issues) -> set[tuple[int, str]]:
-    frames = [f for f in issues._frames if f.height]
-    if not frames:
-        return set()
-    errs = pl.concat(frames).filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
-    return {(r, c) for r, c in errs.select("row", "column").iter_rows()}
+                        "value": case["failure_case"], "_src": "contract"})
+        if out:
+            issues.frames.append(pl.DataFrame(out, schema=BATCH_ISSUE_SCHEMA))
+        unlocated = cases.height - located.height
+        if unlocated:  # schema-level failures cannot happen with the parser's types; reject, never guess
+            files = work.get_column(FILE).unique().to_list()
+            issues.frames.append(pl.DataFrame(
+                [{FILE: f, "row": None, "column": None, "severity": "error", "code": "internal_error",
+                  "message": message("internal_error"), "value": None, "_src": "contract"} for f in files],
+                schema=BATCH_ISSUE_SCHEMA))
 
 
 # ---- catalog-driven rules --------------------------------------------------------------------
 
-def _code_rule(work: pl.DataFrame, issues: Issues, column: str, allowed: set[str], code: str = "invalid_code") -> None:
-    if column in work.columns:
-        issues.rows(work, pl.col(column).is_not_null() & ~pl.col(column).is_in(sorted(allowed)), column, code,
-                    value=column, allowed=", ".join(sorted(allowed)))
+def _code_rule(issues: _RowIssues, where: pl.Expr, column: str, allowed: set[str]) -> None:
+    issues.rows(where & pl.col(column).is_not_null() & ~pl.col(column).is_in(sorted(allowed)), column,
+                "invalid_code", value=column, allowed=", ".join(sorted(allowed)))
 
 
 def _catalog_rules(
-    work: pl.DataFrame, file_type: str, outcome: Outcome, issues: Issues, settings: Settings, catalog: Catalog,
+    work: pl.DataFrame, file_type: str, issues: _RowIssues, settings: Settings, catalog: Catalog,
 ) -> pl.DataFrame:
-    reporting = outcome.reporting_date
     dtypes = contract_columns(file_type)
     for column, dtype in dtypes.items():  # no date after the reporting date
-        if dtype == pl.Date and reporting is not None:
-            issues.rows(work, pl.col(column) > pl.lit(reporting), column, "future_date", value=f"raw__{column}",
-                        reporting_date=reporting.isoformat())
+        if dtype == pl.Date:
+            issues.rows(pl.col(column) > pl.col(CTX_DATE), column, "future_date", value=f"raw__{column}",
+                        dynamic={"reporting_date": pl.col(CTX_DATE).cast(pl.Utf8)})
     if file_type == "registry":
         indicators = {r["code"] for r in catalog.common.get("register_indicators", [])}
-        _code_rule(work, issues, "indikator", indicators)
-        keys = ["pseudonym", "periode", "indikator"]
-        issues.rows(work, pl.struct(keys).is_duplicated() & pl.all_horizontal(pl.col(keys).is_not_null()),
+        _code_rule(issues, pl.lit(True), "indikator", indicators)
+        keys = [FILE, "pseudonym", "periode", "indikator"]
+        issues.rows(pl.struct(keys).is_duplicated() & pl.all_horizontal(pl.col(keys).is_not_null()),
                     "indikator", "duplicate_key", allowed="pseudonym, periode, indikator")
         return work
-    # municipality and intervention on every row
     kommuner = sorted(catalog.municipalities)
-    issues.rows(work, pl.col("kommunekode").is_not_null() & pl.col("kommunekode").str.contains(r"^\d{3}$")
-                & ~pl.col("kommunekode").is_in(kommuner), "kommunekode", "kommunekode_unknown", value="kommunekode")
-    if outcome.kommunekode:
-        issues.rows(work, pl.col("kommunekode").is_in(kommuner) & (pl.col("kommunekode") != outcome.kommunekode),
-                    "kommunekode", "kommune_mismatch", value="kommunekode", uploader=outcome.kommunekode)
-    if outcome.indsats:
-        issues.rows(work, pl.col("indsats").is_not_null() & (pl.col("indsats") != outcome.indsats),
-                    "indsats", "indsats_mismatch", value="indsats", indsats=outcome.indsats)
-    intervention = catalog.intervention(outcome.indsats or "")
+    issues.rows(pl.col("kommunekode").str.contains(r"^\d{3}$") & ~pl.col("kommunekode").is_in(kommuner),
+                "kommunekode", "kommunekode_unknown", value="kommunekode")
+    issues.rows(pl.col("kommunekode").is_in(kommuner) & pl.col(CTX_KOMMUNE).is_not_null()
+                & (pl.col("kommunekode") != pl.col(CTX_KOMMUNE)),
+                "kommunekode", "kommune_mismatch", value="kommunekode", dynamic={"uploader": pl.col(CTX_KOMMUNE)})
+    issues.rows(pl.col("indsats").is_not_null() & pl.col(CTX_INDSATS).is_not_null()
+                & (pl.col("indsats") != pl.col(CTX_INDSATS)),
+                "indsats", "indsats_mismatch", value="indsats", dynamic={"indsats": pl.col(CTX_INDSATS)})
     for column in FREE_TEXT_COLUMNS:
-        if column in work.columns:
-            issues.rows(work, cprmod.looks_like_cpr_expr(column), column, "cpr_in_text", value=column)
-    if intervention is None:
-        return work
-    code = intervention.code
+        if f"raw__{column}" in work.columns:
+            issues.rows(cprmod.looks_like_cpr_expr(column), column, "cpr_in_text", value=column)
     if file_type == "courses":
-        work = _course_rules(work, outcome, issues, settings, catalog)
-    elif file_type == "measurements":
-        instruments = {i.code: i for i in intervention.instruments}
-        _code_rule(work, issues, "redskab", set(instruments))
-        for inst in instruments.values():
-            is_inst = pl.col("redskab") == inst.code
-            issues.rows(work, is_inst & ((pl.col("score") < inst.score_min) | (pl.col("score") > inst.score_max)),
-                        "score", "out_of_range", value="raw__score", allowed=f"{inst.score_min:g}–{inst.score_max:g}")
-            issues.rows(work, is_inst & pl.col("tidspunkt").is_not_null() & ~pl.col("tidspunkt").is_in(inst.points)
-                        & pl.col("tidspunkt").is_in(["start", "slut", "opfoelgning"]),
-                        "tidspunkt", "timepoint_unexpected", severity="warning", value="tidspunkt",
-                        allowed=", ".join(inst.points))
-    elif file_type == "targets":
-        keys = ["kommunekode", "indsats", "aar"]
-        issues.rows(work, pl.struct(keys).is_duplicated() & pl.col("aar").is_not_null(), "aar", "duplicate_key",
+        return _course_rules(work, issues, settings, catalog)
+    for code in work.get_column(CTX_INDSATS).drop_nulls().unique().to_list():
+        intervention = catalog.intervention(code)
+        if intervention is None:
+            continue
+        this = pl.col(CTX_INDSATS) == code
+        if file_type == "measurements":
+            instruments = {i.code: i for i in intervention.instruments}
+            _code_rule(issues, this, "redskab", set(instruments))
+            for inst in instruments.values():
+                is_inst = this & (pl.col("redskab") == inst.code)
+                issues.rows(is_inst & ((pl.col("score") < inst.score_min) | (pl.col("score") > inst.score_max)),
+                            "score", "out_of_range", value="raw__score",
+                            allowed=f"{inst.score_min:g}–{inst.score_max:g}")
+                issues.rows(is_inst & pl.col("tidspunkt").is_in(["start", "slut", "opfoelgning"])
+                            & ~pl.col("tidspunkt").is_in(inst.points), "tidspunkt", "timepoint_unexpected",
+                            severity="warning", value="tidspunkt", allowed=", ".join(inst.points))
+        elif file_type == "milestones":
+            _code_rule(issues, this, "milepael", {m.code for m in catalog.milestones_for(code)})
+    if file_type == "targets":
+        keys = [FILE, "kommunekode", "indsats", "aar"]
+        issues.rows(pl.struct(keys).is_duplicated() & pl.col("aar").is_not_null(), "aar", "duplicate_key",
                     value="raw__aar", allowed="kommune, indsats, år")
     elif file_type == "milestones":
-        _code_rule(work, issues, "milepael", {m.code for m in catalog.milestones_for(code)})
-        issues.rows(work, pl.col("milepael").is_duplicated() & pl.col("milepael").is_not_null(), "milepael",
+        issues.rows(pl.struct([FILE, "milepael"]).is_duplicated() & pl.col("milepael").is_not_null(), "milepael",
                     "duplicate_key", value="milepael", allowed="milepæl")
-        issues.rows(work, (pl.col("status") == "opfyldt") & pl.col("dato").is_null(), "dato",
+        issues.rows((pl.col("status") == "opfyldt") & pl.col("dato").is_null(), "dato",
                     "milestone_date_missing", severity="warning")
     return work
 
 
-def _course_rules(
-    work: pl.DataFrame, outcome: Outcome, issues: Issues, settings: Settings, catalog: Catalog,
-) -> pl.DataFrame:
-    intervention = catalog.intervention(outcome.indsats or "")
-    assert intervention is not None
-    code = intervention.code
-    _code_rule(work, issues, "henvisningsaarsag", catalog.referral_codes(code))
-    _code_rule(work, issues, "afslutningsaarsag", catalog.end_codes(code))
+def _raw(work: pl.DataFrame, column: str) -> pl.Expr:
+    return pl.col(f"raw__{column}") if f"raw__{column}" in work.columns else pl.lit(None, pl.Utf8)
+
+
+def _course_rules(work: pl.DataFrame, issues: _RowIssues, settings: Settings, catalog: Catalog) -> pl.DataFrame:
     status = pl.col("status")
-    started = status.is_in(["i_gang", "gennemfoert", "afbrudt"])
-    ended = status.is_in(["gennemfoert", "afbrudt"])
-    not_started = status.is_in(["henvist", "ikke_startet"])
-    raw_start = pl.col("raw__startdato") if "raw__startdato" in work.columns else pl.lit(None, pl.Utf8)
-    issues.rows(work, started & raw_start.is_null(), "startdato", "start_required")
-    issues.rows(work, not_started & pl.col("startdato").is_not_null(), "startdato", "start_not_allowed",
+    started, ended, not_started = status.is_in(STARTED), status.is_in(ENDED), status.is_in(NOT_STARTED)
+    issues.rows(started & _raw(work, "startdato").is_null(), "startdato", "start_required")
+    issues.rows(not_started & pl.col("startdato").is_not_null(), "startdato", "start_not_allowed",
                 value="raw__startdato", allowed="henvist/ikke_startet")
-    raw_end = pl.col("raw__slutdato") if "raw__slutdato" in work.columns else pl.lit(None, pl.Utf8)
-    issues.rows(work, ended & raw_end.is_null(), "slutdato", "end_required")
-    issues.rows(work, ~ended & status.is_not_null() & pl.col("slutdato").is_not_null(), "slutdato", "end_not_allowed",
+    issues.rows(ended & _raw(work, "slutdato").is_null(), "slutdato", "end_required")
+    issues.rows(~ended & status.is_not_null() & pl.col("slutdato").is_not_null(), "slutdato", "end_not_allowed",
                 value="raw__slutdato")
-    issues.rows(work, pl.col("slutdato") < pl.col("startdato"), "slutdato", "end_before_start", value="raw__slutdato")
-    issues.rows(work, (status == "afbrudt") & pl.col("afslutningsaarsag").is_null(), "afslutningsaarsag",
+    issues.rows(pl.col("slutdato") < pl.col("startdato"), "slutdato", "end_before_start", value="raw__slutdato")
+    issues.rows((status == "afbrudt") & pl.col("afslutningsaarsag").is_null(), "afslutningsaarsag",
                 "end_reason_required")
-    issues.rows(work, ~ended & pl.col("afslutningsaarsag").is_not_null(), "afslutningsaarsag",
+    issues.rows(~ended & pl.col("afslutningsaarsag").is_not_null(), "afslutningsaarsag",
                 "end_reason_without_end", severity="warning", value="afslutningsaarsag")
-    issues.rows(work, pl.col("henvisningsdato") > pl.col("startdato"), "henvisningsdato", "referral_after_start",
+    issues.rows(pl.col("henvisningsdato") > pl.col("startdato"), "henvisningsdato", "referral_after_start",
                 severity="warning", value="raw__henvisningsdato")
-    issues.rows(work, pl.col("forloeb_id").is_duplicated() & pl.col("forloeb_id").is_not_null(), "forloeb_id",
+    issues.rows(pl.struct([FILE, "forloeb_id"]).is_duplicated() & pl.col("forloeb_id").is_not_null(), "forloeb_id",
                 "duplicate_id", value="forloeb_id")
-    # catalog items: ja/nej, required ones must be filled
-    for item in intervention.items:
-        typed = f"item__{item.code}"
-        if typed not in work.columns:
+    collecting: list[str] = []
+    for code in work.get_column(CTX_INDSATS).drop_nulls().unique().to_list():
+        intervention = catalog.intervention(code)
+        if intervention is None:
             continue
-        raw_item = pl.col(f"raw__{item.code}")
-        issues.rows(work, raw_item.is_not_null() & pl.col(typed).is_null(), item.code, "item_value",
-                    value=f"raw__{item.code}")
-        if item.required:
-            issues.rows(work, raw_item.is_null(), item.code, "required")
-    # CPR
-    if intervention.collects_cpr and "raw__cpr" in work.columns:
+        this = pl.col(CTX_INDSATS) == code
+        _code_rule(issues, this, "henvisningsaarsag", catalog.referral_codes(code))
+        _code_rule(issues, this, "afslutningsaarsag", catalog.end_codes(code))
+        for item in intervention.items:  # catalog items: ja/nej; required ones filled
+            if f"raw__{item.code}" not in work.columns:
+                continue
+            raw_item = pl.col(f"raw__{item.code}")
+            issues.rows(this & raw_item.is_not_null() & pl.col(f"item__{item.code}").is_null(), item.code,
+                        "item_value", value=f"raw__{item.code}")
+            if item.required:
+                issues.rows(this & raw_item.is_null(), item.code, "required")
+        if intervention.collects_cpr:
+            collecting.append(code)
+    if collecting and "raw__cpr" in work.columns:
         checked = cprmod.analyse(work.get_column("raw__cpr"), allow_fictitious=settings.is_demo)
+        collects = pl.col(CTX_INDSATS).is_in(collecting)
         work = work.with_columns(
-            cpr10=checked.get_column("cpr10"),
-            cpr_error=checked.get_column("error"),
-            cpr_mod11=checked.get_column("mod11_warning"),
-            birth_date=checked.get_column("birth_date"),
-            sex=checked.get_column("sex"),
+            cpr10=pl.when(collects).then(checked.get_column("cpr10")),
+            cpr_error=pl.when(collects).then(checked.get_column("error")),
+            cpr_mod11=pl.when(collects).then(checked.get_column("mod11_warning")),
+            birth_date=pl.when(collects).then(checked.get_column("birth_date")),
+            sex=pl.when(collects).then(checked.get_column("sex")),
         )
-        issues.rows(work, pl.col("raw__cpr").is_null(), "cpr", "cpr_missing")
+        issues.rows(collects & pl.col("raw__cpr").is_null(), "cpr", "cpr_missing")
         for rule in ("cpr_format", "cpr_date", "cpr_fictitious"):
-            issues.rows(work, pl.col("cpr_error") == rule, "cpr", rule, value="raw__cpr")
-        if outcome.reporting_date is not None:
-            issues.rows(work, pl.col("birth_date") > pl.lit(outcome.reporting_date), "cpr", "cpr_date",
-                        value="raw__cpr")
-        issues.rows(work, pl.col("cpr_mod11"), "cpr", "cpr_mod11", severity="warning", value="raw__cpr")
+            issues.rows(pl.col("cpr_error") == rule, "cpr", rule, value="raw__cpr")
+        issues.rows(pl.col("birth_date") > pl.col(CTX_DATE), "cpr", "cpr_date", value="raw__cpr")
+        issues.rows(pl.col("cpr_mod11"), "cpr", "cpr_mod11", severity="warning", value="raw__cpr")
     return work
 
 
 # ---- accepted / rejected ---------------------------------------------------------------------
 
 def _split(
-    work: pl.DataFrame, file_type: str, outcome: Outcome, issues: Issues, settings: Settings, catalog: Catalog,
+    work: pl.DataFrame, file_type: str, issues: pl.DataFrame, outcomes: list[Outcome], indices: list[int],
+    settings: Settings, catalog: Catalog,
 ) -> None:
-    current = issues.frame()
-    bad_rows = current.filter((pl.col("severity") == "error") & pl.col("row").is_not_null()).get_column("row").unique()
-    if current.filter((pl.col("severity") == "error") & pl.col("row").is_null()).height:
-        outcome.file_rejected = True
-        return
-    is_bad = pl.col(ROW).is_in(bad_rows.implode())
-    accepted = work.filter(~is_bad)
+    errors = issues.filter(pl.col("severity") == "error")
+    bad = errors.filter(pl.col("row").is_not_null()).select(pl.col(FILE), pl.col("row").alias(ROW)).unique()
+    rejected_files = set(errors.filter(pl.col("row").is_null()).get_column(FILE).to_list())
+    accepted = work.join(bad, on=[FILE, ROW], how="anti")
+    columns = [FILE, ROW, *contract_columns(file_type)]
+    items = None
     if file_type == "courses":
-        outcome.all_ids = work.get_column("forloeb_id").drop_nulls().unique().to_list()
-        outcome.rejected_rows = (
-            work.filter(is_bad & pl.col("forloeb_id").is_not_null()).group_by("forloeb_id").agg(pl.col(ROW).min())
-        )
-        outcome.rejected_ids = outcome.rejected_rows.get_column("forloeb_id").to_list()
-    columns = [ROW, *contract_columns(file_type)]
-    if file_type == "courses":
-        intervention = catalog.intervention(outcome.indsats or "")
-        reference = pl.coalesce(pl.col("startdato"), pl.col("henvisningsdato"), pl.lit(outcome.reporting_date))
-        if intervention is not None and intervention.collects_cpr and "cpr10" in accepted.columns:
+        reference = pl.coalesce(pl.col("startdato"), pl.col("henvisningsdato"), pl.col(CTX_DATE))
+        if "cpr10" in accepted.columns:
             person = cprmod.pseudonymise_column(accepted.get_column("cpr10"), settings.pseudonym_key_bytes)
             accepted = accepted.with_columns(person_id=person).with_columns(
                 pseudonym_key_id=pl.when(pl.col("person_id").is_not_null()).then(pl.lit(settings.pseudonym_key_id)),
                 age_at_start=cprmod.age_expr(pl.col("birth_date"), reference),
             )
-            outcome.people = accepted.select("person_id", "cpr10").drop_nulls()
         else:
             accepted = accepted.with_columns(
                 person_id=pl.lit(None, pl.Utf8), pseudonym_key_id=pl.lit(None, pl.Utf8),
-                sex=pl.lit(None, pl.Utf8), age_at_start=pl.lit(None, pl.Int32),
+                sex=pl.lit(None, pl.Utf8), age_at_start=pl.lit(None, pl.Int32), cpr10=pl.lit(None, pl.Utf8),
             )
-        items = []
-        if intervention is not None:
-            for item in intervention.items:
-                typed = f"item__{item.code}"
-                if typed in accepted.columns:
-                    items.append(accepted.select(
-                        "forloeb_id", pl.lit(item.code).alias("item_code"), pl.col(typed).alias("item_value")
-                    ))
-        outcome.items = pl.concat(items) if items else pl.DataFrame(
-            schema={"forloeb_id": pl.Utf8, "item_code": pl.Utf8, "item_value": pl.Boolean}
-        )
+        item_parts = []
+        for code in sorted(c[len("item__"):] for c in accepted.columns if c.startswith("item__")):
+            item_parts.append(accepted.filter(_is_item_of(catalog, code)).select(
+                FILE, "forloeb_id", pl.lit(code).alias("item_code"), pl.col(f"item__{code}").alias("item_value")))
+        items = pl.concat(item_parts) if item_parts else None
+        rejected = work.join(bad, on=[FILE, ROW], how="semi").filter(pl.col("forloeb_id").is_not_null())
+        rejected_rows = rejected.group_by(FILE, "forloeb_id").agg(pl.col(ROW).min())
+        all_ids = work.select(FILE, "forloeb_id").drop_nulls().unique()
         columns += ["person_id", "pseudonym_key_id", "sex", "age_at_start"]
-    outcome.accepted = accepted.select(columns)
+        people = accepted.select(FILE, "person_id", "cpr10").drop_nulls()
+    by_file = _partition(accepted.select(columns))
+    empty = accepted.select(columns).clear().drop(FILE)
+    if file_type == "courses":
+        items_by = _partition(items) if items is not None else {}
+        rejected_by = _partition(rejected_rows)
+        ids_by = _partition(all_ids)
+        people_by = _partition(people)
+    for index, outcome in zip(indices, outcomes, strict=True):
+        if index in rejected_files:
+            outcome.file_rejected = True
+            continue
+        outcome.accepted = by_file.get(index, empty)
+        if file_type == "courses":
+            iv = catalog.intervention(outcome.indsats or "")
+            own = sorted({i.code for i in iv.items}) if iv else []
+            file_items = items_by.get(index)
+            outcome.items = (file_items.filter(pl.col("item_code").is_in(own)) if file_items is not None else
+                             pl.DataFrame(schema={"forloeb_id": pl.Utf8, "item_code": pl.Utf8, "item_value": pl.Boolean}))
+            outcome.rejected_rows = rejected_by.get(index, rejected_rows.clear().drop(FILE))
+            outcome.rejected_ids = outcome.rejected_rows.get_column("forloeb_id").to_list()
+            file_ids = ids_by.get(index)
+            outcome.all_ids = file_ids.get_column("forloeb_id").to_list() if file_ids is not None else []
+            outcome.people = people_by.get(index)
+
+
+def _partition(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    """Split a stacked frame back per file (dropping the file index)."""
+    return {int(key[0]): part.drop(FILE) for key, part in frame.partition_by(FILE, as_dict=True).items()}
+
+
+def _is_item_of(catalog: Catalog, code: str) -> pl.Expr:
+    owners = [iv.code for iv in catalog.interventions.values() if any(i.code == code for i in iv.items)]
+    return pl.col(CTX_INDSATS).is_in(owners)
