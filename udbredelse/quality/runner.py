@@ -102,7 +102,7 @@ def _previous_profile(con: duckdb.DuckDBPyConnection) -> tuple[str | None, pd.Da
 
 
 # ---- GX -----------------------------------------------------------------------------------------------
-def _gx_context(docs_dir: Path) -> Any:
+def _gx_context(docs_dir: Path | None) -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -122,19 +122,23 @@ def _gx_context(docs_dir: Path) -> Any:
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             }
-        },
+        } if docs_dir is not None else {},
     )
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def _validate(suite_runs: list[Any], docs_dir: Path, run_id: str, run_time: dt.datetime) -> list[dict[str, Any]]:
-    """Validate every suite on its frame; render Data Docs; return one dict per suite."""
+def validate_suite_runs(suite_runs: list[Any], run_id: str = "adhoc", run_time: dt.datetime | None = None,
+                        docs_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Validate every suite on its frame in an ephemeral GX context; render Data Docs to docs_dir (if
+    given, replacing what was there); return one {"run", "result"} dict per suite."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
-    if docs_dir.exists():
-        shutil.rmtree(docs_dir)
-    docs_dir.mkdir(parents=True, exist_ok=True)
+    run_time = run_time or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if docs_dir is not None:
+        if docs_dir.exists():
+            shutil.rmtree(docs_dir)
+        docs_dir.mkdir(parents=True, exist_ok=True)
     context = _gx_context(docs_dir)
     datasource = context.data_sources.add_pandas("udbredelse_marts")
     gx_run_id = RunIdentifier(run_name=run_id, run_time=run_time)
@@ -151,7 +155,8 @@ def _validate(suite_runs: list[Any], docs_dir: Path, run_id: str, run_time: dt.d
             run_id=gx_run_id,
         )
         outcomes.append({"run": suite_run, "result": result})
-    context.build_data_docs(site_names=[DOCS_SITE])
+    if docs_dir is not None:
+        context.build_data_docs(site_names=[DOCS_SITE])
     return outcomes
 
 
@@ -221,7 +226,7 @@ def run_quality(settings: Settings) -> dict[str, Any]:
         cpr_candidates = _cpr_candidates(con)
         previous_run_id, previous_profile = _previous_profile(con)
         suite_runs = build_suite_runs(marts, cpr_candidates, _delivered_pairs(con), previous_profile)
-        outcomes = _validate(suite_runs, docs_dir, run_id, started_at)
+        outcomes = validate_suite_runs(suite_runs, run_id, started_at, docs_dir)
 
         rows = [row for outcome in outcomes for row in _expectation_rows(run_id, outcome)]
         failed_critical = [r for r in rows if not r["success"] and r["severity"] == "critical"]

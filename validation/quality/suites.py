@@ -23,7 +23,8 @@ WARNING = "warning"
 INDICATOR_KEY = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 PERIOD_TYPES = ["month", "quarter", "year"]
 # Flow counts: what happened in a period, so months add up to the quarter and quarters to the year.
-FLOW_COUNTS = ("starts", "referrals", "ended_completed", "ended_interrupted")
+FLOW_COUNTS = ("starts", "referrals", "ended_completed", "ended_interrupted", "ended_total")
+FLOW_COUNT_PREFIXES = ("starts_", "ended_reason_")  # breakdowns of starts and ended courses
 # Ratios to a target (not shares of a whole) may legitimately exceed 1.
 RATIOS_ABOVE_ONE = ("target_attainment_ytd",)
 QUALITY_BADGES = ["god", "middel", "svag"]
@@ -85,7 +86,7 @@ def indicators_suite() -> ExpectationSuite:
                 meta=meta(CRITICAL, "Periodetypen er month, quarter eller year."),
             ),
             gxe.ExpectColumnValuesToMatchRegex(
-                column="period", regex=r"^\d{4}(-\d{2}|-Q[1-4])?$",
+                column="period", regex=r"^\d{4}(?:-\d{2}|-Q[1-4])?$",
                 meta=meta(CRITICAL, "Perioden skrives 2026-03, 2026-Q1 eller 2026."),
             ),
             gxe.ExpectColumnValuesToMatchRegex(
@@ -94,8 +95,8 @@ def indicators_suite() -> ExpectationSuite:
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="value", min_value=0, max_value=1,
-                row_condition=(Column("denominator").is_not_null()) & (Column("is_ratio_to_target") == False),  # noqa: E712 - GX condition
-                meta=meta(CRITICAL, "Andele (indikatorer med nævner) ligger mellem 0 og 1."),
+                row_condition=Column("is_share") == True,  # noqa: E712 - a GX condition, not a comparison
+                meta=meta(CRITICAL, "Andele (indikatorer med tæller og nævner) ligger mellem 0 og 1."),
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="numerator", min_value=0,
@@ -117,10 +118,18 @@ def indicators_suite() -> ExpectationSuite:
 
 
 def prepare_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
-    """The indicator mart plus the helper column the rate expectation filters on."""
+    """The indicator mart plus the helper column the rate expectation filters on: a share has both a
+    numerator and a denominator (a statistic such as a median has only the denominator, a count only
+    the numerator), and is not a ratio to a target."""
     frame = indicators.copy()
-    frame["is_ratio_to_target"] = frame["indicator"].isin(RATIOS_ABOVE_ONE)
+    frame["is_share"] = (
+        frame["numerator"].notna() & frame["denominator"].notna() & ~frame["indicator"].isin(RATIOS_ABOVE_ONE)
+    )
     return frame
+
+
+def is_flow_count(indicator: pd.Series) -> pd.Series:
+    return indicator.isin(FLOW_COUNTS) | indicator.str.startswith(FLOW_COUNT_PREFIXES)
 
 
 def _count_value(frame: pd.DataFrame) -> pd.Series:
@@ -132,7 +141,7 @@ def _count_value(frame: pd.DataFrame) -> pd.Series:
 def period_sums_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     """One row per kommune × indsats × flow-count indicator × quarter/year: the finer periods' sum
     beside the coarser period's own value (sparse periods count as 0)."""
-    flows = indicators[indicators["indicator"].isin(FLOW_COUNTS)].copy()
+    flows = indicators[is_flow_count(indicators["indicator"])].copy()
     columns = ["kommunekode", "indsats", "indicator", "level", "period", "finer_sum", "own_value"]
     if flows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
