@@ -227,6 +227,8 @@ def test_instrument_indicators_by_end_period(db: duckdb.DuckDBPyConnection) -> N
     # 147's c10 (+20, improved) joins 101's four courses
     assert national["instrument_measured_share"] == (4, 5, 0.8)
     assert national["instrument_reliably_improved"] == (2, 4, 0.5)
+    empty = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="MOVE", period="2025-Q4")
+    assert empty["instrument_reliably_improved"] == (0, 0, None)  # a reporting period without completed courses
     cti = indicator_rows(db, OUTCOMES, kommunekode="101", indsats="CTI", period="2025-Q3")
     assert cti["instrument_reliably_improved"] == (1, 2, 0.5)
     assert cti["instrument_deteriorated"] == (1, 2, 0.5)

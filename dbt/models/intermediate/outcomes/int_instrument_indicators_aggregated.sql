@@ -1,25 +1,53 @@
--- Instrument indicators per kommune x indsats x period (by the course's end date), plus the national
--- total ('000'). Unit = completed course x catalog instrument measured at start and end.
+-- Instrument indicators per kommune x indsats x reporting period (by the course's end date), plus the
+-- national total ('000'), for every reporting period of an intervention with a start-and-end
+-- instrument (an empty period has denominator 0 and no value). Unit = completed course x instrument.
 with changes as (
     select * from {{ ref('int_instrument_changes_classified') }}
     where status_code = 'gennemfoert' and end_date is not null
 ),
 
-periods as (
-    select * from {{ ref('int_period_calendar') }}
+reporting_periods as (
+    select * from {{ ref('int_reporting_periods') }}
+    where kommunekode != '000'
+),
+
+-- The national total reports on every period some municipality reports on.
+all_reporting_periods as (
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period
+    from reporting_periods
+    union
+    select distinct
+        '000' as kommunekode,
+        indsats,
+        period_type,
+        period
+    from reporting_periods
+),
+
+instrument_interventions as (
+    select distinct indsats from {{ source('catalog', 'instruments') }}
+    where measured_at_start and measured_at_end
 ),
 
 course_periods as (
     select
         changes.kommunekode,
         changes.indsats,
-        periods.period_type,
-        periods.period,
+        reporting_periods.period_type,
+        reporting_periods.period,
         changes.has_start_and_end,
         changes.improvement,
         changes.change_class
     from changes
-    inner join periods on changes.end_date between periods.period_start and periods.period_end
+    inner join reporting_periods
+        on
+            changes.kommunekode = reporting_periods.kommunekode
+            and changes.indsats = reporting_periods.indsats
+            and changes.end_date between reporting_periods.period_start and reporting_periods.period_end
 ),
 
 with_national as (
@@ -36,7 +64,7 @@ with_national as (
     from course_periods
 ),
 
-counted as (
+course_counts as (
     select
         kommunekode,
         indsats,
@@ -50,6 +78,28 @@ counted as (
         count(*) filter (where change_class = 'deteriorated') as n_deteriorated
     from with_national
     group by kommunekode, indsats, period_type, period
+),
+
+counted as (
+    select
+        all_reporting_periods.kommunekode,
+        all_reporting_periods.indsats,
+        all_reporting_periods.period_type,
+        all_reporting_periods.period,
+        course_counts.sum_improvement,
+        coalesce(course_counts.n_courses, 0) as n_courses,
+        coalesce(course_counts.n_measured, 0) as n_measured,
+        coalesce(course_counts.n_improved, 0) as n_improved,
+        coalesce(course_counts.n_unchanged, 0) as n_unchanged,
+        coalesce(course_counts.n_deteriorated, 0) as n_deteriorated
+    from all_reporting_periods
+    inner join instrument_interventions on all_reporting_periods.indsats = instrument_interventions.indsats
+    left join course_counts
+        on
+            all_reporting_periods.kommunekode = course_counts.kommunekode
+            and all_reporting_periods.indsats = course_counts.indsats
+            and all_reporting_periods.period_type = course_counts.period_type
+            and all_reporting_periods.period = course_counts.period
 ),
 
 rate_counts as (

@@ -1,7 +1,7 @@
--- One row per kommune x indsats x period of a year with a target (month, quarter, year), up to the
--- data's as-of date: starts so far this year and the run-rate projection to year end.
--- The as-of date is the course snapshot's reporting date (else the target file's); a period is
--- evaluated at the earlier of its last day and the as-of date.
+-- One row per kommune x indsats x reporting period (month, quarter, year; int_reporting_periods, the
+-- same periods as target_attainment_ytd) of a year with a target: starts so far this year and the
+-- run-rate projection to year end. A period is evaluated at the earlier of its last day and the
+-- as-of date (the course snapshot's reporting date).
 with targets as (
     select * from {{ ref('int_targets_latest') }}
 ),
@@ -11,7 +11,8 @@ courses as (
 ),
 
 periods as (
-    select * from {{ ref('int_period_calendar') }}
+    select * from {{ ref('int_reporting_periods') }}
+    where kommunekode != '000'
 ),
 
 snapshot_dates as (
@@ -37,7 +38,10 @@ target_periods as (
             as evaluated_at
     from targets
     inner join periods
-        on year(periods.period_start) = targets.target_year
+        on
+            targets.kommunekode = periods.kommunekode
+            and targets.indsats = periods.indsats
+            and year(periods.period_start) = targets.target_year
     left join snapshot_dates
         on
             targets.kommunekode = snapshot_dates.kommunekode
