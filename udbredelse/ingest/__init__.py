@@ -13,9 +13,9 @@ from typing import Any
 
 from udbredelse import warehouse
 from udbredelse.catalog import load_catalog
-from udbredelse.ingest.check import REGISTER_UPLOADER, check_bytes, file_id_of
+from udbredelse.ingest.check import REGISTER_UPLOADER, Entry, check_bytes
 from udbredelse.ingest.report import ValidationReport
-from udbredelse.ingest.store import land, result_dict
+from udbredelse.ingest.store import land_batch, result_dict
 from udbredelse.settings import Settings
 from udbredelse.vault import VaultWriter
 
@@ -52,6 +52,9 @@ def _received_at(path: Path, source: str) -> dt.datetime:
     return _now()
 
 
+BATCH_FILES = 400  # files checked and stored together (memory stays bounded at any scale)
+
+
 def _ingest_paths(
     paths: list[tuple[Path, str | None]],
     settings: Settings,
@@ -66,24 +69,25 @@ def _ingest_paths(
         con = warehouse.connect(settings)
         vault = VaultWriter(settings)
         try:
-            for path, uploader in paths:
-                name = original_name or path.name
-                try:
-                    data = path.read_bytes()
-                except OSError:
-                    results.append(result_dict(None, name, "", "rejected"))
-                    continue
-                try:
-                    result, done = land(con, vault, data, name, settings, catalog, uploader, source,
-                                        _received_at(path, source), confirm_wipe=confirm_wipe)
-                except Exception as exc:  # one bad file never blocks the rest; no message text (may hold data)
-                    log.error("file %s could not be stored (%s)", file_id_of(data)[:12], type(exc).__name__)
-                    results.append(result_dict(None, name, file_id_of(data), "rejected",
-                                               rows_read=0, rows_accepted=0, rows_rejected=0))
-                    continue
-                results.append(result)
-                if done and source == "inbox":
-                    path.unlink(missing_ok=True)
+            for start in range(0, len(paths), BATCH_FILES):
+                chunk = paths[start:start + BATCH_FILES]
+                entries: list[Entry] = []
+                readable: list[Path] = []
+                for path, uploader in chunk:
+                    name = original_name or path.name
+                    try:
+                        data = path.read_bytes()
+                    except OSError:
+                        results.append(result_dict(None, name, "", "rejected"))
+                        continue
+                    entries.append(Entry(data, name, uploader, _received_at(path, source)))
+                    readable.append(path)
+                for path, (result, done) in zip(
+                    readable, land_batch(con, vault, entries, settings, catalog, source, confirm_wipe), strict=True
+                ):
+                    results.append(result)
+                    if done and source == "inbox":
+                        path.unlink(missing_ok=True)
         finally:
             vault.close()
             con.close()

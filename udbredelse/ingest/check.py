@@ -208,6 +208,7 @@ class Entry:
 class Prepared:
     """A file after reading and its file-level checks (stage 1 of a batch)."""
 
+    index: int
     outcome: Outcome
     file_issues: _FileIssues
     frame: pl.DataFrame | None = None   # raw__<col> text columns + _row + context, None when rejected
@@ -243,7 +244,7 @@ def check_many(entries: list[Entry], settings: Settings, catalog: Catalog, requi
 def prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, require_uploader: bool) -> Prepared:
     outcome = Outcome(file_id_of(entry.data), entry.name, len(entry.data), entry.uploader, entry.received_at)
     issues = _FileIssues()
-    prepared = Prepared(outcome, issues)
+    prepared = Prepared(index, outcome, issues)
     if require_uploader and entry.uploader is None:
         issues.file("uploader_unknown")
         outcome.file_rejected = True
@@ -286,13 +287,14 @@ def prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, requ
 
 def finish(prepared: list[Prepared], settings: Settings, catalog: Catalog) -> list[Outcome]:
     """Stage 2: stack the prepared files per type, run contract + rules once, split back per file."""
-    per_file: dict[int, list[pl.DataFrame]] = {i: [p.file_issues.frame(i)] for i, p in enumerate(prepared)}
+    per_file: dict[int, list[pl.DataFrame]] = {p.index: [p.file_issues.frame(p.index)] for p in prepared}
+    by_index = {p.index: p for p in prepared}
     by_type: dict[str, list[int]] = {}
-    for i, p in enumerate(prepared):
+    for p in prepared:
         if p.frame is not None and not p.outcome.file_rejected:
-            by_type.setdefault(p.outcome.file_type or "", []).append(i)
+            by_type.setdefault(p.outcome.file_type or "", []).append(p.index)
     for file_type, indices in by_type.items():
-        stacked = pl.concat([prepared[i].frame for i in indices], how="diagonal_relaxed")  # type: ignore[misc]
+        stacked = pl.concat([by_index[i].frame for i in indices], how="diagonal_relaxed")  # type: ignore[misc]
         rows = _RowIssues()
         for i in indices:
             cells = per_file[i][0].filter(pl.col("row").is_not_null())
@@ -306,10 +308,10 @@ def finish(prepared: list[Prepared], settings: Settings, catalog: Catalog) -> li
             per_file[i] = [per_file[i][0].filter(pl.col("row").is_null())]
         for key, part in issues.partition_by(FILE, as_dict=True).items():
             per_file[int(key[0])].append(part)
-        _split(work, file_type, issues, [prepared[i].outcome for i in indices], indices, settings, catalog)
+        _split(work, file_type, issues, [by_index[i].outcome for i in indices], indices, settings, catalog)
     outcomes = []
-    for i, p in enumerate(prepared):
-        frame = pl.concat(per_file[i], how="vertical")
+    for p in prepared:
+        frame = pl.concat(per_file[p.index], how="vertical")
         if frame.filter((pl.col("severity") == "error") & pl.col("row").is_null()).height:
             p.outcome.file_rejected = True
         frame = mask_values(frame.select(list(ISSUE_SCHEMA)))

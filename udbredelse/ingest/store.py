@@ -1,12 +1,13 @@
 """Landing: the append-only manifest, encrypted archive/quarantine, raw tables, carry-forward, reports.
 
 Runs under the warehouse writer lock (taken by the callers in udbredelse.ingest). A file is stored
-under its sha256; its original name is metadata only.
+under its sha256; its original name is metadata only. Files are checked in batches and stored in
+"waves": one wave holds at most one file per municipality × intervention × file type, so a later
+snapshot always finds the earlier one already committed (supersession and carry-forward).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -18,7 +19,7 @@ import polars as pl
 
 from udbredelse import crypto
 from udbredelse.catalog import Catalog
-from udbredelse.ingest.check import ROW, Outcome, check_bytes, file_id_of
+from udbredelse.ingest.check import ROW, Entry, Outcome, file_id_of, finish, prepare
 from udbredelse.ingest.messages import message
 from udbredelse.ingest.report import ValidationReport
 from udbredelse.settings import Settings
@@ -29,6 +30,13 @@ log = logging.getLogger("udbredelse.ingest")
 RAW_TABLE = {
     "courses": "raw.courses", "sessions": "raw.sessions", "measurements": "raw.measurements",
     "targets": "raw.targets", "milestones": "raw.milestones", "registry": "raw.registry",
+}
+MANIFEST_COLUMNS = {
+    "file_id": pl.Utf8, "original_name": pl.Utf8, "source": pl.Utf8, "kommunekode": pl.Utf8, "indsats": pl.Utf8,
+    "file_type": pl.Utf8, "reporting_date": pl.Date, "encoding": pl.Utf8, "delimiter": pl.Utf8,
+    "sheet_name": pl.Utf8, "size_bytes": pl.Int64, "rows_read": pl.Int32, "rows_accepted": pl.Int32,
+    "rows_rejected": pl.Int32, "warnings": pl.Int32, "status": pl.Utf8, "received_at": pl.Datetime("us"),
+    "supersedes": pl.Utf8, "archive_path": pl.Utf8, "pseudonym_key_id": pl.Utf8,
 }
 
 
@@ -48,7 +56,6 @@ def result_dict(outcome: Outcome | None, name: str, file_id: str, status: str, *
 
 
 def _write_report(settings: Settings, report: ValidationReport, extra: dict[str, Any] | None = None) -> Path:
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
     target = settings.reports_dir / f"{report.file_id}.json"
     payload = report.to_json()
     if extra:
@@ -59,162 +66,256 @@ def _write_report(settings: Settings, report: ValidationReport, extra: dict[str,
     return target
 
 
-def _previous_snapshot(con: duckdb.DuckDBPyConnection, outcome: Outcome) -> str | None:
-    row = con.execute(
-        """
-        select file_id from raw.files
-        where file_type = ? and kommunekode is not distinct from ? and indsats is not distinct from ?
-          and status in ('accepted', 'partial') and reporting_date <= ?
-        order by reporting_date desc, received_at desc, file_id
-        limit 1
-        """,
-        [outcome.file_type, outcome.kommunekode, outcome.indsats, outcome.reporting_date],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def land(
+def land_batch(
     con: duckdb.DuckDBPyConnection,
     vault: VaultWriter,
-    data: bytes,
-    name: str,
+    entries: list[Entry],
     settings: Settings,
     catalog: Catalog,
-    uploader: str | None,
     source: str,
-    received_at: dt.datetime,
     confirm_wipe: bool = False,
-) -> tuple[dict[str, Any], bool]:
-    """Check and store one file. Returns (result, done): done=False means leave the file where it is."""
-    file_id = file_id_of(data)
-    known = con.execute(
-        "select file_type, kommunekode, indsats, rows_read, rows_accepted, rows_rejected from raw.files "
-        "where file_id = ?", [file_id]).fetchone()
-    if known:
-        keys = ("file_type", "kommunekode", "indsats", "rows_read", "rows_accepted", "rows_rejected")
-        return result_dict(None, name, file_id, "duplicate", **dict(zip(keys, known, strict=True))), True
+) -> list[tuple[dict[str, Any], bool]]:
+    """Check and store a batch of files. For each: (result, done); done=False means leave the file where it is."""
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    results: list[tuple[dict[str, Any], bool] | None] = [None] * len(entries)
+    ids = [file_id_of(e.data) for e in entries]
+    con.register("batch_ids", pl.DataFrame({"file_id": ids}, schema={"file_id": pl.Utf8}))
+    known = {r[0]: r[1:] for r in con.execute(
+        "select f.file_id, f.file_type, f.kommunekode, f.indsats, f.rows_read, f.rows_accepted, f.rows_rejected "
+        "from raw.files f join batch_ids b using (file_id)").fetchall()}
+    con.unregister("batch_ids")
+    keys = ("file_type", "kommunekode", "indsats", "rows_read", "rows_accepted", "rows_rejected")
+    seen: dict[str, int] = {}
+    todo: list[int] = []
+    for i, (entry, file_id) in enumerate(zip(entries, ids, strict=True)):
+        if file_id in known:
+            results[i] = (result_dict(None, entry.name, file_id, "duplicate",
+                                      **dict(zip(keys, known[file_id], strict=True))), True)
+        elif file_id in seen:
+            results[i] = (result_dict(None, entry.name, file_id, "duplicate"), True)
+        else:
+            seen[file_id] = i
+            todo.append(i)
+    prepared = {i: prepare(i, entries[i], settings, catalog, require_uploader=True) for i in todo}
+    data_by_id = {ids[i]: entries[i].data for i in todo}
+    # waves: the n-th file of each municipality × intervention × type goes in wave n
+    waves: list[list[int]] = []
+    counter: dict[tuple[Any, ...], int] = {}
+    for i in todo:
+        o = prepared[i].outcome
+        key = (o.file_type, o.kommunekode, o.indsats) if o.file_type else ("-", i)
+        n = counter.get(key, 0)
+        counter[key] = n + 1
+        if n == len(waves):
+            waves.append([])
+        waves[n].append(i)
+    for wave in waves:
+        outcomes = finish([prepared[i] for i in wave], settings, catalog)
+        try:
+            stored = _store_wave(con, vault, outcomes, data_by_id, settings, source, confirm_wipe)
+        except Exception as exc:  # fall back to one file at a time so one bad file never blocks the rest
+            log.error("batch store failed (%s); retrying file by file", type(exc).__name__)
+            stored = []
+            for outcome in outcomes:
+                try:
+                    stored.extend(_store_wave(con, vault, [outcome], data_by_id, settings, source, confirm_wipe))
+                except Exception as inner:
+                    log.error("file %s could not be stored (%s)", outcome.file_id[:12], type(inner).__name__)
+                    stored.append((result_dict(outcome, outcome.name, outcome.file_id, "rejected"), False))
+        for i, item in zip(wave, stored, strict=True):
+            results[i] = item
+        for i in wave:  # free memory as we go
+            prepared[i].frame = None
+    return [r for r in results if r is not None]
 
-    outcome = check_bytes(data, name, settings, catalog, uploader, received_at, require_uploader=True)
-    previous = None if outcome.file_type is None else _previous_snapshot(con, outcome)
 
-    if outcome.file_type == "courses" and not outcome.file_rejected and previous is not None and not confirm_wipe:
-        existing = [r[0] for r in con.execute(
-            "select forloeb_id from raw.courses where file_id = ?", [previous]).fetchall()]
-        if existing and not (set(existing) & set(outcome.all_ids)):
-            report = ValidationReport.from_outcome(outcome)
+def _previous_snapshots(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome]) -> dict[str, str]:
+    """file_id → the file_id of the current snapshot it replaces (same kommune × indsats × type)."""
+    keys = pl.DataFrame(
+        {"new_id": [o.file_id for o in outcomes], "file_type": [o.file_type for o in outcomes],
+         "kommunekode": [o.kommunekode for o in outcomes], "indsats": [o.indsats for o in outcomes],
+         "reporting_date": [o.reporting_date for o in outcomes]},
+        schema={"new_id": pl.Utf8, "file_type": pl.Utf8, "kommunekode": pl.Utf8, "indsats": pl.Utf8,
+                "reporting_date": pl.Date},
+    ).filter(pl.col("file_type").is_not_null())
+    if keys.height == 0:
+        return {}
+    con.register("wave_keys", keys)
+    try:
+        rows = con.execute(
+            """
+            select k.new_id, f.file_id
+            from wave_keys k
+            join raw.files f
+              on f.file_type = k.file_type
+             and f.kommunekode is not distinct from k.kommunekode
+             and f.indsats is not distinct from k.indsats
+             and f.status in ('accepted', 'partial')
+             and f.reporting_date <= k.reporting_date
+            qualify row_number() over (
+                partition by k.new_id order by f.reporting_date desc, f.received_at desc, f.file_id) = 1
+            """
+        ).fetchall()
+    finally:
+        con.unregister("wave_keys")
+    return dict(rows)
+
+
+def _refuse_wipes(
+    con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], previous: dict[str, str], settings: Settings,
+) -> dict[str, tuple[dict[str, Any], bool]]:
+    """A course snapshot that would remove every existing course of the municipality × intervention waits."""
+    candidates = [o for o in outcomes
+                  if o.file_type == "courses" and not o.file_rejected and o.file_id in previous]
+    if not candidates:
+        return {}
+    prev_ids = pl.DataFrame({"file_id": sorted({previous[o.file_id] for o in candidates})})
+    con.register("prev_ids", prev_ids)
+    try:
+        rows = con.execute(
+            "select c.file_id, list(c.forloeb_id) from raw.courses c join prev_ids using (file_id) group by 1"
+        ).fetchall()
+    finally:
+        con.unregister("prev_ids")
+    existing = {file_id: set(ids) for file_id, ids in rows}
+    refused: dict[str, tuple[dict[str, Any], bool]] = {}
+    for o in candidates:
+        old = existing.get(previous[o.file_id], set())
+        if old and not (old & set(o.all_ids)):
+            report = ValidationReport.from_outcome(o)
             report.status = "rejected"
-            report.rows_accepted, report.rows_rejected = 0, outcome.rows_read
+            report.rows_accepted, report.rows_rejected = 0, o.rows_read
             report.errors.insert(0, {"row": None, "column": None, "code": "snapshot_wipe",
-                                     "message": message("snapshot_wipe", existing=len(existing)), "value": None})
+                                     "message": message("snapshot_wipe", existing=len(old)), "value": None})
             _write_report(settings, report, {"awaiting_confirmation": True})
-            log.warning("file %s refused: would remove all %d existing courses", file_id[:12], len(existing))
-            result = result_dict(outcome, name, file_id, "rejected")
-            result.update(rows_accepted=0, rows_rejected=outcome.rows_read)
-            return result, False
+            log.warning("file %s refused: would remove all %d existing courses", o.file_id[:12], len(old))
+            result = result_dict(o, o.name, o.file_id, "rejected")
+            result.update(rows_accepted=0, rows_rejected=o.rows_read)
+            refused[o.file_id] = (result, False)
+    return refused
 
-    status = outcome.status
-    folder = settings.quarantine_dir if status == "rejected" else settings.archive_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    crypto.encrypt_file(data, settings.vault_key_bytes, folder / f"{file_id}.bin", file_id.encode("ascii"))
-    archive_rel = f"{folder.name}/{file_id}.bin"
 
-    report = ValidationReport.from_outcome(outcome)
-    if outcome.people is not None and outcome.people.height and status != "rejected":
-        vault.store(outcome.people, file_id)
+def _store_wave(
+    con: duckdb.DuckDBPyConnection,
+    vault: VaultWriter,
+    outcomes: list[Outcome],
+    data_by_id: dict[str, bytes],
+    settings: Settings,
+    source: str,
+    confirm_wipe: bool,
+) -> list[tuple[dict[str, Any], bool]]:
+    previous = _previous_snapshots(con, outcomes)
+    refused = {} if confirm_wipe else _refuse_wipes(con, outcomes, previous, settings)
+    storing = [o for o in outcomes if o.file_id not in refused]
 
+    manifest, issues, people = [], [], []
+    rows: dict[str, list[pl.DataFrame]] = {}
+    items: list[pl.DataFrame] = []
+    carry: list[pl.DataFrame] = []
+    for o in storing:
+        status = o.status
+        folder = settings.quarantine_dir if status == "rejected" else settings.archive_dir
+        crypto.encrypt_file(data_by_id[o.file_id], settings.vault_key_bytes,
+                            folder / f"{o.file_id}.bin", o.file_id.encode("ascii"))
+        supersedes = previous.get(o.file_id) if status != "rejected" else None
+        manifest.append({
+            "file_id": o.file_id, "original_name": o.name, "source": source, "kommunekode": o.kommunekode,
+            "indsats": o.indsats, "file_type": o.file_type, "reporting_date": o.reporting_date,
+            "encoding": o.encoding, "delimiter": o.delimiter, "sheet_name": o.sheet_name, "size_bytes": o.size_bytes,
+            "rows_read": o.rows_read, "rows_accepted": o.rows_accepted, "rows_rejected": o.rows_rejected,
+            "warnings": o.warnings.height, "status": status, "received_at": o.received_at, "supersedes": supersedes,
+            "archive_path": f"{folder.name}/{o.file_id}.bin",
+            "pseudonym_key_id": settings.pseudonym_key_id if o.people is not None and status != "rejected" else None,
+        })
+        if o.issues.height:
+            issues.append(o.issues.select(
+                pl.lit(o.file_id).alias("file_id"), pl.col("row").cast(pl.Int32).alias("row_number"),
+                pl.col("column").alias("column_name"), "severity", "code", "message",
+                pl.col("value").alias("value_masked")))
+        if status == "rejected" or o.accepted is None or o.file_type is None:
+            continue
+        frame = o.accepted.rename({ROW: "row_number"}).with_columns(
+            pl.lit(o.file_id).alias("file_id"), pl.col("row_number").cast(pl.Int32))
+        if o.file_type == "courses":
+            frame = frame.with_columns(pl.lit(o.reporting_date, pl.Date).alias("reporting_date"),
+                                       pl.lit(False).alias("is_carried_forward"), pl.col("age_at_start").cast(pl.Int32))
+            if o.items is not None and o.items.height:
+                items.append(o.items.with_columns(pl.lit(o.file_id).alias("file_id")))
+            if o.people is not None:
+                people.append(o.people)
+            accepted_ids = set(o.accepted.get_column("forloeb_id").to_list())
+            if o.file_id in previous and o.rejected_rows.height:
+                carry.append(o.rejected_rows.filter(~pl.col("forloeb_id").is_in(sorted(accepted_ids))).select(
+                    pl.lit(o.file_id).alias("new_file_id"), pl.lit(previous[o.file_id]).alias("previous_file_id"),
+                    pl.lit(o.reporting_date, pl.Date).alias("new_reporting_date"), "forloeb_id",
+                    pl.col(ROW).cast(pl.Int32).alias("new_row_number")))
+        if o.file_type == "registry":
+            frame = frame.rename({"pseudonym": "person_id"})
+        rows.setdefault(o.file_type, []).append(frame)
+
+    if people:
+        vault.store(pl.concat(people), storing[0].file_id if storing else "")
     con.begin()
     try:
-        con.execute(
-            "insert into raw.files (file_id, original_name, source, kommunekode, indsats, file_type, reporting_date, "
-            "encoding, delimiter, sheet_name, size_bytes, rows_read, rows_accepted, rows_rejected, warnings, status, "
-            "received_at, supersedes, archive_path, pseudonym_key_id) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_id, name, source, outcome.kommunekode, outcome.indsats, outcome.file_type, outcome.reporting_date,
-             outcome.encoding, outcome.delimiter, outcome.sheet_name, outcome.size_bytes, outcome.rows_read,
-             outcome.rows_accepted, outcome.rows_rejected, outcome.warnings.height, status, received_at,
-             previous if status != "rejected" else None, archive_rel,
-             settings.pseudonym_key_id if outcome.people is not None else None],
-        )
-        if outcome.issues.height:
-            issues = outcome.issues.select(
-                pl.lit(file_id).alias("file_id"), pl.col("row").cast(pl.Int32).alias("row_number"),
-                pl.col("column").alias("column_name"), "severity", "code", "message",
-                pl.col("value").alias("value_masked"),
-            )
-            con.register("new_issues", issues)
-            con.execute("insert into raw.validation_issues by name select * from new_issues")
-            con.unregister("new_issues")
-        if status != "rejected" and outcome.accepted is not None and outcome.file_type:
-            _insert_rows(con, outcome, file_id)
-            if outcome.file_type == "courses" and previous is not None:
-                _carry_forward(con, outcome, file_id, previous)
+        if manifest:
+            _insert(con, "raw.files", pl.DataFrame(manifest, schema=MANIFEST_COLUMNS))
+        if issues:
+            _insert(con, "raw.validation_issues", pl.concat(issues))
+        for file_type, frames in rows.items():
+            _insert(con, RAW_TABLE[file_type], pl.concat(frames, how="diagonal_relaxed"))
+        if items:
+            _insert(con, "raw.course_items", pl.concat(items))
+        if carry:
+            _carry_forward(con, pl.concat(carry))
         con.commit()
     except Exception:
         con.rollback()
         raise
-    if status == "rejected":
-        report_path = _write_report(settings, report)
-        (settings.quarantine_dir / f"{file_id}.json").write_bytes(report_path.read_bytes())
-    else:
-        _write_report(settings, report)
-    log.info("file %s %s: type=%s kommune=%s indsats=%s rows %d/%d", file_id[:12], status, outcome.file_type,
-             outcome.kommunekode, outcome.indsats, outcome.rows_accepted, outcome.rows_read)
-    return result_dict(outcome, name, file_id, status), True
+    out = []
+    for o in outcomes:
+        if o.file_id in refused:
+            out.append(refused[o.file_id])
+            continue
+        report_path = _write_report(settings, ValidationReport.from_outcome(o))
+        if o.status == "rejected":
+            (settings.quarantine_dir / f"{o.file_id}.json").write_bytes(report_path.read_bytes())
+        log.info("file %s %s: type=%s kommune=%s indsats=%s rows %d/%d", o.file_id[:12], o.status, o.file_type,
+                 o.kommunekode, o.indsats, o.rows_accepted, o.rows_read)
+        out.append((result_dict(o, o.name, o.file_id, o.status), True))
+    return out
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, outcome: Outcome, file_id: str) -> None:
-    assert outcome.accepted is not None and outcome.file_type is not None
-    frame = outcome.accepted.rename({ROW: "row_number"}).with_columns(
-        pl.lit(file_id).alias("file_id"), pl.col("row_number").cast(pl.Int32),
-    )
-    if outcome.file_type == "courses":
-        frame = frame.with_columns(
-            pl.lit(outcome.reporting_date).alias("reporting_date"),
-            pl.lit(False).alias("is_carried_forward"),
-            pl.col("age_at_start").cast(pl.Int32),
-        )
-    if outcome.file_type == "registry":
-        frame = frame.rename({"pseudonym": "person_id"})
-    con.register("new_rows", frame)
-    con.execute(f"insert into {RAW_TABLE[outcome.file_type]} by name select * from new_rows")  # noqa: S608 - table name from a constant map
-    con.unregister("new_rows")
-    if outcome.file_type == "courses" and outcome.items is not None and outcome.items.height:
-        items = outcome.items.with_columns(pl.lit(file_id).alias("file_id"))
-        con.register("new_items", items)
-        con.execute("insert into raw.course_items by name select * from new_items")
-        con.unregister("new_items")
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("incoming", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from incoming")  # noqa: S608 - table names are constants
+    finally:
+        con.unregister("incoming")
 
 
-def _carry_forward(con: duckdb.DuckDBPyConnection, outcome: Outcome, file_id: str, previous: str) -> None:
+def _carry_forward(con: duckdb.DuckDBPyConnection, carry: pl.DataFrame) -> None:
     """Courses whose new row was rejected keep their last accepted version in the new snapshot."""
-    accepted_ids = set(outcome.accepted.get_column("forloeb_id").to_list()) if outcome.accepted is not None else set()
-    carry = [i for i in outcome.rejected_ids if i not in accepted_ids]
-    if not carry:
-        return
-    ids = outcome.rejected_rows.filter(pl.col("forloeb_id").is_in(carry)).select(
-        "forloeb_id", pl.col(ROW).cast(pl.Int32).alias("new_row_number"))
-    con.register("carry_ids", ids)
+    con.register("carry", carry)
     try:
         con.execute(
             """
             insert into raw.courses by name
-            select ? as file_id, carry_ids.new_row_number as row_number, c.kommunekode, c.indsats, ?::date as reporting_date, c.forloeb_id,
-                   c.person_id, c.pseudonym_key_id, c.sex, c.age_at_start, c.henvisningsdato, c.henvisningsaarsag,
-                   c.status, c.startdato, c.slutdato, c.afslutningsaarsag, c.antal_sessioner, c.medarbejder_id,
-                   true as is_carried_forward, coalesce(c.carried_from_file_id, c.file_id) as carried_from_file_id
-            from raw.courses c join carry_ids using (forloeb_id)
-            where c.file_id = ?
-            """,
-            [file_id, outcome.reporting_date, previous],
+            select k.new_file_id as file_id, k.new_row_number as row_number, c.kommunekode, c.indsats,
+                   k.new_reporting_date as reporting_date, c.forloeb_id, c.person_id, c.pseudonym_key_id, c.sex,
+                   c.age_at_start, c.henvisningsdato, c.henvisningsaarsag, c.status, c.startdato, c.slutdato,
+                   c.afslutningsaarsag, c.antal_sessioner, c.medarbejder_id, true as is_carried_forward,
+                   coalesce(c.carried_from_file_id, c.file_id) as carried_from_file_id
+            from carry k
+            join raw.courses c on c.file_id = k.previous_file_id and c.forloeb_id = k.forloeb_id
+            """
         )
         con.execute(
             """
             insert into raw.course_items by name
-            select ? as file_id, i.forloeb_id, i.item_code, i.item_value
-            from raw.course_items i join carry_ids using (forloeb_id)
-            where i.file_id = ?
-            """,
-            [file_id, previous],
+            select k.new_file_id as file_id, i.forloeb_id, i.item_code, i.item_value
+            from carry k
+            join raw.course_items i on i.file_id = k.previous_file_id and i.forloeb_id = k.forloeb_id
+            """
         )
     finally:
-        con.unregister("carry_ids")
+        con.unregister("carry")
