@@ -10,7 +10,8 @@ import streamlit as st
 from dashboard import audit, auth, data, tables
 from dashboard.viewer import NATIONAL, AccessDenied, Viewer
 
-LIGHT_ICONS = {"groen": "🟢", "green": "🟢", "gul": "🟡", "yellow": "🟡", "roed": "🔴", "red": "🔴"}
+LIGHT_ICONS = {"grøn": "🟢", "groen": "🟢", "gul": "🟡", "rød": "🔴", "roed": "🔴"}
+FAILING_LIGHTS = {"gul", "rød", "roed"}
 BADGE_LABELS = {"god": "🟢 God", "middel": "🟡 Middel", "svag": "🔴 Svag"}
 
 

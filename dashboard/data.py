@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -304,11 +305,22 @@ def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tu
     return latest, cards
 
 
+COMPOSITE_RULE = "indeks"
+
+
 def _fidelity_index(rules: pd.DataFrame, period: str | None) -> float | None:
-    """Composite fidelity index: share of all rule checks passed in the period (domain brief §6)."""
+    """Composite fidelity index: share of all rule checks passed in the period (domain brief §6).
+
+    Taken from the mart's composite row (rule_code 'indeks') when present, else summed over the rules.
+    """
     if rules.empty or period is None or "checked" not in rules:
         return None
-    rows = rules[(rules["period"] == period) & ~rules["is_hidden"]]
+    rows = rules[rules["period"] == period]
+    composite = rows[rows["rule_code"] == COMPOSITE_RULE]
+    if not composite.empty:
+        value = composite["adherence"].iloc[0]
+        return None if pd.isna(value) else float(value)
+    rows = rows[~rows["is_hidden"].astype(bool)]
     checked = rows["checked"].sum()
     return None if not checked else float(rows["passed"].sum() / checked)
 
@@ -375,8 +387,8 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
     """marts.fidelity_rule_summary for the viewer's scope; small 'checked' counts hidden outside the own view."""
     scope = _scope(viewer, kommunekode)
     cols = _select("marts", "fidelity_rule_summary", [
-        "kommunekode", "indsats", "period_type", "period", "rule_code", "label", "guidance", "checked", "passed",
-        "adherence", "light", "suppressed",
+        "kommunekode", "indsats", "period_type", "period", "rule_code", "rule_type", "label", "guidance", "checked",
+        "passed", "adherence", "light", "suppressed",
     ])
     if not cols:
         return pd.DataFrame(columns=["kommunekode", "period", "rule_code", "label", "checked", "passed",
@@ -390,10 +402,16 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
     if frame.empty:
         frame["is_hidden"] = pd.Series(dtype=bool)
         return frame
+    # A municipality-period is hidden as a whole when its rules checked fewer courses than the threshold
+    # (the composite row counts rule checks, not courses, and must not reveal the hidden rules).
+    keys = ["kommunekode", "indsats", "period_type", "period"]
+    per_rule = frame[frame["rule_code"] != COMPOSITE_RULE] if "rule_code" in frame else frame
+    courses = per_rule.groupby(keys)["checked"].max().rename("_courses")
+    frame = frame.merge(courses, left_on=keys, right_index=True, how="left")
+    small = frame["_courses"].fillna(0) < settings().suppression_threshold
+    frame = frame.drop(columns=["_courses"])
     if "suppressed" in frame:
-        small = frame["suppressed"].fillna(False).astype(bool)
-    else:
-        small = frame["checked"].fillna(0) < settings().suppression_threshold
+        small = small | frame["suppressed"].fillna(False).astype(bool)
     hide = small & ~_is_unsuppressed_for(viewer, frame["kommunekode"])
     for column in ("checked", "passed", "adherence"):
         if column in frame:
@@ -459,8 +477,10 @@ def dq_scorecard(viewer: Viewer, indsats: str | None = None, kommunekode: str | 
 
 
 def dq_feedback(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
-    """marts.dq_feedback: what the municipality should fix."""
-    return _scoped_table(viewer, "dq_feedback", indsats, kommunekode)
+    """marts.dq_feedback: what the municipality should fix, most important first."""
+    frame = _scoped_table(viewer, "dq_feedback", indsats, kommunekode)
+    order = [c for c in ("kommunekode", "indsats", "sort_order") if c in frame.columns]
+    return frame.sort_values(order).reset_index(drop=True) if order and not frame.empty else frame
 
 
 def quality_badge(viewer: Viewer, indsats: str, kommunekode: str) -> tuple[str | None, float | None]:
@@ -546,17 +566,60 @@ def outliers(matrix: pd.DataFrame, threshold: float = 2.0) -> pd.DataFrame:
 
 # ---- indicator definitions (the same source as the dbt docs) ---------------------------------
 
-def _dbt_yml_files(project_dir: Path) -> list[Path]:
+_DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(?:indicator_|ind_)([a-z0-9_<>]+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
+_CODE = re.compile(r"`([a-z0-9_<>]+)`")
+
+
+def _dbt_doc_files(project_dir: Path) -> list[Path]:
     models = project_dir / "models"
-    return sorted(models.rglob("*.yml")) if models.exists() else []
+    if not models.exists():
+        return []
+    return sorted([*models.rglob("*.yml"), *models.rglob("*.md")])
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _parse_definitions(project_dir: str, stamp: tuple[tuple[str, int], ...]) -> pd.DataFrame:
+def _markdown_rows(path: Path, text: str, project_dir: Path) -> list[dict[str, Any]]:
+    """Rows of markdown tables whose first column is `indicator` (e.g. `| indicator | definition |`)."""
     rows: list[dict[str, Any]] = []
-    for path in _dbt_yml_files(Path(project_dir)):
+    header: list[str] | None = None
+    section = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            section = stripped.lstrip("#").strip()
+        if not stripped.startswith("|"):
+            header = None
+            continue
+        cells = [c.strip() for c in stripped.strip("|").split("|")]
+        if header is None:
+            header = [c.lower() for c in cells]
+            continue
+        if set(stripped) <= set("|-: "):
+            continue
+        if header and header[0] == "indicator" and "definition" in header:
+            code = _CODE.search(cells[0])
+            if code:
+                row = dict(zip(header, cells, strict=False))
+                rows.append({"indicator": code.group(1), "label": INDICATOR_LABELS.get(code.group(1), section),
+                             "definition": row.get("definition", ""), "periods": row.get("periods", ""),
+                             "model": section, "source": str(path.relative_to(project_dir))})
+    return rows
+
+
+def parse_definitions(project_dir: Path) -> pd.DataFrame:
+    """Indicator definitions from the dbt project: yml `meta: indicators`, `{% docs indicator_<code> %}`
+    blocks and markdown definition tables in models/, plus the descriptions of the indicator models."""
+    rows: list[dict[str, Any]] = []
+    for path in _dbt_doc_files(project_dir):
+        text = path.read_text(encoding="utf-8")
+        source = str(path.relative_to(project_dir))
+        if path.suffix == ".md":
+            for code, body in _DOCS_BLOCK.findall(text):
+                rows.append({"indicator": code, "label": INDICATOR_LABELS.get(code, ""), "definition": body.strip(),
+                             "periods": "", "model": "", "source": source})
+            rows.extend(_markdown_rows(path, _DOCS_BLOCK.sub("", text), project_dir))
+            continue
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            doc = yaml.safe_load(text) or {}
         except yaml.YAMLError:
             continue
         for model in doc.get("models", []) or []:
@@ -566,21 +629,46 @@ def _parse_definitions(project_dir: str, stamp: tuple[tuple[str, int], ...]) -> 
                     rows.append({
                         "indicator": item["code"], "label": item.get("label") or INDICATOR_LABELS.get(item["code"], ""),
                         "definition": item.get("definition") or item.get("description", ""),
-                        "model": model.get("name"), "source": str(path.relative_to(Path(project_dir))),
+                        "periods": "", "model": model.get("name"), "source": source,
                     })
-            if str(model.get("name", "")).startswith("int_indicators__") or model.get("name") == "indicators":
-                rows.append({
-                    "indicator": None, "label": model.get("name"), "definition": (model.get("description") or "").strip(),
-                    "model": model.get("name"), "source": str(path.relative_to(Path(project_dir))),
-                })
-    return pd.DataFrame(rows, columns=["indicator", "label", "definition", "model", "source"])
+            name = str(model.get("name", ""))
+            if name.startswith("int_indicators__") or name == "indicators":
+                rows.append({"indicator": None, "label": name, "definition": " ".join(
+                    (model.get("description") or "").split()), "periods": "", "model": name, "source": source})
+    frame = pd.DataFrame(rows, columns=["indicator", "label", "definition", "periods", "model", "source"])
+    coded = frame[frame["indicator"].notna()].drop_duplicates("indicator", keep="first")
+    return pd.concat([coded, frame[frame["indicator"].isna()]], ignore_index=True)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _cached_definitions(project_dir: str, stamp: tuple[tuple[str, int], ...]) -> pd.DataFrame:
+    return parse_definitions(Path(project_dir))
 
 
 def indicator_definitions() -> pd.DataFrame:
-    """Indicator definitions parsed from the dbt model yml (the same text `dbt docs` shows)."""
+    """Indicator definitions parsed from the dbt project (the same text `dbt docs` shows)."""
     project = settings().dbt_project_dir
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in _dbt_yml_files(project))
-    return _parse_definitions(str(project), stamp).copy()
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in _dbt_doc_files(project))
+    return _cached_definitions(str(project), stamp).copy()
+
+
+def definition_for(code: str, definitions: pd.DataFrame) -> pd.Series | None:
+    """The definition of one code; templates such as `register_<indicator>_12m` match concrete codes."""
+    coded = definitions[definitions["indicator"].notna()]
+    exact = coded[coded["indicator"] == code]
+    if not exact.empty:
+        return exact.iloc[0]
+    for _, row in coded.iterrows():
+        if "<" in row["indicator"] and re.fullmatch(re.sub(r"<[^>]+>", "[a-z0-9_]+", row["indicator"]), code):
+            return row
+    return None
+
+
+def indicator_codes(viewer: Viewer) -> list[str]:
+    """Every indicator code in the published indicator table (codes are not sensitive)."""
+    if not has_table("marts", "indicators"):
+        return []
+    return _query("select distinct indicator from marts.indicators order by indicator")["indicator"].tolist()
 
 
 # ---- display helpers (pure) ----------------------------------------------------------------

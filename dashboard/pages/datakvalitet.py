@@ -51,5 +51,13 @@ feedback = data.dq_feedback(viewer)
 if feedback.empty:
     st.success("Ingen tilbagemeldinger – godt arbejde.")
 else:
-    st.dataframe(feedback, hide_index=True, width="stretch", key="dq_feedback")
-    components.download_buttons(viewer, feedback, "datakvalitet_tilbagemeldinger", key="dq_feedback_download")
+    severity = {"error": "🔴 Skal rettes", "warning": "🟡 Bør rettes", "info": "🔵 Til orientering"}
+    if "severity" in feedback:
+        feedback["severity"] = feedback["severity"].map(severity).fillna(feedback["severity"])
+    labels = {"kommunekode": "Kommune", "indsats": "Indsats", "severity": "Alvor", "area": "Område",
+              "message": "Hvad", "found_in": "Hvor", "fix_hint": "Sådan retter I"}
+    shown = feedback[[c for c in labels if c in feedback.columns]].rename(columns=labels)
+    if viewer.is_municipality:
+        shown = shown.drop(columns=["Kommune"], errors="ignore")
+    st.dataframe(shown, hide_index=True, width="stretch", key="dq_feedback")
+    components.download_buttons(viewer, shown, "datakvalitet_tilbagemeldinger", key="dq_feedback_download")

@@ -1,5 +1,6 @@
-"""Om indikatorerne: every indicator's definition, read from the dbt model yml (the same text as dbt docs)."""
+"""Om indikatorerne: every indicator's definition, read from the dbt project (the same text as dbt docs)."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import components, data
@@ -8,8 +9,8 @@ viewer = components.require_viewer()
 st.title("Om indikatorerne")
 components.log_view(viewer, "om_indikatorerne")
 st.write(
-    "Definitionerne herunder læses direkte fra beskrivelserne i dbt-projektet – den samme tekst som "
-    "dokumentationen af datamodellerne – så dashboard og beregning ikke kan komme ud af trit."
+    "Definitionerne herunder læses direkte fra dbt-projektet, hvor indikatorerne beregnes – den samme "
+    "tekst som dokumentationen af datamodellerne – så dashboard og beregning ikke kan komme ud af trit."
 )
 st.info(
     f"Diskretionering: uden for kommunens egen visning vises antal under "
@@ -17,16 +18,28 @@ st.info(
     "når dens nævner er skjult."
 )
 definitions = data.indicator_definitions()
-if definitions.empty:
-    st.warning("Der er ingen indikatordefinitioner i dbt-projektet endnu.")
-    st.stop()
-codes = definitions[definitions["indicator"].notna()]
-if not codes.empty:
-    st.dataframe(codes[["indicator", "label", "definition", "model"]], hide_index=True, width="stretch",
-                 key="def_table", column_config={"indicator": "Kode", "label": "Navn", "definition": "Definition",
-                                                 "model": "dbt-model"})
+coded = definitions[definitions["indicator"].notna()]
+published = data.indicator_codes(viewer) if data.published_available() else []
+
+
+codes = sorted(set(published) | set(coded["indicator"]))
+rows = []
+for code in codes:
+    match = data.definition_for(code, coded)
+    rows.append({
+        "Kode": code,
+        "Navn": data.INDICATOR_LABELS.get(code, "" if match is None else match["label"]),
+        "Definition": "(definitionen mangler i dbt-projektet)" if match is None else match["definition"],
+        "Kilde": "" if match is None else match["source"],
+    })
+table = pd.DataFrame(rows)
+st.dataframe(table, hide_index=True, width="stretch", key="def_table")
+components.download_buttons(viewer, table, "indikatordefinitioner", key="def_download")
+
 models = definitions[definitions["indicator"].isna()]
-for _, row in models.iterrows():
-    with st.expander(f"dbt-model {row['model']}"):
-        st.markdown(row["definition"] or "–")
-        st.caption(row["source"])
+if not models.empty:
+    st.markdown("#### Indikatormodellerne i dbt")
+    for _, row in models.iterrows():
+        with st.expander(f"dbt-model {row['model']}"):
+            st.markdown(row["definition"] or "–")
+            st.caption(row["source"])

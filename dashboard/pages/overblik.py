@@ -82,7 +82,7 @@ with compare_col:
 
 st.markdown("#### Fidelitet: regler som trafiklys")
 rules = data.fidelity_rules(viewer, indsats, period_type, kommune)
-rules = rules[rules["period"] == latest] if not rules.empty else rules
+rules = rules[(rules["period"] == latest) & (rules["rule_code"] != data.COMPOSITE_RULE)] if not rules.empty else rules
 if rules.empty:
     st.info("Ingen fidelitetsregler er målt i perioden.")
 else:
@@ -95,7 +95,7 @@ else:
                                                                             strict=True)],
     })
     st.dataframe(table, hide_index=True, width="stretch", key="overblik_fidelitet")
-    failing = rules[rules["light"].astype(str).str.lower().isin(["roed", "red", "gul", "yellow"])]
+    failing = rules[rules["light"].astype(str).str.lower().isin(components.FAILING_LIGHTS)]
     for _, rule in failing.iterrows():
         with st.expander(f"{components.light(rule['light'])} {rule['label']} – hvad kan I gøre?"):
             st.write(rule.get("guidance") or "")

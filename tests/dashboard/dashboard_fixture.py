@@ -87,16 +87,21 @@ def build_test_warehouse(settings: Settings) -> None:
         ])
         con.execute("""
             create table marts.fidelity_rule_summary (kommunekode varchar, indsats varchar, period_type varchar,
-                period varchar, rule_code varchar, label varchar, guidance varchar, checked integer,
-                passed integer, adherence double, light varchar)""")
+                period varchar, rule_code varchar, rule_type varchar, label varchar, guidance varchar,
+                checked bigint, passed bigint, adherence double, light varchar)""")
         fidelity = []
         for kommune, checked in ((OWN, 20), (OTHER, 3), ("000", 23)):
             for month in MONTHS:
-                fidelity.append((kommune, "MOVE", "month", month, "dosage", "Dosis: 10–14 samtaler",
-                                 "Tjek registreringen af samtaler.", checked, checked // 2, 0.5, "roed"))
-                fidelity.append((kommune, "MOVE", "month", month, "duration", "Varighed: 30–270 dage",
-                                 "Planlæg afslutning.", checked, checked, 1.0, "groen"))
-        con.executemany("insert into marts.fidelity_rule_summary values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", fidelity)
+                half = checked // 2
+                fidelity.append((kommune, "MOVE", "month", month, "dosage", "dosage", "Dosis: 10–14 samtaler",
+                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød"))
+                fidelity.append((kommune, "MOVE", "month", month, "duration", "duration", "Varighed: 30–270 dage",
+                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn"))
+                fidelity.append((kommune, "MOVE", "month", month, "indeks", "indeks", "Samlet troskabsindeks",
+                                 "Se de enkelte regler.", 2 * checked, half + checked, (half + checked) / (2 * checked),
+                                 "gul"))
+        con.executemany("insert into marts.fidelity_rule_summary values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        fidelity)
         con.execute("""
             create table marts.dq_scorecard (kommunekode varchar, kommunenavn varchar, indsats varchar,
                 score integer, quality_badge varchar, timeliness_score double, coverage_score double,
@@ -107,11 +112,16 @@ def build_test_warehouse(settings: Settings) -> None:
             (OTHER, "Frederiksberg", "MOVE", 58, "svag", 0.5, 0.6, 0.6, 0.7, 0.5, 0.5, 3, 1, 9, 7),
         ])
         con.execute("""
-            create table marts.dq_feedback (kommunekode varchar, indsats varchar, dimension varchar,
-                problem varchar, advice varchar)""")
-        con.executemany("insert into marts.dq_feedback values (?, ?, ?, ?, ?)", [
-            (OWN, "MOVE", "komplethed", "henvisningsdato mangler i 3 forløb", "Udfyld henvisningsdato"),
-            (OTHER, "MOVE", "rettidighed", "Frederiksberg-fil 3 dage for sent", "Send til tiden"),
+            create table marts.dq_feedback (kommunekode varchar, indsats varchar, check_code varchar,
+                detail_key varchar, severity varchar, area varchar, sort_order integer, message varchar,
+                found_in varchar, fix_hint varchar)""")
+        con.executemany("insert into marts.dq_feedback values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (OWN, "MOVE", "missing_field", "henvisningsdato", "warning", "Komplethed", 2,
+             "henvisningsdato mangler i 3 forløb", "Forløbsfil 2026-03-31", "Udfyld henvisningsdato"),
+            (OWN, "MOVE", "late_period", "2026-02", "error", "Rettidighed", 1,
+             "Februar kom 4 dage for sent", "Periode 2026-02", "Send senest 15 dage efter periodens slut"),
+            (OTHER, "MOVE", "late_period", "2026-02", "error", "Rettidighed", 1,
+             "Frederiksberg-fil 3 dage for sent", "Periode 2026-02", "Send til tiden"),
         ])
         con.execute("""
             create table marts.implementation_milestones as
