@@ -1,7 +1,7 @@
 -- One row per course (current snapshot, person known, started) x catalog register indicator of its
 -- intervention: value at baseline (any month in the 12 months before the start month), at 12 and at
 -- 24 months after the start month. A follow-up value is empty until the latest registry month has
--- reached it. PII-derived: person_id.
+-- reached it; the baseline is empty unless the extract covers all 12 baseline months. PII-derived: person_id.
 with courses as (
     select * from {{ ref('int_outcome_courses') }}
     where person_id is not null and start_date is not null
@@ -15,8 +15,11 @@ registry as (
     select * from {{ ref('int_registry_deduplicated') }}
 ),
 
-latest as (
-    select max(period_month) as latest_registry_month from registry
+registry_coverage as (
+    select
+        min(period_month) as first_registry_month,
+        max(period_month) as latest_registry_month
+    from registry
 ),
 
 linked_persons as (
@@ -32,13 +35,14 @@ course_indicators as (
         courses.start_date,
         cast(date_trunc('month', courses.start_date) as date) as start_month,
         register_indicators.indicator_code,
-        latest.latest_registry_month,
+        registry_coverage.first_registry_month,
+        registry_coverage.latest_registry_month,
         year(courses.start_date) as cohort_year,
         linked_persons.person_id is not null as is_linked
     from courses
     inner join register_indicators on courses.indsats = register_indicators.indsats
     left join linked_persons on courses.person_id = linked_persons.person_id
-    cross join latest
+    cross join registry_coverage
 ),
 
 windows as (
@@ -64,7 +68,11 @@ valued as (
         windows.latest_registry_month,
         windows.month_12m,
         windows.month_24m,
-        coalesce(windows.baseline_to_month <= windows.latest_registry_month, false) as has_baseline,
+        coalesce(
+            windows.baseline_from_month >= windows.first_registry_month
+            and windows.baseline_to_month <= windows.latest_registry_month,
+            false
+        ) as has_baseline,
         coalesce(windows.month_12m <= windows.latest_registry_month, false) as has_passed_12m,
         coalesce(windows.month_24m <= windows.latest_registry_month, false) as has_passed_24m,
         max(registry.indicator_value) filter (
