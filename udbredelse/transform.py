@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import time
 from collections import Counter
@@ -11,7 +13,7 @@ from udbredelse.settings import Settings
 
 DUCKDB_PATH_ENV = "UDBREDELSE_DBT_DUCKDB_PATH"
 THREADS_ENV = "UDBREDELSE_DBT_THREADS"
-FAILING_STATUSES = {"error", "fail", "runtime error", "skipped"}
+FAILING_STATUSES = {"error", "fail", "runtime error"}
 
 
 def dbt_args(settings: Settings, command: str = "build", select: str | list[str] | None = None) -> list[str]:
@@ -51,6 +53,7 @@ def run_dbt_build(settings: Settings, select: str | list[str] | None = None) -> 
     try:
         result = dbtRunner().invoke(dbt_args(settings, "build", select))
     finally:
+        _release_duckdb()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -68,8 +71,12 @@ def run_dbt_build(settings: Settings, select: str | list[str] | None = None) -> 
         if str(getattr(r.status, "value", r.status)) in FAILING_STATUSES
     ]
     if failures or not result.success:
-        shown = "; ".join(failures[:20]) + (f"; … og {len(failures) - 20} flere" if len(failures) > 20 else "")
-        raise RuntimeError(f"dbt build fejlede ({len(failures)} noder): {shown or 'ukendt fejl'}")
+        shown = "; ".join(failures[:10]) + (f"; … og {len(failures) - 10} flere" if len(failures) > 10 else "")
+        skipped = counts.get("skipped", 0)
+        raise RuntimeError(
+            f"dbt build fejlede i {len(failures)} node(r): {shown or 'ukendt fejl'}"
+            + (f" ({skipped} efterfølgende noder sprunget over)" if skipped else "")
+        )
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     return {
         "summary": f"dbt build ok på {elapsed} s: {summary}",
@@ -77,6 +84,27 @@ def run_dbt_build(settings: Settings, select: str | list[str] | None = None) -> 
         "nodes": len(node_results),
         "elapsed_seconds": elapsed,
     }
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run.
+
+    dbt-duckdb caches one environment (and its open database) per process for reuse; left open it
+    holds the warehouse file, so the next reader in the process (publish, quality checks, tests)
+    could not open it with another configuration. There is no public API for this, hence the
+    private attribute, guarded.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        with contextlib.suppress(Exception):
+            environment.close()
+    gc.collect()
 
 
 def _first_line(message: object) -> str:
