@@ -308,6 +308,7 @@ def test_implementation_milestones_mart(db: duckdb.DuckDBPyConnection) -> None:
     assert rows["ledelsesansvar"][3:5] == (date(2025, 3, 1), False)  # met, late
     assert rows["samarbejde_enheder"][2:5] == ("ikke_startet", date(2025, 7, 1), True)  # never reported
     assert rows["drift_uden_stoette"][3:5] == (date(2027, 1, 1), False)
+    assert sum(r[4] for r in rows.values()) == 10  # = milestones_overdue at the as-of month
     others = db.execute("select count(*) from marts.implementation_milestones where kommunekode <> '101'").fetchone()
     assert others == (0,)  # no milestones reported elsewhere: not in implementation support
 
