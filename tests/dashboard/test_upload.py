@@ -1,0 +1,75 @@
+"""Upload page: dry run with row-level Danish errors, confirm, then ingest through the normal path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from dashboard_fixture import OWN
+from streamlit.testing.v1 import AppTest
+from test_app import login, page
+
+from dashboard import actions
+from dashboard.viewer import AccessDenied, Viewer
+from udbredelse.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+VALID = FIXTURES / "valid" / "101_MOVE_forloeb_2026-03-31.csv"
+WRONG_KOMMUNE = FIXTURES / "invalid" / "kommune_mismatch__101_MOVE_forloeb_2026-03-31.csv"
+
+pytestmark = pytest.mark.skipif(not VALID.exists(), reason="ingest fixtures not present")
+
+
+def _upload(at: AppTest, path: Path, name: str | None = None) -> AppTest:
+    at.file_uploader(key="upload_file").set_value((name or path.name, path.read_bytes(), "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _uploaded_files(settings: Settings) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute("select source, kommunekode, status from raw.files where source = 'upload'").fetchall()
+    finally:
+        con.close()
+
+
+def test_valid_file_is_checked_then_ingested_on_confirm(published: Settings) -> None:
+    at = page(login("kommune", OWN), "upload")
+    _upload(at, VALID)
+    assert any("godkendt" in s.value for s in at.success)
+    assert _uploaded_files(published) == []  # the dry run stores nothing
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception, at.exception
+    assert any("Indsendt" in s.value for s in at.success)
+    files = _uploaded_files(published)
+    assert len(files) == 1 and files[0][:2] == ("upload", OWN) and files[0][2] in ("accepted", "partial")
+
+
+def test_file_for_another_municipality_is_rejected_with_row_errors(published: Settings) -> None:
+    at = page(login("kommune", OWN), "upload")
+    _upload(at, WRONG_KOMMUNE, name="101_MOVE_forloeb_2026-03-31.csv")
+    assert any("delvist godkendt" in w.value and "1 afvist" in w.value for w in at.warning)
+    issues = at.dataframe[0].value
+    row = issues[issues["Kode"] == "kommune_mismatch"]
+    assert row["Række"].tolist() == [3]  # the other municipality's row (header = row 1)
+    assert "anden kommune" in row["Besked"].iloc[0]
+    assert _uploaded_files(published) == []
+
+
+def test_rejected_file_cannot_be_confirmed(published: Settings, tmp_path: Path) -> None:
+    at = page(login("kommune", OWN), "upload")
+    bad = tmp_path / "101_MOVE_forloeb_2026-03-31.csv"
+    bad.write_text("noget;helt;andet\n1;2;3\n", encoding="utf-8")
+    _upload(at, bad)
+    assert any("afvist" in e.value for e in at.error)
+    assert "upload_confirm" not in [b.key for b in at.button]
+
+
+def test_only_municipality_users_can_upload(published: Settings) -> None:
+    with pytest.raises(AccessDenied):
+        actions.validate_upload(Viewer(role="analyst"), published, VALID.name, VALID.read_bytes())
+    with pytest.raises(ValueError):
+        actions.safe_upload_name("../../etc/passwd")
+    assert actions.safe_upload_name("C:\\temp\\101 MOVE forløb.csv") == "101_MOVE_forl_b.csv"
