@@ -25,8 +25,8 @@ PERIOD_TYPES = ["month", "quarter", "year"]
 # Flow counts: what happened in a period, so months add up to the quarter and quarters to the year.
 FLOW_COUNTS = ("starts", "referrals", "ended_completed", "ended_interrupted", "ended_total")
 FLOW_COUNT_PREFIXES = ("starts_", "ended_reason_")  # breakdowns of starts and ended courses
-# Ratios to a target (not shares of a whole) may legitimately exceed 1.
-RATIOS_ABOVE_ONE = ("target_attainment_ytd",)
+# Ratios to the yearly target (attainment, run-rate projection) are not shares: they may exceed 1.
+RATIO_TO_TARGET_PREFIX = "target_"
 QUALITY_BADGES = ["god", "middel", "svag"]
 
 # A clear CPR number: DDMMYY-SSSS or DDMMYYSSSS with a plausible day (01-31, or 61-91 for the
@@ -123,7 +123,8 @@ def prepare_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
     the numerator), and is not a ratio to a target."""
     frame = indicators.copy()
     frame["is_share"] = (
-        frame["numerator"].notna() & frame["denominator"].notna() & ~frame["indicator"].isin(RATIOS_ABOVE_ONE)
+        frame["numerator"].notna() & frame["denominator"].notna()
+        & ~frame["indicator"].str.startswith(RATIO_TO_TARGET_PREFIX)
     )
     return frame
 
