@@ -129,7 +129,7 @@ def udbredelse_quality() -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
         if result and result.get("critical_failed"):
-            raise AirflowFailException(f"Kritiske datakvalitetstjek fejlede: {result.get('summary')}")
+            raise AirflowFailException(str(result.get("summary")))
         return {"critical_failed": False}
 
     suites = run_quality_suites()

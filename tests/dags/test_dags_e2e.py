@@ -45,12 +45,18 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> dict:
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, cwd=REPO, check=True,
                    capture_output=True, timeout=300)
     out = tmp / "summary.json"
-    proc = subprocess.run([sys.executable, str(RUNNER), str(out)], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    log = tmp / "dag_test.log"
+    with log.open("w", encoding="utf-8") as handle:
+        proc = subprocess.run([sys.executable, str(RUNNER), str(out)], env=env, cwd=REPO, stdout=handle,
+                              stderr=subprocess.STDOUT, text=True, timeout=1500)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert proc.returncode == 0, text[-4000:]
     summary = json.loads(out.read_text(encoding="utf-8"))
     summary["home"] = tmp / "home"
-    summary["log_tail"] = proc.stderr[-4000:]
+    # What to show when an assertion on a run fails: the error lines of the task logs.
+    summary["log_tail"] = "\n".join(
+        line[:400] for line in text.splitlines() if re.search(r"Error|Exception|fejlede|failed", line)
+    )[-6000:] or text[-3000:]
     return summary
 
 
