@@ -125,3 +125,16 @@ def test_missing_published_copy_gives_a_danish_error(settings, out: Path) -> Non
         export_indicators(settings, out / "x.csv")
     with pytest.raises(SettingsError, match="analyst"):
         export_indicators(settings, out / "x.csv", audience="alle")  # type: ignore[arg-type]
+
+
+def test_public_guard_on_projections() -> None:
+    # a year-end projection is a scaled count: 1.5 projected starts reveals a small count; 151.5 of 153 does not
+    frame = pl.DataFrame({
+        "kommunekode": ["101", "000"], "indicator": ["target_projection_year_end"] * 2,
+        "numerator": [1.5, 151.5], "denominator": [100.0, 153.0], "value": [0.015, 151.5 / 153],
+        "suppressed": [False, False],
+    })
+    out, extra = apply_public_suppression(frame, threshold=5)
+    assert extra == 1
+    assert out["suppressed"].to_list() == [True, False]
+    assert out["value"].to_list() == [None, 151.5 / 153]

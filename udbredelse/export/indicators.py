@@ -21,18 +21,22 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
 
     The disclosure policy (dbt, primary + secondary suppression) decides `suppressed`. As a last
     line of defence this export also hides any row it would otherwise publish with a count between
-    1 and threshold-1 (numerator, denominator, their difference, or the value of a count indicator,
-    i.e. one without a denominator), the same primary rule as `udbredelse.disclosure`. Returns the frame and how many rows that safety net had to add; anything other
+    1 and threshold-1 (numerator, denominator, the difference of a whole-number numerator and
+    denominator, or the value of a count indicator, i.e. one without a denominator), the same primary
+    rule as `udbredelse.disclosure`. A fractional numerator in that range (e.g. a year-end projection
+    of 1.5 starts, which is a scaled small count) is hidden too. Returns the frame and how many rows that safety net had to add; anything other
     than 0 means the upstream policy missed a cell and should be fixed there.
     """
     def small(col: str) -> pl.Expr:
         return pl.col(col).is_not_null() & (pl.col(col) >= 1) & (pl.col(col) < threshold)
 
     difference = pl.col("denominator") - pl.col("numerator")
+    whole_parts = (pl.col("numerator") == pl.col("numerator").round(0)) & (
+        pl.col("denominator") == pl.col("denominator").round(0))
     leaked = (
         ~pl.col("suppressed").fill_null(False)
         & (small("numerator") | small("denominator") | (pl.col("denominator").is_null() & small("value"))
-           | (difference.is_not_null() & (difference >= 1) & (difference < threshold)))
+           | (difference.is_not_null() & whole_parts & (difference >= 1) & (difference < threshold)))
     )
     flagged = frame.with_columns(leaked.alias("_leak"))
     extra = int(flagged["_leak"].sum())
