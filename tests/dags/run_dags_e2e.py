@@ -7,7 +7,7 @@ temporary AIRFLOW_HOME and SQLite metadata DB through the environment. Usage:
 
 Generates S-scale demo data into $UDBREDELSE_HOME/inbox (unless --no-generate), then runs
 udbredelse_ingest, udbredelse_transform and udbredelse_quality (in that order, as the raw asset
-would trigger them), then udbredelse_ingest once more (nothing waiting). Writes a JSON summary:
+would trigger them), udbredelse_export, then udbredelse_ingest once more (nothing waiting). Writes a JSON summary:
 per run the state, task states and return values, and the asset events recorded.
 """
 
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-DAG_ORDER = ("udbredelse_ingest", "udbredelse_transform", "udbredelse_quality", "udbredelse_ingest")
+DAG_ORDER = ("udbredelse_ingest", "udbredelse_transform", "udbredelse_quality", "udbredelse_export", "udbredelse_ingest")
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""End to end through Airflow: dag.test() of ingest → transform → quality on S-scale demo data.
+"""End to end through Airflow: dag.test() of ingest → transform → quality → export on S-scale demo data.
 
 Runs in a subprocess (tests/dags/run_dags_e2e.py) with a temporary AIRFLOW_HOME and a SQLite
 metadata DB, migrated first with `airflow db migrate`. Real ingest, real dbt build, real GX.
@@ -120,8 +120,19 @@ def test_quality_runs_suites_timeliness_and_reminders(e2e: dict) -> None:
     assert quality["state"] == ("failed" if suites["critical_failed"] else "success")
 
 
+def test_export_writes_the_months_files(e2e: dict) -> None:
+    export = _run(e2e, 3)
+    assert export["dag_id"] == "udbredelse_export"
+    assert export["state"] == "success", e2e["log_tail"]
+    folders = sorted((e2e["home"] / "exports").iterdir())
+    assert len(folders) == 1 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", folders[0].name)
+    for name in ("indikatorer_analytiker.csv", "indikatorer_offentlig.csv", "datakvalitet.csv"):
+        assert (folders[0] / name).stat().st_size > 0, name
+    assert any((folders[0] / "kohorte").iterdir())
+
+
 def test_rerun_with_nothing_waiting_emits_no_asset(e2e: dict) -> None:
-    again = _run(e2e, 3)
+    again = _run(e2e, 4)
     assert again["dag_id"] == "udbredelse_ingest"
     assert again["state"] == "success"
     assert next(x["value"] for x in again["xcom"] if x["task_id"] == "list_waiting_files") == []
