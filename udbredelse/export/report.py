@@ -263,7 +263,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
         ws = workbook.add_worksheet(safe_sheet_name("Fidelitet", used))
         fidelity = frames["fidelity"]
         if fidelity is not None and fidelity.height:
-            write_frame(workbook, ws, fidelity, headers=FIDELITY_HEADERS)
+            write_frame(workbook, ws, fidelity, headers=FIDELITY_HEADERS, column_formats={"adherence": pct})
             guidance_col = list(fidelity.columns).index("guidance") if "guidance" in fidelity.columns else None
             if guidance_col is not None:
                 ws.set_column(guidance_col, guidance_col, 90, wrap)
@@ -279,7 +279,8 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
         ws = workbook.add_worksheet(safe_sheet_name("Datakvalitet", used))
         if quality is not None and quality.height:
             shown = [c for c in QUALITY_HEADERS if c in quality.columns] or quality.columns
-            write_frame(workbook, ws, quality.select(shown), headers=QUALITY_HEADERS)
+            write_frame(workbook, ws, quality.select(shown), headers=QUALITY_HEADERS,
+                        column_formats={c: pct for c in shown if c.endswith("_score")})
             sheets["Datakvalitet"] = quality.height
         else:
             ws.write_string(0, 0, "Der er endnu ingen datakvalitetsvurdering for kommunen.")

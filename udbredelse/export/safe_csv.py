@@ -160,7 +160,7 @@ def new_workbook(path: Path | str | Any) -> Any:
 
 
 def write_frame(workbook: Any, worksheet: Any, df: Any, first_row: int = 0, first_col: int = 0,
-                headers: Mapping[str, str] | None = None) -> int:
+                headers: Mapping[str, str] | None = None, column_formats: Mapping[str, Any] | None = None) -> int:
     """Write a frame (header row + data) to a worksheet; returns the next free row index."""
     frame = _to_polars(df)
     header_format = getattr(workbook, "_udb_header_format", None)
@@ -176,9 +176,10 @@ def write_frame(workbook: Any, worksheet: Any, df: Any, first_row: int = 0, firs
         label = headers.get(name, name)
         worksheet.write_string(first_row, first_col + j, neutralise(str(label)), header_format)
         worksheet.set_column(first_col + j, first_col + j, max(10, min(60, len(str(label)) + 2)))
+    per_column = [(column_formats or {}).get(name) for name in frame.columns]
     for i, row in enumerate(frame.iter_rows(), start=first_row + 1):
         for j, value in enumerate(row):
-            write_cell(worksheet, i, first_col + j, value, formats)
+            write_cell(worksheet, i, first_col + j, value, formats, cell_format=per_column[j])
     return first_row + 1 + frame.height
 
 
