@@ -97,3 +97,22 @@ def test_waves_store_the_same_as_single_files(settings, tmp_path, monkeypatch) -
     carried = together["courses"].filter(pl.col("is_carried_forward"))
     assert carried.height == 3  # F2 in April, F1 and F2 in May
     assert check_module.FILE == "_file"
+
+
+def test_a_crash_inside_the_checks_rejects_only_that_file(settings, monkeypatch) -> None:
+    catalog = load_catalog(settings.catalog_path)
+    good = Entry((VALID / "101_MOVE_maaltal_2026-03-31.csv").read_bytes(), "101_MOVE_maaltal_2026-03-31.csv", "101",
+                 dt.datetime(2026, 4, 2))
+    bad = Entry(move_file([move_row("F1", dashed(CPRS[0]))]), "101_MOVE_forloeb_2026-03-31.csv", "101",
+                dt.datetime(2026, 4, 2))
+    original = check_module._course_rules
+
+    def explode(*args, **kwargs):
+        raise ValueError(f"boom {CPRS[0]}")
+
+    monkeypatch.setattr(check_module, "_course_rules", explode)
+    outcomes = check_many([good, bad], settings, catalog, require_uploader=True)
+    assert [o.status for o in outcomes] == ["accepted", "rejected"]
+    assert outcomes[1].errors["code"].to_list() == ["internal_error"]
+    assert CPRS[0] not in outcomes[1].issues.write_csv()
+    monkeypatch.setattr(check_module, "_course_rules", original)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -32,6 +33,8 @@ from udbredelse.ingest.parse import parse_bool, parse_date, parse_int, parse_num
 from udbredelse.ingest.reader import ROW, FileProblem, RawTable, read_table
 from udbredelse.settings import Settings
 from validation.contracts import CONTRACTS, contract_columns
+
+log = logging.getLogger("udbredelse.ingest")
 
 REGISTER_UPLOADER = "register"
 FILE = "_file"                 # index of the file within a batch
@@ -238,10 +241,47 @@ def check_many(entries: list[Entry], settings: Settings, catalog: Catalog, requi
     whose sender is unknown is rejected. In a dry run without uploader, the file's own code is used.
     """
     prepared = [prepare(i, e, settings, catalog, require_uploader) for i, e in enumerate(entries)]
-    return finish(prepared, settings, catalog)
+    return finish_safely(prepared, settings, catalog)
+
+
+def _internal_error(index: int, entry: Entry) -> Prepared:
+    """A file the checks could not handle: rejected as a whole, with no detail that could hold data."""
+    outcome = Outcome(file_id_of(entry.data), entry.name, len(entry.data), entry.uploader, entry.received_at)
+    outcome.file_rejected = True
+    issues = _FileIssues()
+    issues.file("internal_error")
+    return Prepared(index, outcome, issues)
 
 
 def prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, require_uploader: bool) -> Prepared:
+    """Stage 1: read one file and run its file-level checks. Never raises."""
+    try:
+        return _prepare(index, entry, settings, catalog, require_uploader)
+    except Exception as exc:  # never let a file's content surface in an exception text
+        log.error("file %s: internal error while reading (%s)", file_id_of(entry.data)[:12], type(exc).__name__)
+        return _internal_error(index, entry)
+
+
+def finish_safely(prepared: list[Prepared], settings: Settings, catalog: Catalog) -> list[Outcome]:
+    """Stage 2 for a batch; if the batch fails, each file alone; a file that still fails is rejected."""
+    try:
+        return finish(prepared, settings, catalog)
+    except Exception as exc:
+        log.error("batch check failed (%s); checking file by file", type(exc).__name__)
+    outcomes = []
+    for p in prepared:
+        try:
+            outcomes.extend(finish([p], settings, catalog))
+        except Exception as exc:
+            log.error("file %s: internal error while checking (%s)", p.outcome.file_id[:12], type(exc).__name__)
+            failed = Prepared(p.index, p.outcome, _FileIssues())
+            failed.file_issues.file("internal_error")
+            p.outcome.file_rejected = True
+            outcomes.extend(finish([failed], settings, catalog))
+    return outcomes
+
+
+def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, require_uploader: bool) -> Prepared:
     outcome = Outcome(file_id_of(entry.data), entry.name, len(entry.data), entry.uploader, entry.received_at)
     issues = _FileIssues()
     prepared = Prepared(index, outcome, issues)

@@ -19,7 +19,7 @@ import polars as pl
 
 from udbredelse import crypto
 from udbredelse.catalog import Catalog
-from udbredelse.ingest.check import ROW, Entry, Outcome, file_id_of, finish, prepare
+from udbredelse.ingest.check import ROW, Entry, Outcome, file_id_of, finish_safely, prepare
 from udbredelse.ingest.messages import message
 from udbredelse.ingest.report import ValidationReport
 from udbredelse.settings import Settings
@@ -110,7 +110,7 @@ def land_batch(
             waves.append([])
         waves[n].append(i)
     for wave in waves:
-        outcomes = finish([prepared[i] for i in wave], settings, catalog)
+        outcomes = finish_safely([prepared[i] for i in wave], settings, catalog)
         try:
             stored = _store_wave(con, vault, outcomes, data_by_id, settings, source, confirm_wipe)
         except Exception as exc:  # fall back to one file at a time so one bad file never blocks the rest
