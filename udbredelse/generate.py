@@ -77,7 +77,7 @@ REGISTER_PROFILE: dict[str, tuple[float, float, float]] = {
 DEFAULT_REGISTER_PROFILE = (0.20, 0.20, 0.0)
 REGISTER_OFFSETS_MONTHS = (-12, -6, 0, 6, 12, 18, 24)  # baseline, start, and 12/24 months after start
 
-STAFF_INITIALS = ["AB", "KØ", "MÅ", "SL", "JÆ", "LH", "PN", "TR", "CØ", "HK", "BÅ", "EM", "NØ", "RS", "ÆB", "OJ"]
+STAFF_INITIALS = ["SØ", "KØ", "MÅ", "JØ", "BÆ", "LH", "PN", "TR", "CØ", "HK", "BÅ", "EM", "NØ", "RS", "ÆB", "ØJ"]
 UNKNOWN_CODES = ["andet", "ukendt", "99", "misbrug", "rusmidler", "afsluttet"]
 
 MISTAKE_RATE = 0.015  # share of course rows with a typical municipal mistake
@@ -245,8 +245,10 @@ def _arrival(rng: np.random.Generator, reporting_date: date, deadline: int, as_o
     else:
         delay = int(rng.integers(1, max(deadline, 1) + 1))
     moment = datetime.combine(reporting_date + timedelta(days=delay), time(int(rng.integers(7, 17)), int(rng.integers(0, 60))), UTC)
-    latest = datetime.combine(as_of, time(0, 0), UTC) - timedelta(minutes=1)
+    latest = datetime.combine(as_of, time(0, 0), UTC) - timedelta(minutes=10)  # the upload's files follow within minutes
     earliest = datetime.combine(reporting_date + timedelta(days=1), time(0, 0), UTC)
+    if earliest > latest:  # as_of is the day after the period end: sent on the reporting date itself
+        earliest = datetime.combine(reporting_date, time(20, 0), UTC)
     return max(earliest, min(moment, latest))
 
 
@@ -285,17 +287,18 @@ def _ensure_variety(uploads: list[Upload], seed: int, as_of: date) -> None:
     if n == 0:
         return
     wanted = [
-        ("encoding", "utf-8-sig", lambda s: s.encoding == "utf-8-sig"),
-        ("encoding", "cp1252", lambda s: s.encoding == "cp1252"),
-        ("separator", ",", lambda s: s.separator == ","),
-        ("date_format", "%d-%m-%Y", lambda s: s.date_format != "%Y-%m-%d"),
+        ("encoding", "utf-8-sig", lambda s: s.encoding == "utf-8-sig" and not s.excel),
+        ("encoding", "cp1252", lambda s: s.encoding == "cp1252" and not s.excel),
+        ("separator", ",", lambda s: s.separator == "," and not s.excel),
+        ("date_format", "%d-%m-%Y", lambda s: s.date_format != "%Y-%m-%d" and not s.excel),
         ("excel", True, lambda s: s.excel),
     ]
     # only touch uploads still in the default style, so forced variants land on distinct files
     free = [i for i, up in enumerate(uploads) if up.style == FileStyle(
         crlf=up.style.crlf, cpr_hyphen=up.style.cpr_hyphen, empty_cpr_column=up.style.empty_cpr_column)]
     order = [free[i] for i in rng.permutation(len(free))]
-    order.sort(key=lambda i: uploads[i].iv.collects_cpr)  # pop() takes CPR interventions first: most columns
+    # pop() takes the largest municipalities' CPR interventions first: most rows and columns to exercise
+    order.sort(key=lambda i: (uploads[i].iv.collects_cpr, POPULATION_K.get(uploads[i].kommunekode, DEFAULT_POPULATION_K)))
     for attr, value, present in wanted:
         if any(present(up.style) for up in uploads) or not order:
             continue
@@ -440,10 +443,11 @@ def _simulate(
     cap = iv.max_caseload or 12
     load = rng.uniform(0.5, 1.0) if rng.random() < 0.7 else rng.uniform(1.1, 1.6)
     n_staff = max(1, int(np.ceil(active / (cap * load))) if active else 2)
-    pool = rng.permutation(len(STAFF_INITIALS))[: min(n_staff, len(STAFF_INITIALS))]
+    pool = rng.permutation(len(STAFF_INITIALS))
     danish = [k for k, p in enumerate(pool) if not STAFF_INITIALS[p].isascii()]
     if danish:  # every team has someone with æ/ø/å in their initials (exercises the encodings)
         pool[[0, danish[0]]] = pool[[danish[0], 0]]
+    pool = pool[: min(n_staff, len(STAFF_INITIALS))]
     names = np.array([f"{STAFF_INITIALS[p]}{k // len(pool) + 1:02d}" for k, p in
                       enumerate(np.resize(pool, n_staff))], dtype=object)
     staff = names[rng.choice(n_staff, n, p=rng.dirichlet(np.full(n_staff, 3.0)))] if n else np.array([], dtype=object)

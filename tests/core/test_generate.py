@@ -287,7 +287,11 @@ def test_sessions_match_course_counts_and_measurements_in_range(s_run):
     for (kommune, indsats), (path, courses) in _latest_courses(root).items():
         day = NAME.match(path.name).group(4)
         suffix = path.suffix
-        sessions = _read(path.with_name(f"{kommune}_{indsats}_sessioner_{day}{suffix}"))
+        sessions_path = path.with_name(f"{kommune}_{indsats}_sessioner_{day}{suffix}")
+        if not sessions_path.exists():  # no session held yet: no sessions file
+            assert (courses["antal_sessioner"].cast(pl.Int64) == 0).all()
+            continue
+        sessions = _read(sessions_path)
         counts = sessions.group_by("forloeb_id").len()
         joined = courses.unique("forloeb_id", keep="first").join(counts, on="forloeb_id", how="left").with_columns(
             pl.col("len").fill_null(0), pl.col("antal_sessioner").cast(pl.Int64))
@@ -337,7 +341,7 @@ def test_mtimes_are_arrival_times_with_some_late(s_run):
     for path, m in _files(root):
         reporting = date.fromisoformat(m.group(4))
         arrived = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        assert arrived.date() > reporting
+        assert arrived.date() >= reporting
         assert arrived <= as_of
         if m.group(3) == "forloeb":
             deadline = catalog.interventions[m.group(2)].reporting.deadline_days
