@@ -43,11 +43,18 @@ class VaultWriter:
         self.key = settings.vault_key_bytes
         self.con = _connect(settings)
 
-    def store(self, people: pl.DataFrame, file_id: str) -> int:
-        """Store new (person_id, cpr10) pairs; known person_ids are left as they are. Returns how many were new."""
+    def store(self, people: pl.DataFrame, file_id: str | None = None) -> int:
+        """Store new (person_id, cpr10) pairs; known person_ids are left as they are. Returns how many were new.
+
+        The file a person was first seen in is `file_id`, or the frame's own `file_id` column.
+        """
         if people.height == 0:
             return 0
-        pairs = people.select("person_id", "cpr10").drop_nulls().unique(subset="person_id")
+        if "file_id" not in people.columns:
+            people = people.with_columns(pl.lit(file_id, pl.Utf8).alias("file_id"))
+        pairs = people.select("person_id", "cpr10", "file_id").filter(
+            pl.col("person_id").is_not_null() & pl.col("cpr10").is_not_null()).unique(
+            subset="person_id", keep="first", maintain_order=True)
         self.con.register("incoming_ids", pairs.select("person_id"))
         known = {row[0] for row in self.con.execute(
             "select v.person_id from vault v join incoming_ids i using (person_id)").fetchall()}
@@ -64,7 +71,7 @@ class VaultWriter:
                     crypto.encrypt(cpr.encode("ascii"), self.key, pid.encode("ascii"))
                     for pid, cpr in zip(fresh["person_id"].to_list(), fresh["cpr10"].to_list(), strict=True)
                 ],
-                "first_file_id": [file_id] * fresh.height,
+                "first_file_id": fresh["file_id"],
                 "stored_at": [now] * fresh.height,
             },
             schema={"person_id": pl.Utf8, "pseudonym_key_id": pl.Utf8, "cpr_encrypted": pl.Binary,

@@ -242,7 +242,7 @@ def _store_wave(
             if o.items is not None and o.items.height:
                 items.append(o.items.with_columns(pl.lit(o.file_id).alias("file_id")))
             if o.people is not None:
-                people.append(o.people)
+                people.append(o.people.with_columns(pl.lit(o.file_id).alias("file_id")))
             accepted_ids = set(o.accepted.get_column("forloeb_id").to_list())
             if o.file_id in previous and o.rejected_rows.height:
                 carry.append(o.rejected_rows.filter(~pl.col("forloeb_id").is_in(sorted(accepted_ids))).select(
@@ -254,7 +254,7 @@ def _store_wave(
         rows.setdefault(o.file_type, []).append(frame)
 
     if people:
-        vault.store(pl.concat(people), storing[0].file_id if storing else "")
+        vault.store(pl.concat(people))
     con.begin()
     try:
         if manifest:
