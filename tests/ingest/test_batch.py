@@ -7,6 +7,9 @@ import datetime as dt
 import duckdb
 import polars as pl
 from helpers import CPRS, INVALID, VALID, dashed, move_file, move_row
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from udbredelse.catalog import load_catalog
 from udbredelse.ingest import check as check_module
@@ -116,3 +119,25 @@ def test_a_crash_inside_the_checks_rejects_only_that_file(settings, monkeypatch)
     assert outcomes[1].errors["code"].to_list() == ["internal_error"]
     assert CPRS[0] not in outcomes[1].issues.write_csv()
     monkeypatch.setattr(check_module, "_course_rules", original)
+
+
+CELL = st.one_of(
+    st.text(alphabet=st.sampled_from(list("ab1-;\" æ0/.")), max_size=8),
+    st.sampled_from(["6101084009", "610108-4009", "2026-01-12", "01-02-2026", "i_gang", "gennemfoert", "afbrudt",
+                     "MOVE", "CTI", "101", "147", "ja", "nej", "rusmiddel", "anden", "F1", "F2", "3"]),
+)
+GOOD = move_row("F0", dashed(CPRS[0])).split(";")
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(st.lists(st.lists(CELL, min_size=13, max_size=13), max_size=4), min_size=2, max_size=3))
+def test_property_batch_equals_single(settings, files) -> None:
+    catalog = load_catalog(settings.catalog_path)
+    entries = [Entry(move_file([";".join(GOOD), *[";".join(r) for r in rows]]), f"101_MOVE_forloeb_2026-03-3{i}.csv",
+                     "101", dt.datetime(2026, 4, 2)) for i, rows in enumerate(files)]
+    together = check_many(entries, settings, catalog, require_uploader=True)
+    for entry, batched in zip(entries, together, strict=True):
+        alone = check_bytes(entry.data, entry.name, settings, catalog, "101", entry.received_at, require_uploader=True)
+        assert batched.status == alone.status
+        assert batched.rows_accepted + batched.rows_rejected == batched.rows_read
+        assert batched.issues.equals(alone.issues)
