@@ -731,7 +731,7 @@ def _milestones_frame(catalog: Catalog, iv: Intervention, kode: str, support_sta
     rows = catalog.milestones_for(iv.code)
     k = len(rows)
     due = np.array([m.due_month for m in rows], dtype=np.float64)
-    done_month = due + lag + rng.normal(0.0, 2.0, k)
+    done_month = np.maximum(due + lag + rng.normal(0.0, 2.0, k), rng.uniform(0.3, 1.5, k))  # not before support
     done_month[rng.random(k) < 0.05] = np.inf  # stuck: never met (overdue once its due month has passed)
     begun_month = np.where(np.isfinite(done_month), done_month, due + rng.normal(0.0, 3.0, k)) - rng.uniform(1.0, 4.0, k)
     done_month = np.minimum(done_month, 10_000.0)
