@@ -98,6 +98,10 @@ def test_consistency_and_completeness_find_the_planted_problems(built: tuple[Set
     missing = dict(_query(settings, "select field_code, example_forloeb_ids from marts.dq_completeness "
                                     "where kommunekode = '101' and missing_rows > 0"))
     assert missing == {"henvisningsdato": "C6", "item:ungmap_screening": "C4"}
+    # starts per month 2026-01..06 = 4, 1, 1, 1, 1, 13: June is 2.2 SD above the mean (DHIS2: moderate)
+    outliers = _query(settings, "select period, start_count, outlier_level, round(z_score, 2) from marts.dq_outliers "
+                                "where kommunekode = '101' and outlier_level <> 'none'")
+    assert outliers == [("2026-06", 13, "moderate", 2.17)]
 
 
 def test_feedback_report_in_danish_says_what_to_fix_and_where(built: tuple[Settings, dict]) -> None:

@@ -87,10 +87,10 @@ field_checks as (
         indsats,
         forloeb_id,
         'afslutningsaarsag' as field_code,
-        'Afslutningsårsag (afsluttede forløb)' as field_label,
+        'Afslutningsårsag (afbrudte forløb)' as field_label,
         nullif(trim(afslutningsaarsag), '') is not null as is_filled
     from latest_courses
-    where status in ('gennemfoert', 'afbrudt')
+    where status = 'afbrudt'
     union all
     select
         kommunekode,

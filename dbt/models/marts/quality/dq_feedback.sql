@@ -137,16 +137,16 @@ validity_lines as (
         'Validitet' as area,
         case severity when 'error' then 3 else 6 end as sort_order,
         example_message
-        || ' (' || issue_count
+        || ' ('
         || case
-            when severity = 'error' then ' afvist'
-            else ' advarsel'
+            when example_rows = '' and severity = 'error' then 'hele filen afvist'
+            when example_rows = '' then 'gælder hele filen'
+            when severity = 'error' and issue_count = 1 then '1 række afvist'
+            when severity = 'error' then issue_count || ' rækker afvist'
+            when issue_count = 1 then '1 advarsel'
+            else issue_count || ' advarsler'
         end
-        || case
-            when issue_count = 1 then ')'
-            when severity = 'error' then 'e)'
-            else 'er)'
-        end as message,
+        || ')' as message,
         case file_type
             when 'courses' then 'Forløbsfil'
             when 'sessions' then 'Sessionsfil'

@@ -53,6 +53,7 @@ periods as (
         kommunekode,
         indsats,
         reporting_period,
+        first_period_start,
         cast(
             unnest(
                 generate_series(
@@ -72,11 +73,13 @@ periods as (
 ),
 
 complete_periods as (
-    -- the period the snapshot falls in is only counted once it has ended
+    -- the period the snapshot falls in is only counted once it has ended, and the first
+    -- period (the intervention usually starts part-way through it) is left out
     select *
     from periods
     where
-        period_start
+        period_start > first_period_start
+        and period_start
         + case
             when reporting_period = 'quarter' then interval 3 month
             else interval 1 month
