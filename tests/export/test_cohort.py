@@ -49,13 +49,12 @@ def test_delivery_matches_its_manifest(pub: Published, out: Path) -> None:
     # every listed file: hash of the bytes on disk (and of the plaintext for the encrypted one) and row count
     for entry in manifest["files"]:
         data = (delivery / entry["name"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]  # every file: the bytes on disk
         if entry["encrypted"]:
-            assert hashlib.sha256(data).hexdigest() == entry["sha256_ciphertext"]
+            assert entry["sha256_ciphertext"] == entry["sha256"]
             plain = _decrypt(delivery / entry["name"])
             assert hashlib.sha256(plain).hexdigest() == entry["sha256_plaintext"]
             assert len(list(csv.reader(io.StringIO(plain.decode(), newline="")))) - 1 == entry["rows"] == 5
-        else:
-            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
     assert manifest["period"] == "2026-03-31"
     assert manifest["pseudonym_key_id"] == pub.settings.pseudonym_key_id
     assert manifest["recipient"] == demo_recipient() and manifest["demo_key"] is True

@@ -11,15 +11,16 @@ What is delivered (domain brief §5, DST's rules for linking outside data) in `o
   (`UDBREDELSE_COHORT_RECIPIENT`); in demo mode for the committed demo key in `demo_keys/`.
 * `variabelbeskrivelse.md` / `variabelbeskrivelse.csv` – the documentation appendix DST asks for:
   every variable, its type, and its codes with Danish labels from the catalog.
-* `manifest.json` – files with sha256 (the encrypted file labelled `sha256_ciphertext` and
-  `sha256_plaintext`) and row counts, the period, key ids (pseudonym key id, recipient fingerprint),
+* `manifest.json` – files with `sha256` of the bytes on disk and row counts (the encrypted file also
+  labelled: `sha256_ciphertext` = its `sha256`, and `sha256_plaintext`), the period, key ids (pseudonym key id, recipient fingerprint),
   created_at/created_by, and `content_sha256`.
 
 Determinism: rows are sorted (indsats, kommunekode, pseudonym, startdato, forloebsnoegle), so a rerun
 on the same data gives byte-identical plaintext and descriptions. age encryption uses a fresh file
 key per run, so the ciphertext differs by design. `created_at`/`created_by` record the actual run
 and are excluded from `content_sha256`, which covers everything else in the manifest (including the
-plaintext hashes): the same period and data give the same `content_sha256`.
+plaintext hashes; the ciphertext hash is left out): the same period and data give the same
+`content_sha256`.
 
 Clear CPR exists only inside `export_cohort` (from `udbredelse.vault.read_cpr`) and inside the
 encrypted file; it is never logged, returned or written elsewhere.
@@ -331,7 +332,10 @@ def _sha256(data: bytes) -> str:
 def content_hash(manifest: dict[str, Any]) -> str:
     """sha256 of the manifest without the run-specific fields (created_*, ciphertext hashes, itself)."""
     stable = {k: v for k, v in manifest.items() if k not in ("created_at", "created_by", "content_sha256")}
-    stable["files"] = [{k: v for k, v in f.items() if k != "sha256_ciphertext"} for f in manifest.get("files", [])]
+    stable["files"] = [
+        {k: v for k, v in f.items() if not (f.get("encrypted") and k in ("sha256", "sha256_ciphertext"))}
+        for f in manifest.get("files", [])
+    ]
     return _sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
@@ -396,7 +400,8 @@ def write_delivery(out_dir: Path, frame: pl.DataFrame, *, catalog: Catalog, inds
     files = [
         {
             "name": data_name, "rows": frame.height, "encrypted": True, "encryption": "age X25519",
-            "format": "csv", "sha256_plaintext": plaintext_sha256, "sha256_ciphertext": _sha256(ciphertext),
+            "format": "csv", "sha256": _sha256(ciphertext), "sha256_ciphertext": _sha256(ciphertext),
+            "sha256_plaintext": plaintext_sha256,
         },
         {"name": DESCRIPTION_CSV, "rows": description.height, "encrypted": False,
          "format": "csv", "sha256": _sha256(description_csv)},
@@ -422,7 +427,7 @@ def write_delivery(out_dir: Path, frame: pl.DataFrame, *, catalog: Catalog, inds
         "demo_key": is_demo and recipient == demo_recipient(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "created_by": _actor(),
-        "content_sha256_covers": "alt i manifestet undtagen created_at, created_by og sha256_ciphertext",
+        "content_sha256_covers": "alt i manifestet undtagen created_at, created_by og den krypterede fils sha256",
     }
     manifest["content_sha256"] = content_hash(manifest)
     _write_atomic(out_dir / MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode())
@@ -468,7 +473,7 @@ def export_cohort(settings: Settings, out_dir: Path) -> dict[str, Any]:
         "verified": verify_cohort(Path(out_dir)),
     }
     append_audit(settings, "export_cohort", **{k: v for k, v in result.items() if k != "files"},
-                 files={f["name"]: f.get("sha256") or f.get("sha256_ciphertext") for f in manifest["files"]})
+                 files={f["name"]: f["sha256"] for f in manifest["files"]})
     return result
 
 
@@ -487,8 +492,10 @@ def verify_cohort(out_dir: Path, identity: str | None = None) -> bool:
             return False
         for entry in files:
             data = (out_dir / Path(entry["name"]).name).read_bytes()
+            if _sha256(data) != entry["sha256"]:
+                return False
             if entry.get("encrypted"):
-                if _sha256(data) != entry["sha256_ciphertext"]:
+                if entry["sha256_ciphertext"] != entry["sha256"]:
                     return False
                 if identity is not None:
                     import pyrage
@@ -496,11 +503,8 @@ def verify_cohort(out_dir: Path, identity: str | None = None) -> bool:
                     plain = pyrage.decrypt(data, [pyrage.x25519.Identity.from_str(identity)])
                     if _sha256(plain) != entry["sha256_plaintext"] or _csv_rows(plain) != entry["rows"]:
                         return False
-            else:
-                if _sha256(data) != entry["sha256"]:
-                    return False
-                if entry.get("format") == "csv" and _csv_rows(data) != entry["rows"]:
-                    return False
+            elif entry.get("format") == "csv" and _csv_rows(data) != entry["rows"]:
+                return False
         return True
     except (OSError, ValueError, KeyError, TypeError):
         return False
