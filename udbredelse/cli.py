@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from udbredelse.generate import generate
 
-    summary = generate(scale=args.scale, out=Path(args.out), seed=args.seed, settings=get_settings())
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    summary = generate(scale=args.scale, out=Path(args.out), seed=args.seed, settings=get_settings(), as_of=as_of)
     _print_json(summary)
     return 0
 
@@ -115,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=["S", "M", "L"], default="S")
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--as-of", dest="as_of", help="dato (ÅÅÅÅ-MM-DD) data genereres frem til; standard: i dag")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("validate", help="tjek en fil uden at gemme noget (tørkørsel)")

@@ -429,3 +429,13 @@ def test_earlier_snapshots_are_older_and_some_courses_vanish(s_run):
         moved_on = old.join(new, on="forloeb_id", suffix="_new").filter(pl.col("status") != pl.col("status_new"))
         assert moved_on.height > 0 or old.height < 5
     assert vanished >= 1
+
+
+def test_cli_generate_with_as_of(tmp_path, home, capsys):
+    from udbredelse.cli import main
+
+    assert main(["generate", "--scale", "S", "--out", str(tmp_path / "out"), "--seed", "3", "--as-of", "2026-06-15"]) == 0
+    printed = capsys.readouterr().out
+    assert '"as_of": "2026-06-15"' in printed
+    names = {p.name for p in (tmp_path / "out").rglob("*_forloeb_*")}
+    assert any(name.endswith("_2026-05-31.csv") or name.endswith("_2026-05-31.xlsx") for name in names)
