@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 NATIONAL = "000"
@@ -214,28 +215,24 @@ def _linked_rates(rows: pl.DataFrame, hidden: pl.Series) -> pl.Series:
 
 
 def _secondary(groups: pl.DataFrame, hidden: pl.Series) -> pl.Series:
-    """In every identity group with exactly one hidden member, hide the best other member."""
+    """In every identity group with exactly one hidden member, hide the best other member.
+
+    `groups` is sorted by (group_id, preference), so the first visible member of a group is the one to hide.
+    """
     if groups.is_empty():
         return hidden
-    flags = pl.DataFrame({"row_id": pl.arange(0, len(hidden), eager=True).cast(pl.Int64), "hidden": hidden})
-    members = groups.join(flags, on="row_id", how="left")
-    lonely = (
-        members.group_by("group_id")
-        .agg(pl.col("row_id").filter(pl.col("hidden")).n_unique().alias("hidden_members"))
-        .filter(pl.col("hidden_members") == 1)
-        .select("group_id")
-    )
-    if lonely.is_empty():
+    flags = hidden.to_numpy().copy()
+    group_ids = groups["group_id"].to_numpy()
+    row_ids = groups["row_id"].to_numpy()
+    member_hidden = flags[row_ids]
+    hidden_per_group = np.bincount(group_ids, weights=member_hidden.astype(np.int64))
+    lonely = hidden_per_group[group_ids] == 1
+    candidates = lonely & ~member_hidden
+    if not candidates.any():
         return hidden
-    chosen = (
-        members.join(lonely, on="group_id", how="inner")
-        .filter(~pl.col("hidden"))
-        .sort(["group_id", "is_total", "is_zero", "abs_v", "row_id"])
-        .group_by("group_id", maintain_order=True)
-        .first()["row_id"]
-        .unique()
-    )
-    return flags.select(pl.col("hidden") | pl.col("row_id").is_in(chosen.implode()))["hidden"]
+    _, first = np.unique(group_ids[candidates], return_index=True)
+    flags[row_ids[candidates][first]] = True
+    return pl.Series("hidden", flags)
 
 
 # ---- identity groups ----------------------------------------------------------------------------------
@@ -263,8 +260,7 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
     # national total = sum of municipalities
     parts.append(comps.select(
         "row_id", "v",
-        pl.concat_str([pl.lit("geo"), "indsats", "period_type", "period", "indicator", "component"],
-                      separator="|").alias("group_key"),
+        _key("geo", "indsats", "period_type", "period", "indicator", "component").alias("group_key"),
         pl.when(pl.col("kommunekode") == NATIONAL).then(-1).otherwise(1).alias("sign"),
         (pl.col("kommunekode") == NATIONAL).alias("is_total"),
     ))
@@ -280,14 +276,14 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
         children.select("row_id", "v", *additive_key, pl.lit(1).alias("sign"), pl.lit(False).alias("is_total")),
         parent_rows.join(children.select(additive_key).unique(), on=additive_key, how="semi").select(
             "row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
-    ]).select("row_id", "v", pl.concat_str([pl.lit("sum"), *additive_key], separator="|").alias("group_key"),
+    ]).select("row_id", "v", _key("sum", *additive_key).alias("group_key"),
               "sign", "is_total"))
     last_child = children.sort("period").group_by(additive_key).last()
     parts.append(pl.concat([
         last_child.select("row_id", "v", *additive_key, pl.lit(1).alias("sign"), pl.lit(False).alias("is_total")),
         parent_rows.join(last_child.select(additive_key), on=additive_key, how="semi").select(
             "row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
-    ]).select("row_id", "v", pl.concat_str([pl.lit("last"), *additive_key], separator="|").alias("group_key"),
+    ]).select("row_id", "v", _key("last", *additive_key).alias("group_key"),
               "sign", "is_total"))
 
     counts = comps.filter(pl.col("component") == "n").join(
@@ -303,14 +299,14 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
         members = counts.filter(pl.col("indicator").is_in([margin.total, *part_codes]))
         parts.append(members.select(
             "row_id", "v",
-            pl.concat_str([pl.lit(f"margin{index}"), *cell], separator="|").alias("group_key"),
+            _key(f"margin{index}", *cell).alias("group_key"),
             pl.when(pl.col("indicator") == margin.total).then(-1).otherwise(1).alias("sign"),
             (pl.col("indicator") == margin.total).alias("is_total"),
         ))
 
     # stock and flow between adjacent periods
     for index, spec in enumerate(policy.stock_flows):
-        key = pl.concat_str([pl.lit(f"stock{index}"), *cell], separator="|")
+        key = _key(f"stock{index}", *cell)
         current = counts.filter(pl.col("indicator").is_in([spec.stock, spec.outflow])).select(
             "row_id", "v", key.alias("group_key"), pl.lit(1).alias("sign"))
         inflow = counts.filter(pl.col("indicator") == spec.inflow).select(
@@ -319,8 +315,8 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
             comps.select("kommunekode", "indsats", "period_type", pl.col("period").alias("next_period"),
                          pl.col("previous").alias("period")).unique(),
             on=["kommunekode", "indsats", "period_type", "period"], how="inner",
-        ).select("row_id", "v", pl.concat_str([pl.lit(f"stock{index}"), "kommunekode", "indsats", "period_type",
-                                               "next_period"], separator="|").alias("group_key"),
+        ).select("row_id", "v", _key(f"stock{index}", "kommunekode", "indsats", "period_type",
+                                     pl.col("next_period").alias("period")).alias("group_key"),
                  pl.lit(-1).alias("sign"))
         group = pl.concat([current, inflow, previous]).with_columns(pl.lit(False).alias("is_total"))
         parts.append(_require_members(group, 4))
@@ -328,7 +324,7 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
     # year-to-date: ytd(p) = ytd(previous p in the year) + flow(p); ytd of a year's first period = flow
     for index, spec in enumerate(policy.cumulatives):
         ytd = comps.filter((pl.col("indicator") == spec.cumulative) & (pl.col("component") == "n"))
-        key = pl.concat_str([pl.lit(f"ytd{index}"), *cell], separator="|")
+        key = _key(f"ytd{index}", *cell)
         current = ytd.select("row_id", "v", key.alias("group_key"), pl.lit(1).alias("sign"))
         flow = counts.filter(pl.col("indicator") == spec.flow).select(
             "row_id", "v", key.alias("group_key"), pl.lit(-1).alias("sign"))
@@ -337,8 +333,8 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
                 "kommunekode", "indsats", "period_type", pl.col("period").alias("next_period"),
                 pl.col("previous").alias("period")).unique(),
             on=["kommunekode", "indsats", "period_type", "period"], how="inner",
-        ).select("row_id", "v", pl.concat_str([pl.lit(f"ytd{index}"), "kommunekode", "indsats", "period_type",
-                                               "next_period"], separator="|").alias("group_key"),
+        ).select("row_id", "v", _key(f"ytd{index}", "kommunekode", "indsats", "period_type",
+                                     pl.col("next_period").alias("period")).alias("group_key"),
                  pl.lit(-1).alias("sign"))
         group = pl.concat([current, flow, previous]).with_columns(pl.lit(True).alias("is_total"))
         # only periods whose ytd member is present; the first period of a year has two members
@@ -348,9 +344,14 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
     members = pl.concat([p.select("row_id", "v", "group_key", "sign", "is_total") for p in parts])
     members = _verified(members)
     return members.select(
-        pl.col("group_key").rank("dense").cast(pl.Int64).alias("group_id"),
+        (pl.col("group_key").rank("dense").cast(pl.Int64) - 1).alias("group_id"),
         "row_id", "is_total", (pl.col("v") == 0).alias("is_zero"), pl.col("v").abs().alias("abs_v"),
-    )
+    ).sort(["group_id", "is_total", "is_zero", "abs_v", "row_id"])
+
+
+def _key(tag: str, *columns: str | pl.Expr) -> pl.Expr:
+    """A group key: a 64-bit hash of the relation's tag and its key columns (cheap to group on)."""
+    return pl.struct([pl.lit(tag).alias("_tag"), *columns]).hash(seed=7)
 
 
 def _require_members(group: pl.DataFrame, size: int) -> pl.DataFrame:

@@ -148,6 +148,10 @@ def test_fidelity_rule_summary(built) -> None:
     assert rows["ungmap_screening"][:4] == (4, 3, 0.75, "gul")
     assert rows["indeks"][:2] == (14, 9)
     assert all(guidance for *_, guidance in rows.values())
+    suppressed = dict(con.cursor().execute(
+        "select rule_code, suppressed from marts.fidelity_rule_summary where kommunekode = '101' "
+        "and period_type = 'quarter' and period = '2026-Q1'").fetchall())
+    assert suppressed["dosage"] is True  # 2 checks: hidden outside 101's own view, as in marts.indicators
     empty = con.cursor().execute(
         "select checked, adherence, light from marts.fidelity_rule_summary where kommunekode = '147' "
         "and period_type = 'quarter' and period = '2026-Q1' and rule_code = 'caseload'").fetchone()

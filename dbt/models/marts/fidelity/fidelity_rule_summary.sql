@@ -2,12 +2,18 @@
 -- composite index (rule_code 'indeks': the share of all rule checks passed). Adherence = passed /
 -- checked (empty without checks); light 'grøn' / 'gul' / 'rød' from catalog.parameters
 -- fidelity_green_from / fidelity_yellow_from; guidance is the catalog's Danish advice for the rule.
+-- suppressed: the disclosure policy's verdict on the same cell in marts.indicators
+-- (fidelity_rule_<rule_code>, fidelity_index), i.e. hidden outside the municipality's own view.
 with period_checks as (
     select * from {{ ref('int_fidelity__period_checks') }}
 ),
 
 rules as (
     select * from {{ ref('stg_catalog__fidelity_rules') }}
+),
+
+indicators as (
+    select * from {{ ref('indicators') }}
 ),
 
 parameters as (
@@ -78,9 +84,20 @@ final as (
             when cast(combined.passed as double) / combined.checked >= thresholds.green_from then 'grøn'
             when cast(combined.passed as double) / combined.checked >= thresholds.yellow_from then 'gul'
             else 'rød'
-        end as light
+        end as light,
+        coalesce(indicators.suppressed, false) as suppressed
     from combined
     cross join thresholds
+    left join indicators
+        on
+            combined.kommunekode = indicators.kommunekode
+            and combined.indsats = indicators.indsats
+            and combined.period_type = indicators.period_type
+            and combined.period = indicators.period
+            and indicators.indicator = case
+                when combined.rule_code = 'indeks' then 'fidelity_index'
+                else 'fidelity_rule_' || combined.rule_code
+            end
 )
 
 select * from final
