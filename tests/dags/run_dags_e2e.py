@@ -68,7 +68,8 @@ def main(argv: list[str]) -> int:
                 "state": str(dag_run.state),
                 "seconds": seconds,
                 "tasks": [
-                    {"task_id": ti.task_id, "map_index": ti.map_index, "state": str(ti.state)}
+                    {"task_id": ti.task_id, "map_index": ti.map_index, "state": str(ti.state),
+                     "label": ti.rendered_map_index}
                     for ti in sorted(tis, key=lambda t: (t.task_id, t.map_index))
                 ],
                 "xcom": [

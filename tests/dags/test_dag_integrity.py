@@ -127,3 +127,25 @@ def test_parsing_the_dag_files_loads_no_heavy_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert loaded == []
+
+
+def test_announce_raw_emits_only_when_something_was_loaded(dagbag) -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    announce = dagbag.dags["udbredelse_ingest"].get_task("announce_raw").python_callable
+    with pytest.raises(AirflowSkipException):
+        announce([{"name": "101/a.csv", "status": "rejected"}, {"name": "101/b.csv", "status": "duplicate"}])
+    with pytest.raises(AirflowSkipException):
+        announce([])
+    assert announce([{"name": "101/a.csv", "status": "partial"}, {"name": "101/b.csv", "status": "rejected"}]) == {
+        "loaded_files": 1}
+
+
+def test_summarise_fails_the_run_when_a_file_task_crashed(dagbag) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    summarise = dagbag.dags["udbredelse_ingest"].get_task("summarise").python_callable
+    done = [{"name": "101/a.csv", "status": "accepted"}, {"name": "101/c.csv", "status": "rejected"}]
+    assert summarise(["101/a.csv", "101/c.csv"], done) == {"files": 2, "by_status": {"accepted": 1, "rejected": 1}}
+    with pytest.raises(AirflowFailException, match="101/b.csv"):
+        summarise(["101/a.csv", "101/b.csv", "101/c.csv"], done)  # b's task failed: no result

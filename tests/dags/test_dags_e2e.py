@@ -79,6 +79,8 @@ def test_ingest_maps_one_task_per_file_and_emits_raw(e2e: dict) -> None:
     assert all(m["status"] in {"accepted", "partial", "rejected", "duplicate"} for m in mapped)
     assert {m["name"] for m in mapped} == set(listed)
     assert _states(ingest, "ingest_file") == ["success"] * len(listed)
+    labels = [t["label"] for t in ingest["tasks"] if t["task_id"] == "ingest_file"]
+    assert labels == listed  # each mapped task is labelled with its file in the UI, in ingest order
     assert _states(ingest, "announce_raw") == ["success"]
     raw_events = [e for e in e2e["asset_events"] if e["uri"] == "udbredelse://warehouse/raw"]
     assert [e["run_id"] for e in raw_events] == [ingest["run_id"]]
