@@ -184,6 +184,9 @@ def test_one_bad_file_does_not_block_the_rest(settings) -> None:
     _copy_valid(settings, "101_MOVE_sessioner_2026-03-31.csv")
     statuses = sorted(r["status"] for r in ingest_inbox(settings))
     assert statuses == ["accepted", "rejected"]
+    # even an unreadable file is counted for its sender (and what its name says)
+    assert _query(settings, "select kommunekode, indsats, file_type, rows_read from raw.files "
+                            "where status = 'rejected'") == [("101", "MOVE", "courses", 0)]
 
 
 def test_no_clear_cpr_anywhere_at_rest(settings, caplog, capsys) -> None:

@@ -283,6 +283,12 @@ def finish_safely(prepared: list[Prepared], settings: Settings, catalog: Catalog
 
 def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, require_uploader: bool) -> Prepared:
     outcome = Outcome(file_id_of(entry.data), entry.name, len(entry.data), entry.uploader, entry.received_at)
+    # what the sender and the name say, so that even a rejected file is counted for its municipality
+    if entry.uploader not in (None, REGISTER_UPLOADER):
+        outcome.kommunekode = entry.uploader
+    stem = entry.name.rsplit(".", 1)[0].upper().replace("-", "_")
+    outcome.indsats = next((part for part in stem.split("_") if part in catalog.interventions), None)
+    outcome.file_type = type_from_name(entry.name)
     issues = _FileIssues()
     prepared = Prepared(index, outcome, issues)
     if require_uploader and entry.uploader is None:
