@@ -521,6 +521,7 @@ def _cprs(
         order = started[np.argsort(start[started], kind="stable")]
         pick = np.flatnonzero(rng.random(len(order)) < 0.012)
         pick = pick[pick > 0]
+        pick = pick[end[order[pick - 1]] > start[order[pick]]]  # the earlier course is still running
         cpr[order[pick]] = cpr[order[pick - 1]]
         again = np.flatnonzero(rng.random(n) < 0.02)
         again = again[again > 0]
