@@ -6,11 +6,13 @@ compare the marts with values computed by hand (the arithmetic is in the comment
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from udbredelse import warehouse
 from udbredelse.catalog import load_catalog
@@ -34,6 +36,10 @@ FILES = [
     ("ms101move", "101", "MOVE", "milestones", AS_OF),
     ("reg_old", None, None, "registry", date(2026, 4, 1)),
     ("reg", None, None, "registry", date(2026, 7, 1)),
+    # NYIND: an intervention that exists only in this test's catalog (see nyind_catalog)
+    ("c151nyind", "151", "NYIND", "courses", AS_OF),
+    ("m151nyind", "151", "NYIND", "measurements", AS_OF),
+    ("ms151nyind", "151", "NYIND", "milestones", AS_OF),
 ]
 
 # raw.courses: (file_id, kommunekode, indsats, forloeb_id, person_id, status, startdato, slutdato)
@@ -50,6 +56,8 @@ COURSES = [
     ("c101cti", "101", "CTI", "c8", "p8", "gennemfoert", date(2025, 1, 1), date(2025, 9, 30)),
     ("c101cti", "101", "CTI", "c9", "p9", "gennemfoert", date(2025, 1, 2), date(2025, 9, 29)),
     ("c147move", "147", "MOVE", "c10", "p10", "gennemfoert", date(2025, 1, 15), date(2025, 6, 5)),
+    ("c151nyind", "151", "NYIND", "n1", "q1", "gennemfoert", date(2025, 2, 1), date(2025, 8, 31)),
+    ("c151nyind", "151", "NYIND", "n2", "q2", "gennemfoert", date(2025, 3, 1), date(2025, 8, 15)),
 ]
 
 # raw.measurements: (file_id, kommunekode, indsats, forloeb_id, redskab, tidspunkt, dato, score)
@@ -74,6 +82,10 @@ MEASUREMENTS = [
     ("m101cti", "101", "CTI", "c9", "who5", "slut", date(2025, 9, 29), 45.0),  # -15
     ("m147move", "147", "MOVE", "c10", "ungmap_score", "start", date(2025, 1, 15), 70.0),
     ("m147move", "147", "MOVE", "c10", "ungmap_score", "slut", date(2025, 6, 5), 50.0),  # +20
+    ("m151nyind", "151", "NYIND", "n1", "sdq", "start", date(2025, 2, 1), 20.0),
+    ("m151nyind", "151", "NYIND", "n1", "sdq", "slut", date(2025, 8, 31), 15.0),  # lower is better: +5
+    ("m151nyind", "151", "NYIND", "n2", "sdq", "start", date(2025, 3, 1), 10.0),
+    ("m151nyind", "151", "NYIND", "n2", "sdq", "slut", date(2025, 8, 15), 12.0),  # -2: within 3
 ]
 
 # raw.targets: (file_id, kommunekode, indsats, aar, maaltal)
@@ -91,6 +103,7 @@ MILESTONES = [
     ("ms101move", "101", "MOVE", "ressourcer", "opfyldt", date(2025, 3, 20)),
     ("ms101move", "101", "MOVE", "faggrupper_uddannes", "opfyldt", date(2025, 2, 10)),
     ("ms101move", "101", "MOVE", "tovholder", "ikke_startet", date(2026, 6, 1)),
+    ("ms151nyind", "151", "NYIND", "plan", "opfyldt", date(2025, 1, 15)),
 ]
 
 # raw.registry: (file_id, person_id, periode, indikator, vaerdi)
@@ -108,7 +121,34 @@ REGISTRY = [
     ("reg", "p6", "2025-08", "i_uddannelse", 1.0),  # 2026 cohort baseline
     ("reg", "p10", "2024-02", "i_uddannelse", 1.0),
     ("reg", "p10", "2026-06", "beskaeftiget", 0.0),  # latest registry month: 2026-06
+    ("reg", "q1", "2024-05", "hjemloes", 1.0),
+    ("reg", "q1", "2026-02", "hjemloes", 1.0),
+    ("reg", "q2", "2026-03", "hjemloes", 0.0),
 ]
+
+
+def nyind_catalog(folder: Path) -> Path:
+    """The packaged catalog plus NYIND, a new intervention added as data only: its own instrument
+    (lower is better), register indicator, success criterion and milestone list. No model names it."""
+    shutil.copytree(Settings().catalog_path, folder)
+    entry = yaml.safe_load((folder / "interventions" / "cti.yaml").read_text(encoding="utf-8"))
+    entry.update(
+        code="NYIND",
+        name="Ny indsats (kun i testkataloget)",
+        items=[],
+        fidelity_rules=[],
+        instruments=[{"code": "sdq", "label": "SDQ", "version": "1", "score_min": 0, "score_max": 40,
+                      "higher_is_better": False, "points": ["start", "slut"], "reliable_change": 3}],
+        success_criteria=[{"indicator": "instrument_deteriorated", "operator": "<=", "threshold": 0.2,
+                           "label": "Højst 20 % forværres"}],
+        register_indicators=["hjemloes"],
+        milestones=[
+            {"code": "plan", "factor": "ledelse", "phase": "forberede", "due_month": 1, "label": "Plan"},
+            {"code": "drift", "factor": "organisering", "phase": "forankre", "due_month": 12, "label": "Drift"},
+        ],
+    )
+    (folder / "interventions" / "nyind.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    return folder
 
 
 def seed_raw(con: duckdb.DuckDBPyConnection) -> None:
@@ -161,7 +201,7 @@ def warehouse_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         settings.ensure_dirs()
         con = warehouse.connect(settings)
         try:
-            write_catalog_tables(con, load_catalog(settings.catalog_path))
+            write_catalog_tables(con, load_catalog(nyind_catalog(tmp_path_factory.mktemp("cat") / "catalog")))
             seed_raw(con)
         finally:
             con.close()
@@ -309,7 +349,9 @@ def test_implementation_milestones_mart(db: duckdb.DuckDBPyConnection) -> None:
     assert rows["samarbejde_enheder"][2:5] == ("ikke_startet", date(2025, 7, 1), True)  # never reported
     assert rows["drift_uden_stoette"][3:5] == (date(2027, 1, 1), False)
     assert sum(r[4] for r in rows.values()) == 10  # = milestones_overdue at the as-of month
-    others = db.execute("select count(*) from marts.implementation_milestones where kommunekode <> '101'").fetchone()
+    others = db.execute(
+        "select count(*) from marts.implementation_milestones where kommunekode not in ('101', '151')"
+    ).fetchone()
     assert others == (0,)  # no milestones reported elsewhere: not in implementation support
 
 
@@ -342,3 +384,25 @@ def test_outcome_rows_reach_marts_indicators(db: duckdb.DuckDBPyConnection) -> N
         "and period = '2025' and indicator = 'register_i_uddannelse_12m'"
     ).fetchone()
     assert suppressed == (True,)  # one person: hidden outside the municipality's own view
+
+
+def test_a_new_catalog_entry_needs_no_code(db: duckdb.DuckDBPyConnection) -> None:
+    year = indicator_rows(db, OUTCOMES, kommunekode="151", indsats="NYIND", period="2025")
+    assert year["instrument_measured_share"] == (2, 2, 1.0)
+    assert year["instrument_reliably_improved"] == (1, 2, 0.5)  # 20 -> 15 on a lower-is-better scale
+    assert year["instrument_unchanged"] == (1, 2, 0.5)  # 10 -> 12, less than the threshold 3
+    assert year["register_hjemloes_baseline"] == (1, 2, 0.5)
+    assert year["register_hjemloes_12m"] == (1, 2, 0.5)
+    assert not any(k.startswith("register_") and "hjemloes" not in k for k in year)
+    now = indicator_rows(db, IMPLEMENTATION, kommunekode="151", indsats="NYIND", period="2026-06")
+    # its own two milestones: plan met 2025-01-15 (= support start), drift due 2026-01-15 and open
+    assert now["milestones_done_share"] == (1, 2, 0.5)
+    assert now["milestones_overdue"] == (1, None, 1)
+    codes = {r[0] for r in db.execute(
+        "select milestone_code from marts.implementation_milestones where indsats = 'NYIND'").fetchall()}
+    assert codes == {"plan", "drift"}
+    met = db.execute(
+        "select value, is_met from marts.success_criteria_status "
+        "where kommunekode = '151' and indsats = 'NYIND' and indicator = 'instrument_deteriorated'"
+    ).fetchone()
+    assert met == (0.0, True)  # operator '<=': 0 deteriorated <= 0.2
