@@ -439,3 +439,19 @@ def test_cli_generate_with_as_of(tmp_path, home, capsys):
     assert '"as_of": "2026-06-15"' in printed
     names = {p.name for p in (tmp_path / "out").rglob("*_forloeb_*")}
     assert any(name.endswith("_2026-05-31.csv") or name.endswith("_2026-05-31.xlsx") for name in names)
+
+
+def test_some_people_have_overlapping_courses_in_an_intervention(s_run):
+    root, _, _ = s_run
+    catalog = load_catalog()
+    overlaps = 0
+    for (_, indsats), (_, df) in _latest_courses(root).items():
+        if not catalog.interventions[indsats].collects_cpr:
+            continue
+        d = df.filter(pl.col("startdato").is_not_null()).with_columns(
+            pl.col("cpr").str.replace("-", ""), _parse_date("startdato").alias("s"),
+            _parse_date("slutdato").fill_null(date(9999, 1, 1)).alias("e"))
+        pairs = d.join(d, on="cpr", suffix="_b").filter(
+            (pl.col("forloeb_id") < pl.col("forloeb_id_b")) & (pl.col("s") <= pl.col("e_b")) & (pl.col("s_b") <= pl.col("e")))
+        overlaps += pairs.height
+    assert overlaps >= 1
