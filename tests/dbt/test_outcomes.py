@@ -211,7 +211,7 @@ def warehouse_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def db(warehouse_db: Path):
-    # dbt-duckdb keeps its in-process database instance open; a second connection must use the same config.
+    # Same config as dbt-duckdb uses in-process (a read-only connection would clash if its instance is cached).
     con = duckdb.connect(str(warehouse_db))
     yield con
     con.close()
