@@ -14,6 +14,7 @@ opens a fresh read-only connection, so a build in progress never shows half-buil
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -54,9 +55,22 @@ INDICATOR_LABELS = {
 
 # ---- connection and cache ------------------------------------------------------------------
 
+_settings_memo: dict[tuple[str, ...], Settings] = {}
+
+
 def settings() -> Settings:
-    """The settings, read from the environment now (never at import time)."""
-    return get_settings()
+    """The settings, read from the environment at call time (never at import time).
+
+    Memoised on the UDBREDELSE_* environment and working directory: building Settings costs ~15 ms,
+    and a page asks many times per run.
+    """
+    key = (os.getcwd(), *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("UDBREDELSE_")))
+    found = _settings_memo.get(key)
+    if found is None:
+        if len(_settings_memo) > 32:
+            _settings_memo.clear()
+        found = _settings_memo[key] = get_settings()
+    return found
 
 
 def _version(published: Path) -> str:
@@ -99,13 +113,27 @@ def published_at() -> pd.Timestamp | None:
     return pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert("Europe/Copenhagen")
 
 
-def _columns(schema: str, table: str) -> list[str]:
-    frame = _query(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position",
-        (schema, table),
+@functools.lru_cache(maxsize=8)
+def _schema_map(published: str, version: str) -> dict[tuple[str, str], list[str]]:
+    frame = _cached_query(
+        published, version,
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where table_schema in ('raw', 'catalog', 'marts') order by table_schema, table_name, ordinal_position",
+        (),
     )
-    return [] if frame.empty else frame["column_name"].tolist()
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in frame.itertuples(index=False):
+        columns.setdefault((schema, table), []).append(column)
+    return columns
+
+
+def _columns(schema: str, table: str) -> list[str]:
+    """The columns of a published table (one cached query per published version for all tables)."""
+    path = settings().published_path
+    version = _version(path)
+    if version == "missing":
+        return []
+    return list(_schema_map(str(path), version).get((schema, table), []))
 
 
 def has_table(schema: str, table: str) -> bool:
@@ -120,6 +148,36 @@ def _select(schema: str, table: str, wanted: list[str]) -> list[str]:
 
 def _quote(names: list[str]) -> str:
     return ", ".join(f'"{n}"' for n in names)
+
+
+# ---- result cache: whole answers per viewer and published version ---------------------------
+
+_REGISTRY: dict[str, Any] = {}
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=2048)
+def _cached_call(name: str, published: str, version: str, viewer: Viewer, args: tuple[Any, ...],
+                 kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    return _REGISTRY[name](viewer, *args, **dict(kwargs))
+
+
+def per_viewer(func: Any) -> Any:
+    """Cache a viewer-scoped answer, keyed on the function, the viewer and the published file's identity.
+
+    The wrapped function still enforces the scope on every miss, and the viewer is part of the key,
+    so a cached answer is only ever returned to the same viewer. A new publish changes the key.
+    """
+    _REGISTRY[func.__name__] = func
+
+    @functools.wraps(func)
+    def wrapper(viewer: Viewer, *args: Any, **kwargs: Any) -> Any:
+        path = settings().published_path
+        version = _version(path)
+        if version == "missing":
+            return func(viewer, *args, **kwargs)
+        return _cached_call(func.__name__, str(path), version, viewer, args, tuple(sorted(kwargs.items())))
+
+    return wrapper
 
 
 # ---- scope: the heart of isolation ---------------------------------------------------------
@@ -188,19 +246,23 @@ def course_pseudonym(kommunekode: str, indsats: str, forloeb_id: str) -> str:
 
 # ---- catalog -------------------------------------------------------------------------------
 
+@per_viewer
 def interventions(viewer: Viewer) -> pd.DataFrame:
     """Interventions (indsats, name, track, collects_cpr, reporting_period); a municipality sees those it reports."""
     cols = _select("catalog", "interventions", ["indsats", "name", "track", "collects_cpr", "reporting_period"])
     if not cols:
         return pd.DataFrame(columns=["indsats", "name"])
     frame = _query(f"select {_quote(cols)} from catalog.interventions order by indsats")  # noqa: S608 - column names from information_schema
-    if viewer.is_municipality and has_table("marts", "indicators"):
-        own = _query("select distinct indsats from marts.indicators where kommunekode = ?", (viewer.kommunekode,))
-        if not own.empty:
-            frame = frame[frame["indsats"].isin(own["indsats"])]
+    if has_table("marts", "indicators"):
+        # Interventions with data first: a municipality's own, or (analysts) any municipality's.
+        where, params = _where_kommune(_own_only(viewer, None))
+        present = _query(f"select distinct indsats from marts.indicators where {where}", params)  # noqa: S608 - placeholders only
+        if not present.empty:
+            frame = frame[frame["indsats"].isin(present["indsats"])]
     return frame.reset_index(drop=True)
 
 
+@per_viewer
 def municipalities(viewer: Viewer) -> pd.DataFrame:
     """kommunekode → kommunenavn; a municipality user gets itself and the national total only."""
     national = pd.DataFrame([{"kommunekode": NATIONAL, "kommunenavn": "Hele landet"}])
@@ -223,6 +285,7 @@ def municipality_name(viewer: Viewer, kommunekode: str) -> str:
 
 # ---- indicators ----------------------------------------------------------------------------
 
+@per_viewer
 def indicators(
     viewer: Viewer,
     indsats: str | None = None,
@@ -286,6 +349,7 @@ def _value_at(frame: pd.DataFrame, code: str, period: str | None) -> tuple[float
     return (None if pd.isna(value) else float(value)), hidden
 
 
+@per_viewer
 def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tuple[str | None, list[Kpi]]:
     """The headline cards for one municipality (or '000') and intervention: latest period vs the one before."""
     frame = indicators(viewer, indsats, period_type, kommunekode,
@@ -325,6 +389,7 @@ def _fidelity_index(rules: pd.DataFrame, period: str | None) -> float | None:
     return None if not checked else float(rows["passed"].sum() / checked)
 
 
+@per_viewer
 def recruitment(viewer: Viewer, indsats: str, kommunekode: str) -> pd.DataFrame:
     """Monthly starts, cumulative starts year to date and the year's target (from target_attainment_ytd)."""
     frame = indicators(viewer, indsats, "month", kommunekode, codes=["starts", "target_attainment_ytd"])
@@ -344,6 +409,7 @@ FUNNEL_STEPS = [("referrals", "Henvist"), ("starts", "Startet"), ("ended_complet
                 ("ended_interrupted", "Afbrudt")]
 
 
+@per_viewer
 def funnel(viewer: Viewer, indsats: str, kommunekode: str, year: str | None = None) -> pd.DataFrame:
     """Referred → started → completed / interrupted for one year (from the yearly indicator rows)."""
     frame = indicators(viewer, indsats, "year", kommunekode, codes=[c for c, _ in FUNNEL_STEPS])
@@ -364,6 +430,7 @@ COMPARISON_CODES = ["completion_rate", "waiting_days_median", "duration_days_med
                     "fidelity_duration", "target_attainment_ytd"]
 
 
+@per_viewer
 def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> pd.DataFrame:
     """The municipality beside the national total for the latest common period."""
     own = indicators(viewer, indsats, period_type, kommunekode, codes=COMPARISON_CODES)
@@ -383,6 +450,7 @@ def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunek
 
 # ---- fidelity ------------------------------------------------------------------------------
 
+@per_viewer
 def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.fidelity_rule_summary for the viewer's scope; small 'checked' counts hidden outside the own view."""
     scope = _scope(viewer, kommunekode)
@@ -424,6 +492,7 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
 
 # ---- course hygiene ------------------------------------------------------------------------
 
+@per_viewer
 def course_attention(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """Courses that need attention. A municipality sees its own forloeb_id; analysts a pseudonym."""
     scope = _own_only(viewer, kommunekode)
@@ -471,11 +540,13 @@ def _scoped_table(viewer: Viewer, table: str, indsats: str | None, kommunekode: 
     )
 
 
+@per_viewer
 def dq_scorecard(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.dq_scorecard: score 0-100, badge and the dimensions, per municipality × intervention."""
     return _scoped_table(viewer, "dq_scorecard", indsats, kommunekode)
 
 
+@per_viewer
 def dq_feedback(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.dq_feedback: what the municipality should fix, most important first."""
     frame = _scoped_table(viewer, "dq_feedback", indsats, kommunekode)
@@ -483,6 +554,7 @@ def dq_feedback(viewer: Viewer, indsats: str | None = None, kommunekode: str | N
     return frame.sort_values(order).reset_index(drop=True) if order and not frame.empty else frame
 
 
+@per_viewer
 def quality_badge(viewer: Viewer, indsats: str, kommunekode: str) -> tuple[str | None, float | None]:
     if kommunekode == NATIONAL:
         _scope(viewer, kommunekode)
@@ -497,6 +569,7 @@ def quality_badge(viewer: Viewer, indsats: str, kommunekode: str) -> tuple[str |
 
 # ---- implementation ------------------------------------------------------------------------
 
+@per_viewer
 def milestones(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.implementation_milestones for the viewer's own municipality (analysts: all)."""
     return _scoped_table(viewer, "implementation_milestones", indsats, kommunekode)
@@ -514,6 +587,7 @@ def milestone_catalog(indsats: str) -> pd.DataFrame:
 
 # ---- submissions ---------------------------------------------------------------------------
 
+@per_viewer
 def submissions(viewer: Viewer, kommunekode: str | None = None) -> pd.DataFrame:
     """raw.files: the files a municipality has sent, newest first (analysts: all)."""
     scope = _own_only(viewer, kommunekode)
@@ -537,6 +611,7 @@ def _require_analyst(viewer: Viewer) -> None:
         raise AccessDenied("Det nationale overblik er kun for analytikere i Socialstyrelsen.")
 
 
+@per_viewer
 def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: str | None = None) -> pd.DataFrame:
     """All municipalities × interventions for one indicator and period (suppression applied)."""
     _require_analyst(viewer)
@@ -549,6 +624,7 @@ def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: st
     return frame.merge(names, on="kommunekode", how="left")
 
 
+@per_viewer
 def national_trends(viewer: Viewer, indicator: str, period_type: str, indsats: str | None = None) -> pd.DataFrame:
     _require_analyst(viewer)
     return indicators(viewer, indsats, period_type, None, codes=[indicator])
@@ -664,6 +740,7 @@ def definition_for(code: str, definitions: pd.DataFrame) -> pd.Series | None:
     return None
 
 
+@per_viewer
 def indicator_codes(viewer: Viewer) -> list[str]:
     """Every indicator code in the published indicator table (codes are not sensitive)."""
     if not has_table("marts", "indicators"):

@@ -17,8 +17,8 @@ ANALYST = Viewer(role="analyst")
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    st_cache = data._cached_query  # noqa: SLF001
-    st_cache.clear()
+    data._cached_query.clear()  # noqa: SLF001
+    data._cached_call.clear()  # noqa: SLF001
 
 
 def test_viewer_binding_is_validated() -> None:
@@ -135,3 +135,16 @@ def test_missing_published_copy_gives_empty_frames(settings: Settings) -> None:
     assert not data.published_available()
     assert data.indicators(KOMMUNE, "MOVE", "month").empty
     assert isinstance(data.course_attention(KOMMUNE), pd.DataFrame)
+
+
+def test_cached_answers_are_never_shared_between_viewers(published: Settings) -> None:
+    analyst = data.indicators(ANALYST, "MOVE", "month", codes=["active_end"])
+    assert OTHER in set(analyst["kommunekode"])
+    own = data.indicators(KOMMUNE, "MOVE", "month", codes=["active_end"])
+    assert set(own["kommunekode"]) == {OWN, "000"}
+    other_user = Viewer(role="kommune", kommunekode=OTHER)
+    assert set(data.course_attention(KOMMUNE)["forloeb_id"]) == {"KBH-0001", "KBH-0002"}
+    assert set(data.course_attention(other_user)["forloeb_id"]) == {OTHER_SECRET_COURSE}
+    for _ in range(2):  # a cached path must still refuse
+        with pytest.raises(AccessDenied):
+            data.course_attention(KOMMUNE, kommunekode=OTHER)
