@@ -187,7 +187,7 @@ def seed_raw(con: duckdb.DuckDBPyConnection) -> None:
 # ---- one real dbt build for the module ---------------------------------------------------------
 
 SELECT = ["+int_indicators__outcomes", "+int_indicators__implementation", "+implementation_milestones",
-          "+success_criteria_status"]
+          "+success_criteria_status", "+instrument_changes_by_course"]
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +248,9 @@ def test_course_change_classes_respect_direction_and_latest_file(db: duckdb.Duck
     assert rows["c8"] == (40.0, 55.0, 15.0, "improved")  # WHO-5, higher is better
     assert rows["c9"] == (60.0, 45.0, -15.0, "deteriorated")
     assert rows["c6"] == (None, None, None, None)  # active, no measurements
+    labels = dict(db.execute("select course_id, change_label from marts.instrument_changes_by_course").fetchall())
+    assert labels["c1"] == "Pålideligt forbedret" and labels["c9"] == "Pålideligt forværret"
+    assert labels["c4"] == "Ikke målt ved både start og slut"
 
 
 def test_instrument_indicators_by_end_period(db: duckdb.DuckDBPyConnection) -> None:
