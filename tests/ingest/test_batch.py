@@ -122,7 +122,7 @@ def test_a_crash_inside_the_checks_rejects_only_that_file(settings, monkeypatch)
 
 
 CELL = st.one_of(
-    st.text(alphabet=st.sampled_from(list("ab1-;\" æ0/.")), max_size=8),
+    st.text(alphabet=st.sampled_from(list("ab-;\" æ0/.")), max_size=8),
     st.sampled_from(["6101084009", "610108-4009", "2026-01-12", "01-02-2026", "i_gang", "gennemfoert", "afbrudt",
                      "MOVE", "CTI", "101", "147", "ja", "nej", "rusmiddel", "anden", "F1", "F2", "3"]),
 )
