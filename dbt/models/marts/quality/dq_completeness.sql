@@ -8,11 +8,31 @@ snapshots as (
 ),
 
 courses as (
-    select * from {{ source('raw', 'courses') }}
+    select
+        file_id,
+        kommunekode,
+        indsats,
+        reporting_date,
+        person_id,
+        is_carried_forward,
+        carried_from_file_id,
+        course_id as forloeb_id,
+        referral_date as henvisningsdato,
+        status_code as status,
+        start_date as startdato,
+        end_date as slutdato,
+        end_reason_code as afslutningsaarsag,
+        practitioner_id as medarbejder_id
+    from {{ ref('stg_raw__courses') }}
 ),
 
 course_items as (
-    select * from {{ source('raw', 'course_items') }}
+    select
+        file_id,
+        item_code,
+        course_id as forloeb_id,
+        is_item_present as item_value
+    from {{ ref('stg_raw__course_items') }}
 ),
 
 items as (

@@ -9,7 +9,22 @@ snapshots as (
 ),
 
 courses as (
-    select * from {{ source('raw', 'courses') }}
+    select
+        file_id,
+        kommunekode,
+        indsats,
+        reporting_date,
+        person_id,
+        is_carried_forward,
+        carried_from_file_id,
+        course_id as forloeb_id,
+        referral_date as henvisningsdato,
+        status_code as status,
+        start_date as startdato,
+        end_date as slutdato,
+        end_reason_code as afslutningsaarsag,
+        practitioner_id as medarbejder_id
+    from {{ ref('stg_raw__courses') }}
 ),
 
 snapshot_courses as (

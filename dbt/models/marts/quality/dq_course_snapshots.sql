@@ -3,7 +3,20 @@
 with
 
 files as (
-    select * from {{ source('raw', 'files') }}
+    select
+        file_id,
+        original_name,
+        kommunekode,
+        indsats,
+        file_type,
+        reporting_date,
+        rows_read,
+        rows_accepted,
+        rows_rejected,
+        received_at,
+        warning_count as warnings,
+        file_status as status
+    from {{ ref('stg_raw__files') }}
 ),
 
 snapshot_files as (

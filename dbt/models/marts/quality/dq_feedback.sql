@@ -19,11 +19,31 @@ outliers as (
 ),
 
 files as (
-    select * from {{ source('raw', 'files') }}
+    select
+        file_id,
+        original_name,
+        kommunekode,
+        indsats,
+        file_type,
+        reporting_date,
+        rows_read,
+        rows_accepted,
+        rows_rejected,
+        received_at,
+        warning_count as warnings,
+        file_status as status
+    from {{ ref('stg_raw__files') }}
 ),
 
 issues as (
-    select * from {{ source('raw', 'validation_issues') }}
+    select
+        file_id,
+        row_number,
+        column_name,
+        severity,
+        message,
+        issue_code as code
+    from {{ ref('stg_raw__validation_issues') }}
 ),
 
 missing_periods as (

@@ -4,11 +4,29 @@
 with
 
 files as (
-    select * from {{ source('raw', 'files') }}
+    select
+        file_id,
+        original_name,
+        kommunekode,
+        indsats,
+        file_type,
+        reporting_date,
+        rows_read,
+        rows_accepted,
+        rows_rejected,
+        received_at,
+        warning_count as warnings,
+        file_status as status
+    from {{ ref('stg_raw__files') }}
 ),
 
 interventions as (
-    select * from {{ source('catalog', 'interventions') }}
+    select
+        indsats,
+        reporting_period,
+        deadline_days,
+        intervention_name as name
+    from {{ ref('stg_catalog__interventions') }}
 ),
 
 municipalities as (
@@ -16,7 +34,10 @@ municipalities as (
 ),
 
 parameters as (
-    select * from {{ source('catalog', 'parameters') }}
+    select
+        parameter,
+        parameter_value as value
+    from {{ ref('stg_catalog__parameters') }}
 ),
 
 timeliness as (
@@ -44,7 +65,22 @@ snapshots as (
 ),
 
 courses as (
-    select * from {{ source('raw', 'courses') }}
+    select
+        file_id,
+        kommunekode,
+        indsats,
+        reporting_date,
+        person_id,
+        is_carried_forward,
+        carried_from_file_id,
+        course_id as forloeb_id,
+        referral_date as henvisningsdato,
+        status_code as status,
+        start_date as startdato,
+        end_date as slutdato,
+        end_reason_code as afslutningsaarsag,
+        practitioner_id as medarbejder_id
+    from {{ ref('stg_raw__courses') }}
 ),
 
 pairs as (

@@ -4,11 +4,29 @@
 with
 
 files as (
-    select * from {{ source('raw', 'files') }}
+    select
+        file_id,
+        original_name,
+        kommunekode,
+        indsats,
+        file_type,
+        reporting_date,
+        rows_read,
+        rows_accepted,
+        rows_rejected,
+        received_at,
+        warning_count as warnings,
+        file_status as status
+    from {{ ref('stg_raw__files') }}
 ),
 
 interventions as (
-    select * from {{ source('catalog', 'interventions') }}
+    select
+        indsats,
+        reporting_period,
+        deadline_days,
+        intervention_name as name
+    from {{ ref('stg_catalog__interventions') }}
 ),
 
 as_of as (
