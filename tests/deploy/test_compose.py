@@ -130,6 +130,8 @@ def test_dockerfile_installs_the_locked_dependencies() -> None:
     assert "uv sync --frozen --no-dev" in text
     assert f"WORKDIR {IMAGE_ROOT}" in text
     assert "psycopg2-binary" in text and "asyncpg" in text  # the Postgres metadata DB needs the drivers
+    # `uv sync` is exact (removes what the lock lacks): extra drivers must come after the last sync.
+    assert text.rindex("uv pip install") > text.rindex("uv sync --frozen --no-dev")
     for line in text.splitlines():
         if line.startswith("COPY ") and "--from" not in line:
             for source in line.split()[1:-1]:
