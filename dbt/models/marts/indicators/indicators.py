@@ -5,6 +5,10 @@ The unsuppressed rows come from int_indicators__unioned; udbredelse.disclosure s
 (true = hidden outside the municipality's own view) with the threshold from catalog.parameters.
 """
 
+# The column order of domain §9.
+COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator", "numerator", "denominator", "value",
+           "suppressed", "quality"]
+
 
 def model(dbt, session):
     dbt.config(materialized="table")
@@ -13,4 +17,4 @@ def model(dbt, session):
     indicators = dbt.ref("int_indicators__unioned").pl()
     parameters = dbt.source("catalog", "parameters").pl()
     protected = apply_disclosure(indicators, threshold=threshold_from_parameters(parameters))
-    return protected.to_arrow()
+    return protected.select(COLUMNS).sort(["indsats", "kommunekode", "period_type", "period", "indicator"]).to_arrow()
