@@ -12,7 +12,7 @@ Daily at 05:00 UTC:
    (`udbredelse.quality.pending_reminders` / `mark_reminders_sent`) through the Airflow
    connection `smtp_default` (SMTP provider). **Without that connection nothing is sent**: the
    task logs one line and leaves the reminders pending, so the next run sends them once SMTP is
-   configured (e.g. `AIRFLOW_CONN_SMTP_DEFAULT='smtp://user:pass@mail.example.dk:587'`).
+   configured (e.g. `AIRFLOW_CONN_SMTP_DEFAULT='smtp://user:pass@mail.example.dk:587?disable_ssl=true&from_email=noreply%40example.dk'`).
    A reminder is marked sent only after the mail server accepted it (at-least-once delivery).
 4. `fail_on_critical` — fails the run (after the reminders went out) when a critical suite failed;
    `run_quality_suites` itself records the failure instead of raising, so timeliness and reminders
