@@ -10,9 +10,12 @@ import streamlit as st
 from dashboard import audit, auth, data, tables
 from dashboard.viewer import NATIONAL, AccessDenied, Viewer
 
-LIGHT_ICONS = {"grøn": "🟢", "groen": "🟢", "gul": "🟡", "rød": "🔴", "roed": "🔴"}
+# Colours as text and CSS, not emoji: headless and locked-down browsers often lack an emoji font.
+LIGHT_LABELS = {"grøn": "Grøn", "groen": "Grøn", "gul": "Gul", "rød": "Rød", "roed": "Rød"}
+LIGHT_COLOURS = {"Grøn": "#2e7d32", "Gul": "#b26a00", "Rød": "#c62828"}
+LIGHT_MARKDOWN = {"Grøn": ":green[●]", "Gul": ":orange[●]", "Rød": ":red[●]"}
 FAILING_LIGHTS = {"gul", "rød", "roed"}
-BADGE_LABELS = {"god": "🟢 God", "middel": "🟡 Middel", "svag": "🔴 Svag"}
+BADGE_LABELS = {"god": "God", "middel": "Middel", "svag": "Svag"}
 
 
 def actor(viewer: Viewer) -> dict[str, str | None]:
@@ -104,7 +107,8 @@ def kpi_cards(cards: list[data.Kpi], badge: tuple[str | None, float | None]) -> 
         column.metric(card.label, value, delta, border=True, help="Ændring i forhold til forrige periode")
     label, score = badge
     columns[-1].metric("Datakvalitet", BADGE_LABELS.get(str(label), "–") if label else "–",
-                       None if score is None else f"score {score:.0f}/100", delta_color="off", border=True)
+                       None if score is None else f"score {score:.0f}/100", delta_color="off", delta_arrow="off",
+                       border=True, help="Datakvalitetsscore 0–100 for kommunens indberetninger (se Datakvalitet)")
 
 
 def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: str) -> None:
@@ -128,4 +132,14 @@ def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: st
 
 
 def light(value: object) -> str:
-    return LIGHT_ICONS.get(str(value).lower(), "⚪")
+    """'grøn'/'gul'/'rød' from the mart as a Danish label ('' when not measured)."""
+    return LIGHT_LABELS.get(str(value).lower(), "")
+
+
+def light_markdown(value: object) -> str:
+    return LIGHT_MARKDOWN.get(light(value), "○")
+
+
+def light_style(label: object) -> str:
+    colour = LIGHT_COLOURS.get(str(label))
+    return f"color: {colour}; font-weight: 600" if colour else ""

@@ -34,7 +34,11 @@ from udbredelse.settings import Settings, get_settings
 CACHE_TTL_S = 300
 
 # Indicator codes of domain brief §9 that are counts (whole numbers) or rates (fractions 0-1).
-RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration"}
+RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration", "fidelity_index",
+                   "conversion_referral_start", "early_dropout_rate", "waiting_within_limit",
+                   "instrument_reliably_improved", "target_projection_year_end", "milestones_done_share"}
+COUNT_INDICATORS = {"referrals", "starts", "active_end", "ended_completed", "ended_interrupted", "ended_total",
+                    "overdue_active", "milestones_overdue", "count"}
 DAY_INDICATORS = {"duration_days_median", "waiting_days_median"}
 PERIOD_TYPE_LABELS = {"month": "Måned", "quarter": "Kvartal", "year": "År"}
 INDICATOR_LABELS = {
@@ -50,6 +54,15 @@ INDICATOR_LABELS = {
     "fidelity_dosage": "Fidelitet: dosis",
     "fidelity_duration": "Fidelitet: varighed",
     "overdue_active": "Aktive forløb over maksimal varighed",
+    "fidelity_index": "Fidelitetsindeks",
+    "conversion_referral_start": "Henvisning → opstart",
+    "early_dropout_rate": "Tidligt frafald",
+    "waiting_within_limit": "Opstart inden for ventetidsgrænsen",
+    "ended_total": "Afsluttede forløb i alt",
+    "instrument_reliably_improved": "Pålideligt forbedret (måleredskab)",
+    "target_projection_year_end": "Fremskrevet måltalsopfyldelse ved årets slut",
+    "milestones_done_share": "Andel opfyldte milepæle",
+    "milestones_overdue": "Milepæle over tid",
 }
 
 
@@ -353,7 +366,7 @@ def _value_at(frame: pd.DataFrame, code: str, period: str | None) -> tuple[float
 def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tuple[str | None, list[Kpi]]:
     """The headline cards for one municipality (or '000') and intervention: latest period vs the one before."""
     frame = indicators(viewer, indsats, period_type, kommunekode,
-                       codes=["target_attainment_ytd", "active_end", "completion_rate", "starts"])
+                       codes=["target_attainment_ytd", "active_end", "completion_rate", "fidelity_index", "starts"])
     all_periods = sorted(frame["period"].unique().tolist()) if not frame.empty else []
     latest = all_periods[-1] if all_periods else None
     previous = all_periods[-2] if len(all_periods) > 1 else None
@@ -362,10 +375,13 @@ def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tu
         value, hidden = _value_at(frame, code, latest)
         before, _ = _value_at(frame, code, previous)
         cards.append(Kpi(code, INDICATOR_LABELS[code], value, before, hidden, kind))
-    rules = fidelity_rules(viewer, indsats, period_type, kommunekode)
-    index_now = _fidelity_index(rules, latest)
-    index_before = _fidelity_index(rules, previous)
-    cards.append(Kpi("fidelity_index", "Fidelitetsindeks", index_now, index_before, False, "index"))
+    if not frame.empty and (frame["indicator"] == "fidelity_index").any():
+        index_now, hidden = _value_at(frame, "fidelity_index", latest)
+        index_before, _ = _value_at(frame, "fidelity_index", previous)
+    else:  # older marts: the composite row of the rule summary
+        rules = fidelity_rules(viewer, indsats, period_type, kommunekode)
+        index_now, index_before, hidden = _fidelity_index(rules, latest), _fidelity_index(rules, previous), False
+    cards.append(Kpi("fidelity_index", INDICATOR_LABELS["fidelity_index"], index_now, index_before, hidden, "index"))
     return latest, cards
 
 
@@ -391,7 +407,7 @@ def _fidelity_index(rules: pd.DataFrame, period: str | None) -> float | None:
 
 @per_viewer
 def recruitment(viewer: Viewer, indsats: str, kommunekode: str) -> pd.DataFrame:
-    """Monthly starts, cumulative starts year to date and the year's target (from target_attainment_ytd)."""
+    """The latest year's monthly starts, cumulative starts and the year's target (from target_attainment_ytd)."""
     frame = indicators(viewer, indsats, "month", kommunekode, codes=["starts", "target_attainment_ytd"])
     if frame.empty:
         return pd.DataFrame(columns=["period", "starts", "starts_ytd", "target"])
@@ -400,6 +416,11 @@ def recruitment(viewer: Viewer, indsats: str, kommunekode: str) -> pd.DataFrame:
     target = target.rename(columns={"numerator": "starts_ytd", "denominator": "target"})
     out = starts.merge(target, on="period", how="outer").sort_values("period")
     out["month_date"] = pd.to_datetime(out["period"] + "-01", errors="coerce")
+    out = out.dropna(subset=["month_date"])
+    if out.empty:
+        return out
+    year = out["month_date"].dt.year.max()  # the current year: starts so far against this year's target
+    out = out[out["month_date"].dt.year == year]
     # Pace: the share of the year's target expected by the end of each month.
     out["target_pace"] = out["target"] * out["month_date"].dt.month / 12
     return out.reset_index(drop=True)
@@ -752,7 +773,8 @@ def indicator_codes(viewer: Viewer) -> list[str]:
 
 def format_value(value: float | None, code: str, hidden: bool = False) -> str:
     if hidden:
-        return suppression_label()
+        # Counts below the threshold are shown as "<5"; a rate or median built on them is hidden.
+        return suppression_label() if (code in COUNT_INDICATORS or code.startswith("starts_")) else "skjult"
     if value is None or pd.isna(value):
         return "–"
     if code in RATE_INDICATORS or code == "fidelity_index":

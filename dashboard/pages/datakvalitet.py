@@ -51,7 +51,7 @@ feedback = data.dq_feedback(viewer)
 if feedback.empty:
     st.success("Ingen tilbagemeldinger – godt arbejde.")
 else:
-    severity = {"error": "🔴 Skal rettes", "warning": "🟡 Bør rettes", "info": "🔵 Til orientering"}
+    severity = {"error": "Skal rettes", "warning": "Bør rettes", "info": "Til orientering"}
     if "severity" in feedback:
         feedback["severity"] = feedback["severity"].map(severity).fillna(feedback["severity"])
     labels = {"kommunekode": "Kommune", "indsats": "Indsats", "severity": "Alvor", "area": "Område",

@@ -33,7 +33,6 @@ components.kpi_cards(cards, data.quality_badge(viewer, indsats, kommune))
 
 st.markdown("#### Rekruttering i forhold til måltal")
 recruit = data.recruitment(viewer, indsats, kommune)
-recruit = recruit.dropna(subset=["month_date"])
 if recruit.empty or recruit["starts_ytd"].isna().all():
     st.info("Ingen opstarter eller måltal at vise.")
 else:
@@ -45,7 +44,10 @@ else:
     )
     pace = base.mark_line(strokeDash=[6, 4], color="gray").encode(y="target_pace:Q")
     st.altair_chart(actual + pace, width="stretch")
-    st.caption("Fuld linje: opstartede forløb fra 1. januar. Stiplet linje: måltallet fordelt jævnt over året.")
+    target = recruit["target"].dropna()
+    st.caption(f"Fuld linje: opstartede forløb fra 1. januar {recruit['month_date'].dt.year.max()}. "
+               "Stiplet linje: måltallet fordelt jævnt over året"
+               + (f" (årets måltal: {target.iloc[-1]:.0f})." if not target.empty else "."))
 
 funnel_col, compare_col = st.columns(2)
 with funnel_col:
@@ -87,15 +89,16 @@ if rules.empty:
     st.info("Ingen fidelitetsregler er målt i perioden.")
 else:
     table = pd.DataFrame({
-        "": [components.light(v) for v in rules["light"]],
+        "Lys": [components.light(v) for v in rules["light"]],
         "Regel": rules["label"],
         "Overholdt": [data.format_value(v, "fidelity_index", h) for v, h in zip(rules["adherence"], rules["is_hidden"],
                                                                                strict=True)],
         "Forløb tjekket": [data.format_value(v, "count", h) for v, h in zip(rules["checked"], rules["is_hidden"],
                                                                             strict=True)],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="overblik_fidelitet")
+    st.dataframe(table.style.map(components.light_style, subset=["Lys"]), hide_index=True, width="stretch",
+                 key="overblik_fidelitet")
     failing = rules[rules["light"].astype(str).str.lower().isin(components.FAILING_LIGHTS)]
     for _, rule in failing.iterrows():
-        with st.expander(f"{components.light(rule['light'])} {rule['label']} – hvad kan I gøre?"):
+        with st.expander(f"{components.light_markdown(rule['light'])} {rule['label']} – hvad kan I gøre?"):
             st.write(rule.get("guidance") or "")

@@ -54,6 +54,8 @@ def _indicator_rows() -> list[tuple]:
                 add(kommune, indsats, "month", month, "target_attainment_ytd", figures["starts"] * n, target,
                     figures["starts"] * n / target, kommune == OTHER)
                 add(kommune, indsats, "month", month, "fidelity_dosage", 6, 8, 0.75, kommune == OTHER)
+                if indsats == "CTI":  # MOVE takes its index from the rule summary's composite row instead
+                    add(kommune, indsats, "month", month, "fidelity_index", 9 * n, 10 * n, 0.9, kommune == OTHER)
             for code, value in totals.items():
                 add("000", indsats, "month", month, code, value, None, value, code == "ended_interrupted")
             add("000", indsats, "month", month, "completion_rate", 10, 13, 10 / 13)

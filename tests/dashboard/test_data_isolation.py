@@ -106,8 +106,21 @@ def test_kpis_compare_latest_with_previous_period(published: Settings) -> None:
     by_code = {card.code: card for card in cards}
     assert by_code["active_end"].value == 40 and by_code["active_end"].delta == 1
     assert by_code["target_attainment_ytd"].value == pytest.approx(33 / 120)
-    # fidelity index = passed / checked over the rules: (10 + 20) / (20 + 20)
+    # MOVE has no fidelity_index indicator: the rule summary's composite, (10 + 20) / (20 + 20)
     assert by_code["fidelity_index"].value == pytest.approx(0.75)
+    _, cards = data.kpis(KOMMUNE, "CTI", "month", OWN)
+    assert {c.code: c for c in cards}["fidelity_index"].value == pytest.approx(0.9)
+    _, national = data.kpis(KOMMUNE, "MOVE", "month", "000")
+    hidden = {c.code: c for c in national}
+    assert hidden["active_end"].value is not None and not hidden["active_end"].hidden
+
+
+def test_hidden_values_are_labelled_by_kind(published: Settings) -> None:
+    assert data.format_value(None, "starts", hidden=True) == "<5"
+    assert data.format_value(None, "completion_rate", hidden=True) == "skjult"
+    assert data.format_value(0.456, "completion_rate") == "46 %"
+    assert data.format_value(1234.0, "active_end") == "1.234"
+    assert data.format_value(None, "active_end") == "–"
 
 
 def test_new_publish_is_seen_without_restart(published: Settings) -> None:

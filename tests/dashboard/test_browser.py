@@ -1,0 +1,112 @@
+"""A real browser (headless Chromium) logs in through the demo login and opens Overblik.
+
+Starts `udbredelse dashboard` as a subprocess on a free port over a published home (the small test
+warehouse, or an existing demo home named by DASHBOARD_BROWSER_HOME), and saves a screenshot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from dashboard_fixture import build_test_warehouse
+
+from udbredelse.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium er ikke installeret (/usr/bin/chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"udbredelse dashboard stoppede med kode {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 - localhost
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("dashboardet svarede ikke")
+
+
+@pytest.fixture
+def dashboard_url(settings: Settings, tmp_path: Path):  # noqa: ANN201 - generator fixture
+    home = os.environ.get("DASHBOARD_BROWSER_HOME")
+    if home is None:
+        build_test_warehouse(settings)
+        home = str(settings.home_path)
+    port = _free_port()
+    env = {**os.environ, "UDBREDELSE_HOME": home, "UDBREDELSE_MODE": "demo", "STREAMLIT_SERVER_PORT": str(port),
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1"}
+    log = (tmp_path / "dashboard.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "udbredelse.cli", "dashboard"], env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_demo_login_and_overview_in_chromium(dashboard_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="da-DK")
+            page.goto(dashboard_url, wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Log ind")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("DEMO-login").first).to_be_visible()
+            page.get_by_role("button", name="Log ind").click()  # default role Kommune, first municipality
+
+            expect(page.get_by_role("heading", name="Overblik")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("DEMO-login").first).to_be_visible()  # the banner stays on every page
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Indsats").click()
+            page.get_by_role("option", name=re.compile("MOVE")).click()
+            metrics = page.locator('[data-testid="stMetricValue"]')
+            expect(metrics.first).to_be_visible(timeout=60_000)
+            expect(page.locator(".vega-embed").nth(1)).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(1500)  # let the charts finish drawing
+            values = metrics.all_inner_texts()
+            shot = tmp_path / "overblik.png"
+            page.screenshot(path=str(shot), full_page=True)
+            keep = os.environ.get("DASHBOARD_BROWSER_SCREENSHOT")
+            if keep:
+                shutil.copyfile(shot, keep)
+        finally:
+            browser.close()
+
+    assert len(values) >= 5
+    assert any(re.search(r"\d", value) for value in values), values
+    assert shot.stat().st_size > 20_000
