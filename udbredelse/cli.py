@@ -86,7 +86,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from udbredelse.settings import PROJECT_ROOT
 
     app = PROJECT_ROOT / "dashboard" / "app.py"
-    argv = ["streamlit", "run", str(app), "--server.headless=true"]
+    argv = ["streamlit", "run", str(app), "--server.headless=true",
+            # a product, not a notebook: no "Deploy" button, no usage statistics to Streamlit
+            "--client.toolbarMode=viewer", "--browser.gatherUsageStats=false"]
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
