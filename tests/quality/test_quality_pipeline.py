@@ -133,16 +133,6 @@ def test_reminders_for_overdue_files_go_through_the_outbox(built: tuple[Settings
     assert sent == [(True,)]
 
 
-def test_run_quality_never_takes_the_writer_lock(built: tuple[Settings, dict], monkeypatch: pytest.MonkeyPatch) -> None:
-    settings, _ = built
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("run_quality must not take the writer lock (pipeline.build holds it)")
-
-    monkeypatch.setattr(warehouse, "writer_lock", refuse)
-    assert run_quality(settings)["critical_failed"] is False
-
-
 def _break_and_check(settings: Settings, breaking_sql: str, restoring_sql: str) -> QualityCheckFailed:
     con = warehouse.connect(settings)
     con.execute(breaking_sql)
@@ -159,29 +149,23 @@ def _break_and_check(settings: Settings, breaking_sql: str, restoring_sql: str) 
     return info.value
 
 
-def test_duplicate_indicator_key_fails_the_critical_suite(built: tuple[Settings, dict]) -> None:
+def test_duplicate_key_and_rate_above_one_fail_the_critical_suite(built: tuple[Settings, dict]) -> None:
     settings, _ = built
     error = _break_and_check(
         settings,
-        "insert into marts.indicators select * from marts.indicators where indicator = 'starts' limit 1",
-        "create or replace table marts.indicators as select distinct * from marts.indicators",
-    )
-    message = str(error)
-    assert message.startswith("Kritisk datakvalitetstjek fejlede / Critical data-quality check failed")
-    assert "expect_compound_columns_to_be_unique (kommunekode, indsats, period_type, period, indicator)" in message
-    assert isinstance(error, RuntimeError)
-
-
-def test_rate_above_one_fails_the_critical_suite(built: tuple[Settings, dict]) -> None:
-    settings, _ = built
-    error = _break_and_check(
-        settings,
+        "insert into marts.indicators select * from marts.indicators where indicator = 'starts' limit 1; "
         "update marts.indicators set value = 1.5 where indicator = 'completion_rate' and kommunekode = '101' "
         "and period = '2026'",
+        "create or replace table marts.indicators as select distinct * from marts.indicators; "
         "update marts.indicators set value = numerator / nullif(denominator, 0) "
         "where indicator = 'completion_rate' and kommunekode = '101' and period = '2026'",
     )
-    assert "expect_column_values_to_be_between (value)" in str(error)
+    message = str(error)
+    assert isinstance(error, RuntimeError)
+    assert message.startswith("Kritisk datakvalitetstjek fejlede / Critical data-quality check failed")
+    assert "expect_compound_columns_to_be_unique (kommunekode, indsats, period_type, period, indicator)" in message
+    assert "expect_column_values_to_be_between (value), 1 afvigende række" in message
+    assert "udbredelse build" not in message and str(data_docs_index(settings)) in message
 
 
 def test_cpr_shaped_string_fails_without_revealing_it(built: tuple[Settings, dict]) -> None:
@@ -203,8 +187,14 @@ def test_cpr_shaped_string_fails_without_revealing_it(built: tuple[Settings, dic
         assert "610190" not in page.read_text(encoding="utf-8"), page
 
 
-def test_drift_is_measured_against_the_previous_run(built: tuple[Settings, dict]) -> None:
+def test_drift_is_measured_against_the_previous_run(built: tuple[Settings, dict],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     settings, _ = built
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("run_quality must not take the writer lock (pipeline.build holds it)")
+
+    monkeypatch.setattr(warehouse, "writer_lock", refuse)
     previous = run_quality(settings)
     con = warehouse.connect(settings)
     con.execute("update marts.indicators set value = value * 3 where indicator = 'active_end'")

@@ -192,7 +192,8 @@ def _expectation_rows(run_id: str, outcome: dict[str, Any]) -> list[dict[str, An
 
 def _failure_text(row: dict[str, Any]) -> str:
     where = f" ({row['column_name']})" if row["column_name"] else ""
-    count = f", {row['unexpected_count']} afvigende rækker" if row.get("unexpected_count") else ""
+    n = row.get("unexpected_count")
+    count = f", {n} afvigende {'række' if n == 1 else 'rækker'}" if n else ""
     return f"{row['suite_name']}: {row['expectation_type']}{where}{count} – {row['description']}"
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from great_expectations import expectations as gxe
 from great_expectations.core import ExpectationSuite
+from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column
 
 CRITICAL = "critical"
@@ -44,8 +46,15 @@ DRIFT_ROWS_MAX_RATIO = 1.5
 DRIFT_MEAN_MAX_CHANGE = 0.5
 
 
-def meta(severity: str, beskrivelse: str) -> dict[str, str]:
-    return {"severity": severity, "beskrivelse": beskrivelse}
+def tag(severity: str, beskrivelse: str) -> dict[str, Any]:
+    """Keyword arguments for an expectation: GX's own severity, a Danish note (shown in Data Docs),
+    and the same in `meta` (kept with every stored result)."""
+    label = "Kritisk" if severity == CRITICAL else "Advarsel"
+    return {
+        "severity": FailureSeverity(severity),
+        "notes": f"**{label}:** {beskrivelse}",
+        "meta": {"severity": severity, "beskrivelse": beskrivelse},
+    }
 
 
 @dataclass
@@ -69,49 +78,49 @@ def indicators_suite() -> ExpectationSuite:
             gxe.ExpectTableColumnsToMatchSet(
                 column_set=INDICATOR_KEY + ["numerator", "denominator", "value", "suppressed", "quality"],
                 exact_match=False,
-                meta=meta(CRITICAL, "Indikatortabellen har de aftalte kolonner (domænebeskrivelsen §9)."),
+                **tag(CRITICAL, "Indikatortabellen har de aftalte kolonner (domænebeskrivelsen §9)."),
             ),
             gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=INDICATOR_KEY,
-                meta=meta(CRITICAL, "Én række pr. kommune × indsats × periodetype × periode × indikator."),
+                **tag(CRITICAL, "Én række pr. kommune × indsats × periodetype × periode × indikator."),
             ),
             *[
                 gxe.ExpectColumnValuesToNotBeNull(
-                    column=col, meta=meta(CRITICAL, f"Nøglekolonnen {col} er altid udfyldt.")
+                    column=col, **tag(CRITICAL, f"Nøglekolonnen {col} er altid udfyldt.")
                 )
                 for col in INDICATOR_KEY
             ],
             gxe.ExpectColumnValuesToBeInSet(
                 column="period_type", value_set=PERIOD_TYPES,
-                meta=meta(CRITICAL, "Periodetypen er month, quarter eller year."),
+                **tag(CRITICAL, "Periodetypen er month, quarter eller year."),
             ),
             gxe.ExpectColumnValuesToMatchRegex(
                 column="period", regex=r"^\d{4}(?:-\d{2}|-Q[1-4])?$",
-                meta=meta(CRITICAL, "Perioden skrives 2026-03, 2026-Q1 eller 2026."),
+                **tag(CRITICAL, "Perioden skrives 2026-03, 2026-Q1 eller 2026."),
             ),
             gxe.ExpectColumnValuesToMatchRegex(
                 column="kommunekode", regex=r"^\d{3}$",
-                meta=meta(CRITICAL, "Kommunekoden er tre cifre ('000' = hele landet)."),
+                **tag(CRITICAL, "Kommunekoden er tre cifre ('000' = hele landet)."),
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="value", min_value=0, max_value=1,
                 row_condition=Column("is_share") == True,  # noqa: E712 - a GX condition, not a comparison
-                meta=meta(CRITICAL, "Andele (indikatorer med tæller og nævner) ligger mellem 0 og 1."),
+                **tag(CRITICAL, "Andele (indikatorer med tæller og nævner) ligger mellem 0 og 1."),
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="numerator", min_value=0,
-                meta=meta(CRITICAL, "Tællere er ikke negative."),
+                **tag(CRITICAL, "Tællere er ikke negative."),
             ),
             gxe.ExpectColumnValuesToBeNull(
                 column="value", row_condition=Column("denominator") == 0,
-                meta=meta(WARNING, "En indikator med nævner 0 har ingen værdi."),
+                **tag(WARNING, "En indikator med nævner 0 har ingen værdi."),
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="suppressed", meta=meta(WARNING, "Diskretioneringsflaget er sat på alle rækker."),
+                column="suppressed", **tag(WARNING, "Diskretioneringsflaget er sat på alle rækker."),
             ),
             gxe.ExpectColumnValuesToBeInSet(
                 column="quality", value_set=QUALITY_BADGES,
-                meta=meta(WARNING, "Kvalitetsmærket er god, middel eller svag (eller tomt)."),
+                **tag(WARNING, "Kvalitetsmærket er god, middel eller svag (eller tomt)."),
             ),
         ],
     )
@@ -176,7 +185,7 @@ def period_sums_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectColumnPairValuesToBeEqual(
                 column_A="finer_sum", column_B="own_value",
-                meta=meta(CRITICAL, "Tællinger af forløb (starter, henvisninger, afsluttede) summer: "
+                **tag(CRITICAL, "Tællinger af forløb (starter, henvisninger, afsluttede) summer: "
                                     "måneder = kvartal, kvartaler = år."),
             ),
         ],
@@ -216,7 +225,7 @@ def period_coverage_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectColumnPairValuesToBeEqual(
                 column_A="periods_present", column_B="periods_expected",
-                meta=meta(WARNING, "Hver kommune × indsats har indikatorer for alle perioder fra den første "
+                **tag(WARNING, "Hver kommune × indsats har indikatorer for alle perioder fra den første "
                                    "til den seneste (ingen huller i tidsserien)."),
             ),
         ],
@@ -262,12 +271,12 @@ def drift_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectColumnValuesToBeBetween(
                 column="row_ratio", min_value=DRIFT_ROWS_MIN_RATIO, max_value=DRIFT_ROWS_MAX_RATIO,
-                meta=meta(WARNING, "Antallet af rækker pr. indikator ændrer sig ikke markant siden sidste kørsel "
+                **tag(WARNING, "Antallet af rækker pr. indikator ændrer sig ikke markant siden sidste kørsel "
                                    f"(mellem {DRIFT_ROWS_MIN_RATIO:g} og {DRIFT_ROWS_MAX_RATIO:g} gange)."),
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="mean_change", min_value=0, max_value=DRIFT_MEAN_MAX_CHANGE,
-                meta=meta(WARNING, "Gennemsnitsværdien pr. indikator flytter sig højst "
+                **tag(WARNING, "Gennemsnitsværdien pr. indikator flytter sig højst "
                                    f"{DRIFT_MEAN_MAX_CHANGE:.0%} siden sidste kørsel."),
             ),
         ],
@@ -281,7 +290,7 @@ def cpr_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectColumnValuesToNotMatchRegex(
                 column="value", regex=CPR_PATTERN,
-                meta=meta(CRITICAL, "Ingen tekstkolonne i nogen mart indeholder noget, der ligner et CPR-nummer."),
+                **tag(CRITICAL, "Ingen tekstkolonne i nogen mart indeholder noget, der ligner et CPR-nummer."),
             ),
         ],
     )
@@ -306,20 +315,20 @@ def scorecard_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=["kommunekode", "indsats"],
-                meta=meta(CRITICAL, "Én række pr. kommune × indsats i scorekortet."),
+                **tag(CRITICAL, "Én række pr. kommune × indsats i scorekortet."),
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="score", min_value=0, max_value=100,
-                meta=meta(CRITICAL, "Datakvalitetsscoren ligger mellem 0 og 100."),
+                **tag(CRITICAL, "Datakvalitetsscoren ligger mellem 0 og 100."),
             ),
             gxe.ExpectColumnValuesToBeInSet(
                 column="quality_badge", value_set=QUALITY_BADGES,
-                meta=meta(CRITICAL, "Kvalitetsmærket er god, middel eller svag."),
+                **tag(CRITICAL, "Kvalitetsmærket er god, middel eller svag."),
             ),
             *[
                 gxe.ExpectColumnValuesToBeBetween(
                     column=col, min_value=0, max_value=1,
-                    meta=meta(WARNING, f"Delscoren {col} ligger mellem 0 og 1."),
+                    **tag(WARNING, f"Delscoren {col} ligger mellem 0 og 1."),
                 )
                 for col in SCORE_COMPONENTS
             ],
@@ -341,7 +350,7 @@ def scorecard_coverage_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectColumnValuesToBeInSet(
                 column="in_scorecard", value_set=[True],
-                meta=meta(CRITICAL, "Alle kommuner × indsatser, der har indsendt filer, har en række i scorekortet."),
+                **tag(CRITICAL, "Alle kommuner × indsatser, der har indsendt filer, har en række i scorekortet."),
             ),
         ],
     )
@@ -354,18 +363,18 @@ def fidelity_rule_summary_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=["kommunekode", "indsats", "period_type", "period", "rule_code"],
-                meta=meta(CRITICAL, "Én række pr. kommune × indsats × periode × fidelitetsregel."),
+                **tag(CRITICAL, "Én række pr. kommune × indsats × periode × fidelitetsregel."),
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="adherence", min_value=0, max_value=1,
-                meta=meta(CRITICAL, "Fidelitet (andel overholdt) ligger mellem 0 og 1."),
+                **tag(CRITICAL, "Fidelitet (andel overholdt) ligger mellem 0 og 1."),
             ),
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="checked", column_B="passed", or_equal=True,
-                meta=meta(CRITICAL, "Antal overholdt er højst antal vurderet."),
+                **tag(CRITICAL, "Antal overholdt er højst antal vurderet."),
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="guidance", meta=meta(WARNING, "Hver regel har en vejledning på dansk."),
+                column="guidance", **tag(WARNING, "Hver regel har en vejledning på dansk."),
             ),
         ],
     )
@@ -376,11 +385,11 @@ def course_attention_suite() -> ExpectationSuite:
         name="course_attention",
         expectations=[
             *[
-                gxe.ExpectColumnValuesToNotBeNull(column=col, meta=meta(CRITICAL, f"{col} er altid udfyldt."))
+                gxe.ExpectColumnValuesToNotBeNull(column=col, **tag(CRITICAL, f"{col} er altid udfyldt."))
                 for col in ("kommunekode", "indsats", "forloeb_id", "issue_code")
             ],
             gxe.ExpectColumnValuesToNotBeNull(
-                column="issue_label", meta=meta(WARNING, "Hver opmærksomhedsmarkering har en dansk tekst."),
+                column="issue_label", **tag(WARNING, "Hver opmærksomhedsmarkering har en dansk tekst."),
             ),
         ],
     )
@@ -392,11 +401,11 @@ def timeliness_suite() -> ExpectationSuite:
         expectations=[
             gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=["kommunekode", "indsats", "period"],
-                meta=meta(CRITICAL, "Én række pr. kommune × indsats × forventet periode."),
+                **tag(CRITICAL, "Én række pr. kommune × indsats × forventet periode."),
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="days_late", min_value=0,
-                meta=meta(CRITICAL, "Dage for sent er aldrig negativt."),
+                **tag(CRITICAL, "Dage for sent er aldrig negativt."),
             ),
         ],
     )
