@@ -5,6 +5,7 @@ Only the cohort export (register follow-up) may read it back, through `read_cpr`
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import duckdb
@@ -24,24 +25,36 @@ create table if not exists vault (
 """
 
 
+LOCK_WAIT_SECONDS = 30.0
+
+
 def _connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the vault; while another process holds it (a short store by ingest), wait and retry."""
     settings.vault_path.parent.mkdir(parents=True, exist_ok=True)
     if read_only and not settings.vault_path.exists():
         con = duckdb.connect(":memory:")
-    else:
-        con = duckdb.connect(str(settings.vault_path), read_only=read_only)
-    if not read_only or not settings.vault_path.exists():
+        con.execute(VAULT_DDL)
+        return con
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            con = duckdb.connect(str(settings.vault_path), read_only=read_only)
+            break
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    if not read_only:
         con.execute(VAULT_DDL)
     return con
 
 
 class VaultWriter:
-    """One open vault connection for a batch of files (ingest holds the writer lock meanwhile)."""
+    """Stores CPR numbers for ingest (which holds the writer lock); the vault file is open only while storing."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.key = settings.vault_key_bytes
-        self.con = _connect(settings)
 
     def store(self, people: pl.DataFrame, file_id: str | None = None) -> int:
         """Store new (person_id, cpr10) pairs; known person_ids are left as they are. Returns how many were new.
@@ -50,6 +63,13 @@ class VaultWriter:
         """
         if people.height == 0:
             return 0
+        self.con = _connect(self.settings)
+        try:
+            return self._store(people, file_id)
+        finally:
+            self.con.close()
+
+    def _store(self, people: pl.DataFrame, file_id: str | None) -> int:
         if "file_id" not in people.columns:
             people = people.with_columns(pl.lit(file_id, pl.Utf8).alias("file_id"))
         pairs = people.select("person_id", "cpr10", "file_id").filter(
@@ -83,7 +103,7 @@ class VaultWriter:
         return rows.height
 
     def close(self) -> None:
-        self.con.close()
+        """Nothing stays open between stores."""
 
     def __enter__(self) -> VaultWriter:
         return self
