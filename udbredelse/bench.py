@@ -35,10 +35,15 @@ def raw_scan(files: list[Path]) -> tuple[float, int]:
     started = time.perf_counter()
     rows = 0
     for path in files:
-        rows += con.execute(
-            "select count(*) from read_csv(?, all_varchar = true, header = true, auto_detect = true)",
-            [str(path)],
-        ).fetchone()[0]
+        try:
+            rows += con.execute(
+                "select count(*) from read_csv(?, all_varchar = true, header = true)", [str(path)]
+            ).fetchone()[0]
+        except duckdb.InvalidInputException:  # a Windows-1252 file: DuckDB needs to be told
+            rows += con.execute(
+                "select count(*) from read_csv(?, all_varchar = true, header = true, encoding = 'latin-1')",
+                [str(path)],
+            ).fetchone()[0]
     return time.perf_counter() - started, rows
 
 
