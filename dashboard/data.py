@@ -634,13 +634,17 @@ def _require_analyst(viewer: Viewer) -> None:
 
 @per_viewer
 def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: str | None = None) -> pd.DataFrame:
-    """All municipalities × interventions for one indicator and period (suppression applied)."""
+    """All municipalities × interventions for one indicator, each intervention at its latest period
+    unless `period` is given (suppression applied)."""
     _require_analyst(viewer)
     frame = indicators(viewer, None, period_type, None, codes=[indicator])
     if frame.empty:
         return frame
-    period = period or max(frame["period"])
-    frame = frame[frame["period"] == period]
+    if period:
+        frame = frame[frame["period"] == period]
+    else:  # each intervention at its own latest period (reporting periods and deadlines differ)
+        latest = frame.groupby("indsats")["period"].transform("max")
+        frame = frame[frame["period"] == latest]
     names = municipalities(viewer)
     return frame.merge(names, on="kommunekode", how="left")
 

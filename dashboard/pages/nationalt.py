@@ -23,13 +23,15 @@ matrix = data.national_matrix(viewer, indicator, period_type)
 if matrix.empty:
     st.info("Ingen tal for denne indikator.")
     st.stop()
-period = matrix["period"].iloc[0]
-st.subheader(f"{data.INDICATOR_LABELS[indicator]} · {period}")
+periods = matrix.groupby("indsats")["period"].first()
+period = max(periods)
+st.subheader(data.INDICATOR_LABELS.get(indicator, indicator))
 
 matrix = data.displayed(matrix)
+matrix["indsats"] = [f"{i} ({periods[i]})" for i in matrix["indsats"]]
 wide_text = matrix.pivot_table(index=["kommunekode", "kommunenavn"], columns="indsats", values="vist",
                                aggfunc="first").reset_index()
-st.markdown("#### Alle kommuner × indsatser")
+st.markdown("#### Alle kommuner × indsatser (hver indsats i sin seneste periode)")
 st.dataframe(wide_text, hide_index=True, width="stretch", key="nat_matrix",
              column_config={"kommunekode": "Kommune", "kommunenavn": "Navn"})
 components.download_buttons(viewer, wide_text, f"nationalt_{indicator}_{period}", key="nat_download")
@@ -71,7 +73,7 @@ else:
     st.altair_chart(lines)
 
 st.markdown("#### Forløbstragt pr. indsats (hele landet, seneste år)")
-funnels = [data.funnel(viewer, code, data.NATIONAL).assign(indsats=code) for code in matrix["indsats"].unique()]
+funnels = [data.funnel(viewer, code, data.NATIONAL).assign(indsats=code) for code in periods.index]
 funnels = [f for f in funnels if not f.empty and "indsats" in f]
 if funnels:
     frame = pd.concat(funnels, ignore_index=True)

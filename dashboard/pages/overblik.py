@@ -36,7 +36,7 @@ recruit = data.recruitment(viewer, indsats, kommune)
 if recruit.empty or recruit["starts_ytd"].isna().all():
     st.info("Ingen opstarter eller måltal at vise.")
 else:
-    base = alt.Chart(recruit).encode(x=alt.X("month_date:T", title="Måned", axis=alt.Axis(format="%b %Y")))
+    base = alt.Chart(recruit).encode(x=alt.X("month_date:T", title="Måned", axis=alt.Axis(format="%m-%Y", tickCount="month")))
     actual = base.mark_line(point=True).encode(
         y=alt.Y("starts_ytd:Q", title="Opstartede forløb år til dato"),
         tooltip=[alt.Tooltip("period:N", title="Periode"), alt.Tooltip("starts:Q", title="Opstart i måneden"),
@@ -61,7 +61,8 @@ with funnel_col:
         bars = alt.Chart(funnel).mark_bar().encode(
             y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
             x=alt.X("value:Q", title="Forløb"),
-            color=alt.Color("label:N", legend=None),
+            color=alt.Color("label:N", legend=None, sort=alt.SortField("order"),
+                            scale=alt.Scale(range=["#90caf9", "#1e88e5", "#2e7d32", "#c62828"])),
             tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
         )
         text = bars.mark_text(align="left", dx=3).encode(text="vist:N")

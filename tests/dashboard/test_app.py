@@ -131,7 +131,8 @@ def test_analyst_sees_pseudonyms_and_suppression(published: Settings) -> None:
     at.selectbox(key="nat_indicator").set_value("starts").run()
     matrix = table_with(at, "kommunenavn")
     frb = matrix[matrix["kommunekode"] == OTHER]
-    assert set(frb["MOVE"]) == {"<5"}
+    assert set(frb["MOVE (2026-03)"]) == {"<5"}
+    assert "CTI (2026-03)" in matrix.columns
 
 
 def test_views_and_downloads_are_audited(published: Settings) -> None:
