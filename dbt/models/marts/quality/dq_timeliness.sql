@@ -30,13 +30,16 @@ interventions as (
 ),
 
 as_of as (
+    -- the latest arrival in the manifest, unless dbt var dq_as_of names the day
     select
         {% if as_of -%}
             cast('{{ as_of }}' as date)
         {%- else -%}
             cast(max(received_at) as date)
         {%- endif %} as as_of_date
-    from files
+    {% if not as_of -%}
+        from files
+    {%- endif %}
 ),
 
 delivery_files as (
