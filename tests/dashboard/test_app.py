@@ -170,3 +170,25 @@ def test_oidc_login_uses_st_user(published: Settings) -> None:
     assert not at.exception, at.exception
     assert not any("DEMO-login" in w.value for w in at.warning)
     assert at.title[0].value == "Overblik"
+
+
+def test_export_page_produces_indicator_files_and_audits(published: Settings) -> None:
+    at = page(login("analyst"), "eksport")
+    assert "exp_cohort" not in [b.key for b in at.button]  # the cohort is for administrators only
+    at.radio(key="exp_audience").set_value("public").run()
+    at.button(key="exp_indicators").click().run()
+    assert not at.exception, at.exception
+    assert at.download_button(key="exp_indicators_dl").label.startswith("Hent indikatorer_public")
+    records = [json.loads(line) for line in (published.logs_dir / "audit.jsonl").read_text().splitlines()]
+    exported = [r for r in records if r["event"] == "dashboard_export"]
+    assert exported and exported[-1]["detail"] == {**exported[-1]["detail"], "what": "indicators",
+                                                   "audience": "public"}
+
+
+def test_export_actions_refuse_municipality_users(published: Settings) -> None:
+    from dashboard import actions
+
+    with pytest.raises(PermissionError):
+        actions.export_indicators(Viewer(role="kommune", kommunekode=OWN), published, "public")
+    with pytest.raises(PermissionError):
+        actions.export_cohort(Viewer(role="analyst"), published)

@@ -73,3 +73,35 @@ def test_only_municipality_users_can_upload(published: Settings) -> None:
     with pytest.raises(ValueError):
         actions.safe_upload_name("../../etc/passwd")
     assert actions.safe_upload_name("C:\\temp\\101 MOVE forløb.csv") == "101_MOVE_forl_b.csv"
+
+
+def test_milestone_edits_go_through_ingest(published: Settings) -> None:
+    at = page(login("kommune", OWN), "implementering")
+    at.selectbox(key="impl_indsats").set_value("MOVE").run()
+    at.button(key="impl_save").click().run()
+    assert not at.exception, at.exception
+    assert any("Gemt som" in s.value for s in at.success), [e.value for e in at.error]
+    con = duckdb.connect(str(published.warehouse_path), read_only=True)
+    try:
+        rows = con.execute(
+            "select m.kommunekode, m.milepael, m.status from raw.milestones m join raw.files f using (file_id) "
+            "where f.source = 'upload' order by m.milepael"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows and {r[0] for r in rows} == {OWN}
+    assert ("101", "ledelsesansvar", "opfyldt") in rows  # due month 2: done in the published mart
+
+
+def test_milestones_file_follows_the_file_contract() -> None:
+    viewer = Viewer(role="kommune", kommunekode=OWN)
+    from datetime import date
+
+    name, content = actions.milestones_file(viewer, "MOVE", [
+        {"milepael": "tovholder", "status": "i_gang", "dato": date(2026, 3, 1)},
+        {"milepael": "lokaler", "status": "ikke_startet", "dato": None},
+    ], on=date(2026, 4, 1))
+    assert name == "101_MOVE_milepaele_2026-04-01.csv"
+    assert content.decode().splitlines() == [
+        "kommunekode;indsats;milepael;status;dato", "101;MOVE;tovholder;i_gang;2026-03-01", "101;MOVE;lokaler;ikke_startet;",
+    ]
