@@ -39,7 +39,7 @@ import polars as pl
 
 NATIONAL = "000"
 KEY_COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator"]
-CELL_COLUMNS = ["kommunekode", "indsats", "period_type", "period"]
+CELL_COLUMNS = ["kommunekode", "indsats", "period"]  # period codes are unique across period types
 DEFAULT_THRESHOLD = 5
 
 
@@ -101,7 +101,14 @@ def threshold_from_parameters(parameters: Any, default: int = DEFAULT_THRESHOLD)
 # ---- period arithmetic --------------------------------------------------------------------------------
 
 def parent_period(period_type: str, period: str) -> tuple[str, str] | None:
-    """The period one level up: a month's quarter, a quarter's year; None for a year."""
+    """The period one level up: a month's quarter, a quarter's year; None for a year (or no period)."""
+    try:
+        return _parent_period(period_type, period)
+    except ValueError:
+        return None
+
+
+def _parent_period(period_type: str, period: str) -> tuple[str, str] | None:
     if period_type == "month":
         year, month = period.split("-")
         return "quarter", f"{year}-Q{(int(month) - 1) // 3 + 1}"
@@ -111,7 +118,14 @@ def parent_period(period_type: str, period: str) -> tuple[str, str] | None:
 
 
 def previous_period(period_type: str, period: str) -> str | None:
-    """The period before, of the same type."""
+    """The period before, of the same type (None when the period cannot be read)."""
+    try:
+        return _previous_period(period_type, period)
+    except ValueError:
+        return None
+
+
+def _previous_period(period_type: str, period: str) -> str | None:
     if period_type == "month":
         year, month = (int(x) for x in period.split("-"))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
@@ -143,20 +157,19 @@ def apply_disclosure(
     if base.is_empty():
         return base.with_columns(pl.lit(False).alias("suppressed"))
 
-    rows = base.select(KEY_COLUMNS + ["numerator", "denominator", "value"]).with_row_index("row_id").with_columns(
-        pl.col("row_id").cast(pl.Int64),
-        (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"),
-    )
+    rows, codes = _encoded_rows(base)
     components = _components(rows)
-    hidden = _primary(rows, policy.threshold)
-    groups = _identity_groups(rows, components, policy)
+    hidden = _primary(rows, policy.threshold).to_numpy().copy()
+    groups = _identity_groups(rows, components, policy, codes)
+    link = _rate_linker(rows)
 
     for _ in range(policy.max_rounds):
-        before = hidden.sum()
-        hidden = _linked_rates(rows, hidden)
+        before = int(hidden.sum())
+        hidden = link(hidden)
         hidden = _secondary(groups, hidden)
-        if hidden.sum() == before:
+        if int(hidden.sum()) == before:
             break
+    hidden = pl.Series("suppressed", hidden)
     return base.with_columns(hidden.alias("suppressed"))
 
 
@@ -189,39 +202,105 @@ def _primary(rows: pl.DataFrame, threshold: int) -> pl.Series:
     return rows.select((count_small | derived_small).fill_null(False).alias("hidden"))["hidden"]
 
 
-def _linked_rates(rows: pl.DataFrame, hidden: pl.Series) -> pl.Series:
-    """Hide derived rows whose numerator, denominator or difference equals a hidden count in the same cell."""
-    flagged = rows.with_columns(hidden.alias("hidden"))
-    secret = (
-        flagged.filter(pl.col("is_count") & pl.col("hidden"))
-        .select(*CELL_COLUMNS, _whole(pl.col("value")).alias("secret"))
-        .filter(pl.col("secret") >= 1)
-        .unique()
+def _encoded_rows(base: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The rows with integer codes for the key columns (fast hashing and joins) and the code books."""
+    keyed = base.select(KEY_COLUMNS + ["numerator", "denominator", "value"]).with_columns(
+        *(pl.col(c).cast(pl.Utf8).fill_null("") for c in KEY_COLUMNS),
+        (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"),
     )
-    if secret.is_empty():
-        return hidden
-    derived = flagged.filter(~pl.col("is_count") & ~pl.col("hidden")).select(
-        "row_id", *CELL_COLUMNS,
+    periods = keyed.select("period_type", "period").unique().sort(["period_type", "period"])
+    period_code = {(pt, p): i for i, (pt, p) in enumerate(periods.iter_rows())}
+    type_code = {pt: i for i, pt in enumerate(sorted(set(periods["period_type"].to_list())))}
+
+    def code_of(period_type: str | None, period: str | None) -> int | None:
+        return period_code.get((period_type, period)) if period_type and period else None
+
+    period_map = pl.DataFrame(
+        [
+            {
+                "period": code,
+                "parent": code_of(*(parent_period(pt, p) or (None, None))),
+                "previous": code_of(pt, previous_period(pt, p)),
+                "year": int(period_year(p)) if period_year(p).isdigit() else None,
+                "previous_year": int(period_year(previous_period(pt, p) or ""))
+                if (previous_period(pt, p) or "")[:4].isdigit() else None,
+            }
+            for (pt, p), code in period_code.items()
+        ],
+        schema={"period": pl.Int64, "parent": pl.Int64, "previous": pl.Int64, "year": pl.Int64,
+                "previous_year": pl.Int64},
+    )
+    kommuner = {k: i for i, k in enumerate(sorted(set(keyed["kommunekode"].to_list())))}
+    indsatser = {k: i for i, k in enumerate(sorted(set(keyed["indsats"].to_list())))}
+    indicators = {k: i for i, k in enumerate(sorted(set(keyed["indicator"].to_list())))}
+    lookup = pl.DataFrame(
+        {"period_type": [pt for pt, _ in period_code], "period": [p for _, p in period_code],
+         "_period": list(period_code.values()), "_type": [type_code[pt] for pt, _ in period_code]},
+        schema={"period_type": pl.Utf8, "period": pl.Utf8, "_period": pl.Int64, "_type": pl.Int64},
+    )
+    rows = (
+        keyed.join(lookup, on=["period_type", "period"], how="left", maintain_order="left")
+        .with_columns(
+            pl.col("kommunekode").replace_strict(kommuner, return_dtype=pl.Int64),
+            pl.col("indsats").replace_strict(indsatser, return_dtype=pl.Int64),
+            pl.col("indicator").replace_strict(indicators, return_dtype=pl.Int64),
+            pl.col("_type").alias("period_type"),
+            pl.col("_period").alias("period"),
+        )
+        .drop("_type", "_period")
+        .with_row_index("row_id")
+        .with_columns(pl.col("row_id").cast(pl.Int64))
+    )
+    return rows, {"period_map": period_map, "national": kommuner.get(NATIONAL, -1), "indicators": indicators}
+
+
+def _rate_linker(rows: pl.DataFrame) -> Any:
+    """A function hidden -> hidden that hides derived rows whose numerator, denominator or difference
+    equals a hidden count of the same cell (kommune, indsats, period)."""
+    cell_hash = pl.struct(CELL_COLUMNS).hash(seed=11)
+    counts = rows.filter(pl.col("is_count")).select(
+        "row_id", _whole(pl.col("value")).alias("v"), cell_hash.alias("cell"))
+    counts = counts.filter(pl.col("v") >= 1).select(
+        "row_id", pl.struct("cell", "v").hash(seed=13).alias("key"))
+    derived = rows.filter(~pl.col("is_count")).select(
+        "row_id", cell_hash.alias("cell"),
         pl.concat_list(
             _whole(pl.col("numerator")), _whole(pl.col("denominator")),
             _whole(pl.col("denominator")) - _whole(pl.col("numerator")),
-        ).alias("published"),
-    ).explode("published")
-    linked = derived.join(secret, left_on=[*CELL_COLUMNS, "published"], right_on=[*CELL_COLUMNS, "secret"],
-                          how="inner")["row_id"].unique()
-    if linked.is_empty():
+        ).alias("v"),
+    ).explode("v").filter(pl.col("v") >= 1).select("row_id", pl.struct("cell", "v").hash(seed=13).alias("key"))
+    count_rows, count_keys = counts["row_id"].to_numpy(), counts["key"].to_numpy()
+    order = np.argsort(derived["key"].to_numpy(), kind="stable")
+    derived_keys = derived["key"].to_numpy()[order]
+    derived_rows = derived["row_id"].to_numpy()[order]
+
+    def link(hidden: np.ndarray) -> np.ndarray:
+        secret = np.unique(count_keys[hidden[count_rows]])
+        if secret.size == 0 or derived_rows.size == 0:
+            return hidden
+        # mark every derived entry whose key is a secret key: ranges in the sorted keys
+        starts = np.searchsorted(derived_keys, secret, side="left")
+        ends = np.searchsorted(derived_keys, secret, side="right")
+        coverage = np.zeros(derived_keys.size + 1, dtype=np.int64)
+        np.add.at(coverage, starts, 1)
+        np.add.at(coverage, ends, -1)
+        hit = (np.cumsum(coverage)[:-1] > 0) & ~hidden[derived_rows]
+        if hit.any():
+            hidden = hidden.copy()
+            hidden[derived_rows[hit]] = True
         return hidden
-    return flagged.select(pl.col("hidden") | pl.col("row_id").is_in(linked.implode()))["hidden"]
+
+    return link
 
 
-def _secondary(groups: pl.DataFrame, hidden: pl.Series) -> pl.Series:
+def _secondary(groups: pl.DataFrame, hidden: np.ndarray) -> np.ndarray:
     """In every identity group with exactly one hidden member, hide the best other member.
 
     `groups` is sorted by (group_id, preference), so the first visible member of a group is the one to hide.
     """
     if groups.is_empty():
         return hidden
-    flags = hidden.to_numpy().copy()
+    flags = hidden.copy()
     group_ids = groups["group_id"].to_numpy()
     row_ids = groups["row_id"].to_numpy()
     member_hidden = flags[row_ids]
@@ -232,90 +311,79 @@ def _secondary(groups: pl.DataFrame, hidden: pl.Series) -> pl.Series:
         return hidden
     _, first = np.unique(group_ids[candidates], return_index=True)
     flags[row_ids[candidates][first]] = True
-    return pl.Series("hidden", flags)
+    return flags
 
 
 # ---- identity groups ----------------------------------------------------------------------------------
 
-def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
-    """All verified linear identities as members (group_id, row_id, is_total, is_zero, abs_v)."""
-    periods = rows.select("period_type", "period").unique()
-    period_map = pl.DataFrame(
-        [
-            {
-                "period_type": pt, "period": p,
-                "parent_type": (parent_period(pt, p) or (None, None))[0],
-                "parent": (parent_period(pt, p) or (None, None))[1],
-                "previous": previous_period(pt, p),
-                "year": period_year(p),
-            }
-            for pt, p in periods.iter_rows()
-        ],
-        schema={"period_type": pl.Utf8, "period": pl.Utf8, "parent_type": pl.Utf8, "parent": pl.Utf8,
-                "previous": pl.Utf8, "year": pl.Utf8},
-    )
-    comps = components.join(period_map, on=["period_type", "period"], how="left")
+def _identity_groups(
+    rows: pl.DataFrame, components: pl.DataFrame, policy: DisclosurePolicy, codes: dict[str, Any]
+) -> pl.DataFrame:
+    """All verified linear identities as members (group_id, row_id, is_total, is_zero, abs_v), sorted by
+    group and by preference (a part before a total, a positive value before a zero, the smallest first)."""
+    comps = components.join(codes["period_map"], on="period", how="left")
+    indicator_code = codes["indicators"]
+    national = codes["national"]
     parts: list[pl.DataFrame] = []
 
     # national total = sum of municipalities
     parts.append(comps.select(
         "row_id", "v",
-        _key("geo", "indsats", "period_type", "period", "indicator", "component").alias("group_key"),
-        pl.when(pl.col("kommunekode") == NATIONAL).then(-1).otherwise(1).alias("sign"),
-        (pl.col("kommunekode") == NATIONAL).alias("is_total"),
+        _key("geo", "indsats", "period", "indicator", "component").alias("group_key"),
+        pl.when(pl.col("kommunekode") == national).then(-1).otherwise(1).alias("sign"),
+        (pl.col("kommunekode") == national).alias("is_total"),
     ))
 
     # parent period = sum of its children (flows), or = its last child (stocks)
     children = comps.filter(pl.col("parent").is_not_null())
-    parent_rows = comps.select(
-        "row_id", "v", "kommunekode", "indsats", "indicator", "component",
-        pl.col("period_type").alias("parent_type"), pl.col("period").alias("parent"),
-    )
-    additive_key = ["kommunekode", "indsats", "indicator", "component", "parent_type", "parent"]
+    parent_rows = comps.select("row_id", "v", "kommunekode", "indsats", "indicator", "component",
+                               pl.col("period").alias("parent"))
+    additive_key = ["kommunekode", "indsats", "indicator", "component", "parent"]
+    parent_members = parent_rows.join(children.select(additive_key).unique(), on=additive_key, how="semi")
     parts.append(pl.concat([
         children.select("row_id", "v", *additive_key, pl.lit(1).alias("sign"), pl.lit(False).alias("is_total")),
-        parent_rows.join(children.select(additive_key).unique(), on=additive_key, how="semi").select(
-            "row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
-    ]).select("row_id", "v", _key("sum", *additive_key).alias("group_key"),
-              "sign", "is_total"))
+        parent_members.select("row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
+    ]).select("row_id", "v", _key("sum", *additive_key).alias("group_key"), "sign", "is_total"))
     last_child = children.sort("period").group_by(additive_key).last()
     parts.append(pl.concat([
         last_child.select("row_id", "v", *additive_key, pl.lit(1).alias("sign"), pl.lit(False).alias("is_total")),
-        parent_rows.join(last_child.select(additive_key), on=additive_key, how="semi").select(
-            "row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
-    ]).select("row_id", "v", _key("last", *additive_key).alias("group_key"),
-              "sign", "is_total"))
+        parent_members.select("row_id", "v", *additive_key, pl.lit(-1).alias("sign"), pl.lit(True).alias("is_total")),
+    ]).select("row_id", "v", _key("last", *additive_key).alias("group_key"), "sign", "is_total"))
 
     counts = comps.filter(pl.col("component") == "n").join(
         rows.filter(pl.col("is_count")).select("row_id"), on="row_id", how="semi")
-    cell = ["kommunekode", "indsats", "period_type", "period"]
+    cell = ["kommunekode", "indsats", "period"]
+
+    def code(name: str) -> int:
+        return indicator_code.get(name, -1)
 
     # margins: total = sum of categories
     for index, margin in enumerate(policy.margins):
-        indicators = counts["indicator"].unique().to_list()
-        part_codes = [code for code in indicators if margin.is_part(code)]
-        if not part_codes or margin.total not in indicators:
+        part_codes = [c for name, c in indicator_code.items() if margin.is_part(name)]
+        if not part_codes or margin.total not in indicator_code:
             continue
-        members = counts.filter(pl.col("indicator").is_in([margin.total, *part_codes]))
+        members = counts.filter(pl.col("indicator").is_in([code(margin.total), *part_codes]))
         parts.append(members.select(
             "row_id", "v",
             _key(f"margin{index}", *cell).alias("group_key"),
-            pl.when(pl.col("indicator") == margin.total).then(-1).otherwise(1).alias("sign"),
-            (pl.col("indicator") == margin.total).alias("is_total"),
+            pl.when(pl.col("indicator") == code(margin.total)).then(-1).otherwise(1).alias("sign"),
+            (pl.col("indicator") == code(margin.total)).alias("is_total"),
         ))
+
+    next_periods = comps.select("kommunekode", "indsats", pl.col("period").alias("next_period"),
+                                pl.col("previous").alias("period"), "year", "previous_year").unique()
 
     # stock and flow between adjacent periods
     for index, spec in enumerate(policy.stock_flows):
         key = _key(f"stock{index}", *cell)
-        current = counts.filter(pl.col("indicator").is_in([spec.stock, spec.outflow])).select(
+        current = counts.filter(pl.col("indicator").is_in([code(spec.stock), code(spec.outflow)])).select(
             "row_id", "v", key.alias("group_key"), pl.lit(1).alias("sign"))
-        inflow = counts.filter(pl.col("indicator") == spec.inflow).select(
+        inflow = counts.filter(pl.col("indicator") == code(spec.inflow)).select(
             "row_id", "v", key.alias("group_key"), pl.lit(-1).alias("sign"))
-        previous = counts.filter(pl.col("indicator") == spec.stock).join(
-            comps.select("kommunekode", "indsats", "period_type", pl.col("period").alias("next_period"),
-                         pl.col("previous").alias("period")).unique(),
-            on=["kommunekode", "indsats", "period_type", "period"], how="inner",
-        ).select("row_id", "v", _key(f"stock{index}", "kommunekode", "indsats", "period_type",
+        previous = counts.filter(pl.col("indicator") == code(spec.stock)).join(
+            next_periods.select("kommunekode", "indsats", "period", "next_period"),
+            on=["kommunekode", "indsats", "period"], how="inner",
+        ).select("row_id", "v", _key(f"stock{index}", "kommunekode", "indsats",
                                      pl.col("next_period").alias("period")).alias("group_key"),
                  pl.lit(-1).alias("sign"))
         group = pl.concat([current, inflow, previous]).with_columns(pl.lit(False).alias("is_total"))
@@ -323,17 +391,16 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
 
     # year-to-date: ytd(p) = ytd(previous p in the year) + flow(p); ytd of a year's first period = flow
     for index, spec in enumerate(policy.cumulatives):
-        ytd = comps.filter((pl.col("indicator") == spec.cumulative) & (pl.col("component") == "n"))
+        ytd = comps.filter((pl.col("indicator") == code(spec.cumulative)) & (pl.col("component") == "n"))
         key = _key(f"ytd{index}", *cell)
         current = ytd.select("row_id", "v", key.alias("group_key"), pl.lit(1).alias("sign"))
-        flow = counts.filter(pl.col("indicator") == spec.flow).select(
+        flow = counts.filter(pl.col("indicator") == code(spec.flow)).select(
             "row_id", "v", key.alias("group_key"), pl.lit(-1).alias("sign"))
         previous = ytd.join(
-            comps.filter(pl.col("previous").str.slice(0, 4) == pl.col("year")).select(
-                "kommunekode", "indsats", "period_type", pl.col("period").alias("next_period"),
-                pl.col("previous").alias("period")).unique(),
-            on=["kommunekode", "indsats", "period_type", "period"], how="inner",
-        ).select("row_id", "v", _key(f"ytd{index}", "kommunekode", "indsats", "period_type",
+            next_periods.filter(pl.col("previous_year") == pl.col("year")).select(
+                "kommunekode", "indsats", "period", "next_period"),
+            on=["kommunekode", "indsats", "period"], how="inner",
+        ).select("row_id", "v", _key(f"ytd{index}", "kommunekode", "indsats",
                                      pl.col("next_period").alias("period")).alias("group_key"),
                  pl.lit(-1).alias("sign"))
         group = pl.concat([current, flow, previous]).with_columns(pl.lit(True).alias("is_total"))
@@ -343,10 +410,13 @@ def _identity_groups(rows: pl.DataFrame, components: pl.DataFrame, policy: Discl
 
     members = pl.concat([p.select("row_id", "v", "group_key", "sign", "is_total") for p in parts])
     members = _verified(members)
-    return members.select(
-        (pl.col("group_key").rank("dense").cast(pl.Int64) - 1).alias("group_id"),
-        "row_id", "is_total", (pl.col("v") == 0).alias("is_zero"), pl.col("v").abs().alias("abs_v"),
-    ).sort(["group_id", "is_total", "is_zero", "abs_v", "row_id"])
+    ordered = members.select(
+        "group_key", "row_id", "is_total", (pl.col("v") == 0).alias("is_zero"), pl.col("v").abs().alias("abs_v"),
+    ).sort(["group_key", "is_total", "is_zero", "abs_v", "row_id"])
+    return ordered.with_columns(
+        (pl.col("group_key") != pl.col("group_key").shift(1)).fill_null(True).cum_sum().cast(pl.Int64)
+        .sub(1).alias("group_id"),
+    ).drop("group_key")
 
 
 def _key(tag: str, *columns: str | pl.Expr) -> pl.Expr:
@@ -360,12 +430,13 @@ def _require_members(group: pl.DataFrame, size: int) -> pl.DataFrame:
 
 
 def _verified(members: pl.DataFrame) -> pl.DataFrame:
-    """Keep the groups of two or more distinct rows whose signed sum is zero (the identity holds)."""
+    """Keep the groups of two or more rows, with both signs, whose signed sum is zero (the identity holds).
+    A row is never twice in one group (the group keys include the component and the period)."""
     holds = (
         members.group_by("group_key")
-        .agg((pl.col("v") * pl.col("sign")).sum().alias("balance"), pl.col("row_id").n_unique().alias("size"),
-             (pl.col("sign") < 0).any().alias("has_negative"), (pl.col("sign") > 0).any().alias("has_positive"))
-        .filter((pl.col("balance") == 0) & (pl.col("size") >= 2) & pl.col("has_negative") & pl.col("has_positive"))
+        .agg((pl.col("v") * pl.col("sign")).sum().alias("balance"), pl.len().alias("size"),
+             pl.col("sign").min().alias("low"), pl.col("sign").max().alias("high"))
+        .filter((pl.col("balance") == 0) & (pl.col("size") >= 2) & (pl.col("low") < 0) & (pl.col("high") > 0))
         .select("group_key")
     )
     return members.join(holds, on="group_key", how="semi")
@@ -385,11 +456,8 @@ def visible_small_counts(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
 def recomputable_cells(frame: pl.DataFrame, policy: DisclosurePolicy | None = None) -> pl.DataFrame:
     """Hidden rows that one verified identity would reveal (exactly one hidden member). Should be empty."""
     policy = policy or DisclosurePolicy()
-    rows = frame.select(KEY_COLUMNS + ["numerator", "denominator", "value"]).with_row_index("row_id").with_columns(
-        pl.col("row_id").cast(pl.Int64),
-        (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"),
-    )
-    groups = _identity_groups(rows, _components(rows), policy)
+    rows, codes = _encoded_rows(frame.drop("suppressed"))
+    groups = _identity_groups(rows, _components(rows), policy, codes)
     flags = pl.DataFrame({"row_id": pl.arange(0, frame.height, eager=True).cast(pl.Int64),
                           "hidden": frame["suppressed"]})
     members = groups.join(flags, on="row_id")

@@ -170,3 +170,11 @@ def test_property_no_small_visible_count_and_nothing_recomputable(counts: list[l
     assert recomputable_cells(out, DisclosurePolicy(threshold=threshold)).is_empty()
     # every small count is hidden, and a hidden cell never stands alone in its national or quarter sum
     assert out.filter((pl.col("value") >= 1) & (pl.col("value") < threshold) & ~pl.col("suppressed")).is_empty()
+
+
+def test_unreadable_periods_and_missing_keys_do_not_break_the_policy() -> None:
+    rows = [count("101", "starts", 3, "ukendt"), count("000", "starts", 3, "ukendt")]
+    rows.append({**count("147", "starts", 2), "kommunekode": None})
+    out = apply_disclosure(frame(rows))
+    assert out["suppressed"].to_list() == [True, True, True]
+    assert previous_period("month", "x") is None and parent_period("month", "x") is None
