@@ -31,6 +31,49 @@ period_rules as (
     inner join rules on periods.indsats = rules.indsats
 ),
 
+-- each course check falls in one month, one quarter and one year: count by equality, not by range
+dated_checks as (
+    select
+        kommunekode,
+        indsats,
+        rule_code,
+        is_passed,
+        'month' as period_type,
+        strftime(check_date, '%Y-%m') as period
+    from course_checks
+    union all
+    select
+        kommunekode,
+        indsats,
+        rule_code,
+        is_passed,
+        'quarter' as period_type,
+        strftime(check_date, '%Y') || '-Q' || cast(quarter(check_date) as varchar) as period
+    from course_checks
+    union all
+    select
+        kommunekode,
+        indsats,
+        rule_code,
+        is_passed,
+        'year' as period_type,
+        strftime(check_date, '%Y') as period
+    from course_checks
+),
+
+checks_per_period as (
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        rule_code,
+        count(*) as checked,
+        count(*) filter (where is_passed) as passed
+    from dated_checks
+    group by kommunekode, indsats, period_type, period, rule_code
+),
+
 course_counts as (
     select
         period_rules.kommunekode,
@@ -38,17 +81,17 @@ course_counts as (
         period_rules.period_type,
         period_rules.period,
         period_rules.rule_code,
-        count(course_checks.course_id) as checked,
-        count(course_checks.course_id) filter (where course_checks.is_passed) as passed
+        coalesce(checks_per_period.checked, 0) as checked,
+        coalesce(checks_per_period.passed, 0) as passed
     from period_rules
-    left join course_checks
+    left join checks_per_period
         on
-            period_rules.kommunekode = course_checks.kommunekode
-            and period_rules.indsats = course_checks.indsats
-            and period_rules.rule_code = course_checks.rule_code
-            and course_checks.check_date between period_rules.period_start and period_rules.period_end
+            period_rules.kommunekode = checks_per_period.kommunekode
+            and period_rules.indsats = checks_per_period.indsats
+            and period_rules.period_type = checks_per_period.period_type
+            and period_rules.period = checks_per_period.period
+            and period_rules.rule_code = checks_per_period.rule_code
     where period_rules.rule_type != 'caseload'
-    group by all
 ),
 
 caseload_counts as (
