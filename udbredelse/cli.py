@@ -46,7 +46,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from udbredelse import pipeline
 
-    summary = pipeline.ingest(get_settings(), inbox=Path(args.inbox) if args.inbox else None, kommune=args.kommune)
+    if args.file:
+        from udbredelse.ingest import ingest_file
+
+        settings = get_settings()
+        settings.check()
+        result = ingest_file(Path(args.file), settings, kommune=args.kommune, confirm_wipe=args.confirm_wipe)
+        summary = {"files": 1, "by_status": {result["status"]: 1}, "results": [result]}
+    else:
+        summary = pipeline.ingest(get_settings(), inbox=Path(args.inbox) if args.inbox else None,
+                                  kommune=args.kommune)
     for result in summary["results"]:
         print(f"{result['status']:<9} {result['file_type'] or '-':<13} {result['kommunekode'] or '-':<4} "
               f"{result['indsats'] or '-':<6} rækker {result['rows_accepted']}/{result['rows_read']}  {result['name']}")
@@ -131,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="indlæs alle filer i indbakken")
     p.add_argument("--inbox")
     p.add_argument("--kommune")
+    p.add_argument("--file", help="indlæs én bestemt fil (fx efter rettelse)")
+    p.add_argument("--confirm-wipe", action="store_true",
+                   help="med --file: bekræft et øjebliksbillede, der fjerner alle kommunens forløb i indsatsen")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("build", help="dbt build og datakvalitetstjek")
