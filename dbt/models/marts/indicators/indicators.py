@@ -17,4 +17,4 @@ def model(dbt, session):
     indicators = dbt.ref("int_indicators__unioned").pl()
     parameters = dbt.source("catalog", "parameters").pl()
     protected = apply_disclosure(indicators, threshold=threshold_from_parameters(parameters))
-    return protected.select(COLUMNS).sort(["indsats", "kommunekode", "period_type", "period", "indicator"]).to_arrow()
+    return protected.select(COLUMNS).to_arrow()
