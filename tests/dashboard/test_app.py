@@ -192,3 +192,12 @@ def test_export_actions_refuse_municipality_users(published: Settings) -> None:
         actions.export_indicators(Viewer(role="kommune", kommunekode=OWN), published, "public")
     with pytest.raises(PermissionError):
         actions.export_cohort(Viewer(role="analyst"), published)
+
+
+def test_every_published_indicator_has_a_definition_from_dbt(published: Settings) -> None:
+    at = page(login("kommune", OWN), "om_indikatorerne")
+    table = table_with(at, "Definition")
+    assert {"starts", "completion_rate", "target_attainment_ytd", "fidelity_index"} <= set(table["Kode"])
+    missing = table[table["Definition"].str.contains("mangler i dbt-projektet")]
+    assert missing.empty, missing["Kode"].tolist()
+    assert table["Kilde"].str.startswith("models/").all()
