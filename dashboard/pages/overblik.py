@@ -10,7 +10,7 @@ viewer = components.require_viewer()
 components.require_published()
 st.title("Overblik")
 
-left, middle, right = st.columns([2, 2, 1])
+left, middle, right = st.columns([3, 2, 2])
 with left:
     indsats = components.select_indsats(viewer, "overblik_indsats")
 with middle:

@@ -201,3 +201,18 @@ def test_every_published_indicator_has_a_definition_from_dbt(published: Settings
     missing = table[table["Definition"].str.contains("mangler i dbt-projektet")]
     assert missing.empty, missing["Kode"].tolist()
     assert table["Kilde"].str.startswith("models/").all()
+
+
+@pytest.mark.parametrize("period_type", ["quarter", "year"])
+def test_overview_for_other_period_types_and_the_national_total(published: Settings, period_type: str) -> None:
+    at = page(login("analyst"), "overblik")
+    at.selectbox(key="overblik_indsats").set_value("MOVE").run()
+    at.button_group(key="overblik_periode").set_value(period_type).run()
+    assert not at.exception, at.exception
+    at.selectbox(key="overblik_kommune").set_value(OWN).run()
+    assert not at.exception, at.exception
+    # the fixture has month and year rows only: a quarter view says so instead of failing
+    shown = [s.value for s in at.subheader] + [i.value for i in at.info]
+    assert any("København" in text for text in shown), shown
+    if period_type == "year":
+        assert any("København · MOVE · seneste periode 2026" in s.value for s in at.subheader)
