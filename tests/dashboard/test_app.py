@@ -110,7 +110,9 @@ def test_municipality_cannot_reach_other_rows_through_params_or_state(published:
         assert OTHER_SECRET_COURSE not in text, name
         assert f"{OTHER_ACTIVE_END:,}".replace(",", ".") not in text and str(OTHER_ACTIVE_END) not in text, name
         assert "Frederiksberg" not in text, name
+        assert f"{OTHER}_MOVE_forloeb" not in text, name  # the other municipality's submissions
     assert "København" in rendered_text(page(at, "overblik"))
+    assert f"{OWN}_MOVE_forloeb" in rendered_text(page(at, "upload"))  # own history is there
 
 
 def test_forged_session_viewer_is_ignored(published: Settings) -> None:
