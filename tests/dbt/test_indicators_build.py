@@ -133,6 +133,36 @@ def test_disclosure_applied_in_the_build(built) -> None:
     assert visible_small_counts(frame, threshold).is_empty()
     # no suppressed cell can be recomputed from a total minus the others
     assert recomputable_cells(frame, DisclosurePolicy(threshold=threshold)).is_empty()
+    # independently of the policy's own audit: for each count, the national total and its municipalities,
+    # and a quarter and its months, never have exactly one suppressed cell (total minus the others)
+    lonely_national = con.cursor().sql("""
+        select indsats, period_type, period, indicator
+        from marts.indicators
+        where denominator is null and value is not null
+        group by all
+        having count(*) filter (where suppressed) = 1
+    """).fetchall()
+    assert lonely_national == []
+    lonely_quarter = con.cursor().sql("""
+        with months as (
+            select kommunekode, indsats, indicator, left(period, 4) || '-Q' || cast((cast(right(period, 2) as int) + 2) // 3 as varchar) as quarter,
+                   sum(value) as month_sum, count(*) filter (where suppressed) as hidden_months
+            from marts.indicators where period_type = 'month' and denominator is null and value is not null
+            group by all
+        )
+        select months.*
+        from months
+        join marts.indicators q
+          on q.kommunekode = months.kommunekode and q.indsats = months.indsats and q.indicator = months.indicator
+         and q.period_type = 'quarter' and q.period = months.quarter
+        where q.value = months.month_sum and months.hidden_months + cast(q.suppressed as int) = 1
+    """).fetchall()
+    assert lonely_quarter == []
+    # secondary suppression by margin: nationally in Q1, 5 of the 6 starts were 15-17 and 1 was 18-24 (c);
+    # the 1 is hidden, so the 5 must be too, or it would be 6 - 5 (the total stays visible)
+    assert value_of(con, "000", "quarter", "2026-Q1", "starts_age_18_24")[2:] == (1, True)
+    assert value_of(con, "000", "quarter", "2026-Q1", "starts_age_15_17")[2:] == (5, True)
+    assert value_of(con, "000", "quarter", "2026-Q1", "starts")[2:] == (6, False)
     # zeros are shown
     assert value_of(con, "101", "quarter", "2026-Q1", "starts_sex_ukendt")[3] is False
 
