@@ -178,3 +178,25 @@ def test_unreadable_periods_and_missing_keys_do_not_break_the_policy() -> None:
     out = apply_disclosure(frame(rows))
     assert out["suppressed"].to_list() == [True, True, True]
     assert previous_period("month", "x") is None and parent_period("month", "x") is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    categories=st.lists(st.lists(st.integers(0, 12), min_size=3, max_size=3), min_size=2, max_size=4),
+    stocks=st.lists(st.integers(0, 30), min_size=2, max_size=4),
+)
+def test_property_margins_and_national_totals(categories: list[list[int]], stocks: list[int]) -> None:
+    """starts = sum of starts_sex_*, nationally and per municipality, plus a stock; the guarantees hold."""
+    rows = []
+    kommuner = KOMMUNER[: len(categories)]
+    for k, parts in zip(kommuner, categories, strict=True):
+        rows.append(count(k, "starts", sum(parts)))
+        rows += [count(k, f"starts_sex_{name}", n) for name, n in zip(("m", "k", "ukendt"), parts, strict=True)]
+    rows.append(count("000", "starts", sum(sum(p) for p in categories)))
+    for i, name in enumerate(("m", "k", "ukendt")):
+        rows.append(count("000", f"starts_sex_{name}", sum(p[i] for p in categories)))
+    for k, n in zip(kommuner, stocks, strict=False):
+        rows.append(count(k, "active_end", n))
+    out = apply_disclosure(frame(rows))
+    assert visible_small_counts(out, 5).is_empty()
+    assert recomputable_cells(out).is_empty()
