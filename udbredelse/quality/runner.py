@@ -88,7 +88,8 @@ def _delivered_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def _previous_profile(con: duckdb.DuckDBPyConnection) -> tuple[str | None, pd.DataFrame | None]:
     row = con.execute(
         "select r.run_id from quality.runs r "
-        "where exists (select 1 from quality.indicator_profiles p where p.run_id = r.run_id) "
+        "where not r.critical_failed "  # a run that stopped the build is no baseline
+        "and exists (select 1 from quality.indicator_profiles p where p.run_id = r.run_id) "
         "order by r.started_at desc limit 1"
     ).fetchone()
     if row is None:
