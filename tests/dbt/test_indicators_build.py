@@ -204,6 +204,10 @@ def test_course_attention(built) -> None:
     assert ("101", "f", "aktiv_over_maks_varighed") in issues
     assert ("101", "d", "manglende_maaling") in issues and ("147", "y", "manglende_maaling") in issues
     assert ("101", "a", "manglende_maaling") not in issues
+    # running for 30 days or more without a start measurement: b (since 02-01), f, x; not yet e (not started)
+    assert {("101", "b", "manglende_maaling"), ("101", "f", "manglende_maaling"),
+            ("147", "x", "manglende_maaling")} <= issues
+    assert ("101", "e", "manglende_maaling") not in issues
     assert not any(forloeb == "gone" for _, forloeb, _ in issues)
     labels = con.cursor().execute("select distinct issue_label from marts.course_attention").fetchall()
     assert all(label for (label,) in labels)

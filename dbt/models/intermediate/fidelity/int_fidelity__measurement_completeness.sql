@@ -10,24 +10,8 @@ courses as (
     select * from {{ ref('int_course_facts') }}
 ),
 
-measurements as (
-    select * from {{ ref('stg_raw__measurements') }}
-),
-
-files as (
-    select * from {{ ref('stg_raw__files') }}
-),
-
 measured_points as (
-    select distinct
-        measurements.kommunekode,
-        measurements.indsats,
-        measurements.course_id,
-        measurements.instrument_code,
-        measurements.measurement_point
-    from measurements
-    inner join files on measurements.file_id = files.file_id
-    where files.file_status in ('accepted', 'partial') and measurements.score is not null
+    select * from {{ ref('int_course_measurement_points') }}
 ),
 
 final as (

@@ -1,14 +1,18 @@
 -- Course hygiene: one row per current course per issue the municipality should look at, with a
 -- Danish label and details. Issues: active past the catalog's maximum duration, interrupted without
--- an end reason, a completed course without the instrument measured at start and end, and the same
--- person in overlapping courses of one intervention (a gap of at most
--- var('same_person_gap_days') days counts as one course).
+-- an end reason, a missing measurement (completed without start and end, or running 30 days without
+-- a start measurement), and the same person in overlapping courses of one intervention (a gap of
+-- at most var('same_person_gap_days') days counts as one course).
 with courses as (
     select * from {{ ref('int_course_facts') }}
 ),
 
 measurement_checks as (
     select * from {{ ref('int_fidelity__measurement_completeness') }}
+),
+
+measured_points as (
+    select * from {{ ref('int_course_measurement_points') }}
 ),
 
 rules as (
@@ -45,19 +49,57 @@ interrupted_without_reason as (
     where status_code = 'afbrudt' and end_reason_code is null
 ),
 
-missing_measurement as (
+-- completed without start and end measurement, or running for 30 days without a start measurement
+missing_at_end as (
     select
         measurement_checks.kommunekode,
         measurement_checks.indsats,
         measurement_checks.course_id,
-        'manglende_maaling' as issue_code,
-        'Manglende måling ved start eller slut' as issue_label,
         'Gennemført ' || strftime(measurement_checks.check_date, '%d-%m-%Y') || ': ' || rules.label
-        || ' mangler. Indberet målingerne i målingsfilen.' as details
+        || ' mangler.' as detail
     from measurement_checks
     inner join rules
         on measurement_checks.indsats = rules.indsats and measurement_checks.rule_code = rules.rule_code
     where not measurement_checks.is_passed
+),
+
+missing_at_start as (
+    select
+        courses.kommunekode,
+        courses.indsats,
+        courses.course_id,
+        'I gang siden ' || strftime(courses.start_date, '%d-%m-%Y') || ': ' || rules.label
+        || ' mangler ved start.' as detail
+    from courses
+    inner join rules on courses.indsats = rules.indsats and rules.rule_type = 'measurement_completeness'
+    left join measured_points
+        on
+            courses.kommunekode = measured_points.kommunekode
+            and courses.indsats = measured_points.indsats
+            and courses.course_id = measured_points.course_id
+            and rules.instrument_code = measured_points.instrument_code
+            and measured_points.measurement_point = 'start'
+    where
+        courses.is_started
+        and courses.end_date is null
+        and date_diff('day', courses.start_date, courses.reporting_date) >= 30
+        and measured_points.course_id is null
+),
+
+missing_measurement as (
+    select
+        kommunekode,
+        indsats,
+        course_id,
+        'manglende_maaling' as issue_code,
+        'Manglende måling ved start eller slut' as issue_label,
+        string_agg(detail, ' ' order by detail) || ' Indberet målingerne i målingsfilen.' as details
+    from (
+        select * from missing_at_end
+        union all
+        select * from missing_at_start
+    ) as missing
+    group by kommunekode, indsats, course_id
 ),
 
 person_courses as (
