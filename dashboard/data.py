@@ -798,12 +798,3 @@ def displayed(frame: pd.DataFrame) -> pd.DataFrame:
             "is_hidden", pd.Series(False, index=frame.index)), strict=True)
     ]
     return frame
-
-
-def environment_label() -> str:
-    s = settings()
-    return "DEMO" if s.is_demo else "PRODUKTION"
-
-
-def home_hint() -> str:
-    return os.fspath(settings().home_path)

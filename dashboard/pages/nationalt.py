@@ -11,10 +11,15 @@ components.require_published()
 st.title("Nationalt overblik")
 st.caption(f"Små tal vises som «{data.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
 
-codes = list(data.INDICATOR_LABELS)
+published_codes = data.indicator_codes(viewer)
+codes = [c for c in data.INDICATOR_LABELS if c in published_codes] + sorted(
+    c for c in published_codes if c not in data.INDICATOR_LABELS)
+if not codes:
+    st.info("Der er ingen indikatorer endnu.")
+    st.stop()
 left, right = st.columns([3, 1])
 with left:
-    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: data.INDICATOR_LABELS[c])
+    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: data.INDICATOR_LABELS.get(c, c))
 with right:
     period_type = components.select_period_type("nat_periode")
 components.log_view(viewer, "nationalt", indicator=indicator, period_type=period_type)
@@ -44,7 +49,7 @@ with dist_col:
         st.info("Alle celler er diskretioneret.")
     else:
         dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
-            x=alt.X("value:Q", title=data.INDICATOR_LABELS[indicator]),
+            x=alt.X("value:Q", title=data.INDICATOR_LABELS.get(indicator, indicator)),
             y=alt.Y("indsats:N", title="Indsats"),
             tooltip=["kommunenavn:N", "indsats:N", alt.Tooltip("vist:N", title="Værdi")],
         )
@@ -67,7 +72,7 @@ if national.empty:
 else:
     lines = alt.Chart(national).mark_line(point=True).encode(
         x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", title=data.INDICATOR_LABELS[indicator]),
+        y=alt.Y("value:Q", title=data.INDICATOR_LABELS.get(indicator, indicator)),
         tooltip=["indsats:N", "period:N", "value:Q"],
     ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
     st.altair_chart(lines)
