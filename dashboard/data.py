@@ -746,11 +746,38 @@ def _cached_definitions(project_dir: str, stamp: tuple[tuple[str, int], ...]) ->
     return parse_definitions(Path(project_dir))
 
 
+def _definitions_stamp() -> tuple[str, tuple[tuple[str, int], ...]]:
+    project = settings().dbt_project_dir
+    return str(project), tuple((str(p), p.stat().st_mtime_ns) for p in _dbt_doc_files(project))
+
+
 def indicator_definitions() -> pd.DataFrame:
     """Indicator definitions parsed from the dbt project (the same text `dbt docs` shows)."""
-    project = settings().dbt_project_dir
-    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in _dbt_doc_files(project))
-    return _cached_definitions(str(project), stamp).copy()
+    project, stamp = _definitions_stamp()
+    return _cached_definitions(project, stamp).copy()
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def _cached_catalogue(project: str, stamp: tuple[tuple[str, int], ...], codes: tuple[str, ...]) -> pd.DataFrame:
+    definitions = _cached_definitions(project, stamp)
+    coded = definitions[definitions["indicator"].notna()]
+    rows = []
+    for code in sorted(set(codes) | set(coded["indicator"])):
+        match = definition_for(code, coded)
+        rows.append({
+            "Kode": code,
+            "Navn": INDICATOR_LABELS.get(code, "" if match is None else match["label"]),
+            "Definition": "(definitionen mangler i dbt-projektet)" if match is None else match["definition"],
+            "Kilde": "" if match is None else match["source"],
+        })
+    return pd.DataFrame(rows, columns=["Kode", "Navn", "Definition", "Kilde"])
+
+
+def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
+    """One row per indicator code (published or defined): Danish name, definition and its dbt source file."""
+    codes = tuple(indicator_codes(viewer)) if published_available() else ()
+    project, stamp = _definitions_stamp()
+    return _cached_catalogue(project, stamp, codes).copy()
 
 
 def definition_for(code: str, definitions: pd.DataFrame) -> pd.Series | None:

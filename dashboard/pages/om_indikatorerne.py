@@ -1,6 +1,5 @@
 """Om indikatorerne: every indicator's definition, read from the dbt project (the same text as dbt docs)."""
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import components, data
@@ -17,25 +16,14 @@ st.info(
     f"{data.settings().suppression_threshold} som «{data.suppression_label()}», og en rate skjules, "
     "når dens nævner er skjult."
 )
-definitions = data.indicator_definitions()
-coded = definitions[definitions["indicator"].notna()]
-published = data.indicator_codes(viewer) if data.published_available() else []
-
-
-codes = sorted(set(published) | set(coded["indicator"]))
-rows = []
-for code in codes:
-    match = data.definition_for(code, coded)
-    rows.append({
-        "Kode": code,
-        "Navn": data.INDICATOR_LABELS.get(code, "" if match is None else match["label"]),
-        "Definition": "(definitionen mangler i dbt-projektet)" if match is None else match["definition"],
-        "Kilde": "" if match is None else match["source"],
-    })
-table = pd.DataFrame(rows)
+table = data.indicator_catalogue(viewer)
+if table.empty:
+    st.warning("Der er ingen indikatordefinitioner i dbt-projektet endnu.")
+    st.stop()
 st.dataframe(table, hide_index=True, width="stretch", key="def_table")
 components.download_buttons(viewer, table, "indikatordefinitioner", key="def_download")
 
+definitions = data.indicator_definitions()
 models = definitions[definitions["indicator"].isna()]
 if not models.empty:
     st.markdown("#### Indikatormodellerne i dbt")
