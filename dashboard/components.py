@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -129,6 +131,13 @@ def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: st
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx", on_click=_log, args=("xlsx",),
     )
+
+
+def chart(figure: Any, **kwargs: Any) -> None:
+    """Draw an Altair chart. Schema validation costs ~40 ms per chart per run, so it is done in the
+    tests (DASHBOARD_VALIDATE_CHARTS=1) rather than on every render."""
+    validate = os.environ.get("DASHBOARD_VALIDATE_CHARTS") == "1"
+    st.vega_lite_chart(spec=figure.to_dict(validate=validate), width=kwargs.pop("width", "stretch"), **kwargs)
 
 
 def light(value: object) -> str:

@@ -36,7 +36,7 @@ else:
         color=alt.Color("quality_badge:N", title="Mærke",
                         scale=alt.Scale(domain=["god", "middel", "svag"], range=["#2e7d32", "#f9a825", "#c62828"])),
     )
-    st.altair_chart(chart, width="stretch")
+    components.chart(chart)
     keep = [c for c in ("kommunekode", "kommunenavn", "indsats", "score", "quality_badge", *dims,
                         "periods_late", "periods_missing", "rows_rejected", "courses_with_issues") if c in card.columns]
     config = {d: st.column_config.ProgressColumn(DIMENSIONS[d], min_value=0, max_value=1, format="percent")

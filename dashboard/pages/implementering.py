@@ -32,7 +32,7 @@ if not frame.empty:
                  alt.Tooltip("done:Q", title="Andel opfyldt", format=".0%")],
     )
     labels = heat.mark_text(baseline="middle").encode(text=alt.Text("done:Q", format=".0%"), color=alt.value("black"))
-    st.altair_chart(heat + labels, width="stretch")
+    components.chart(heat + labels)
     if "is_overdue" in frame and frame["is_overdue"].fillna(False).any():
         overdue = frame[frame["is_overdue"].fillna(False).astype(bool)]
         st.warning(f"{len(overdue)} milepæl(e) er over tid.")

@@ -53,7 +53,7 @@ with dist_col:
             y=alt.Y("indsats:N", title="Indsats"),
             tooltip=["kommunenavn:N", "indsats:N", alt.Tooltip("vist:N", title="Værdi")],
         )
-        st.altair_chart(dist, width="stretch")
+        components.chart(dist)
 with out_col:
     st.markdown("#### Afvigere (mere end 2 standardafvigelser)")
     flagged = data.outliers(matrix)
@@ -75,7 +75,7 @@ else:
         y=alt.Y("value:Q", title=data.INDICATOR_LABELS.get(indicator, indicator)),
         tooltip=["indsats:N", "period:N", "value:Q"],
     ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
-    st.altair_chart(lines)
+    components.chart(lines, width="content")
 
 st.markdown("#### Forløbstragt pr. indsats (hele landet, seneste år)")
 funnels = [data.funnel(viewer, code, data.NATIONAL).assign(indsats=code) for code in periods.index]
@@ -87,4 +87,4 @@ if funnels:
         y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
         color=alt.Color("label:N", legend=None), tooltip=["indsats:N", "label:N", "vist:N"],
     ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
-    st.altair_chart(bars)
+    components.chart(bars, width="content")

@@ -43,7 +43,7 @@ else:
                  alt.Tooltip("starts_ytd:Q", title="År til dato"), alt.Tooltip("target:Q", title="Årets måltal")],
     )
     pace = base.mark_line(strokeDash=[6, 4], color="gray").encode(y="target_pace:Q")
-    st.altair_chart(actual + pace, width="stretch")
+    components.chart(actual + pace)
     target = recruit["target"].dropna()
     st.caption(f"Fuld linje: opstartede forløb fra 1. januar {recruit['month_date'].dt.year.max()}. "
                "Stiplet linje: måltallet fordelt jævnt over året"
@@ -66,7 +66,7 @@ with funnel_col:
             tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
         )
         text = bars.mark_text(align="left", dx=3).encode(text="vist:N")
-        st.altair_chart(bars + text, width="stretch")
+        components.chart(bars + text)
 with compare_col:
     st.markdown("#### Sammenlignet med hele landet")
     comparison = data.national_comparison(viewer, indsats, period_type, kommune)

@@ -12,3 +12,9 @@ from udbredelse.settings import Settings
 def published(settings: Settings) -> Settings:
     build_test_warehouse(settings)
     return settings
+
+
+@pytest.fixture(autouse=True)
+def _validate_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validate every Altair chart against the Vega-Lite schema while testing (skipped in production)."""
+    monkeypatch.setenv("DASHBOARD_VALIDATE_CHARTS", "1")
