@@ -124,10 +124,11 @@ def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: st
         audit.append(data.settings(), actor(viewer), "export",
                      {"table": basename, "format": fmt, "rows": len(frame)})
 
-    left.download_button("Hent som CSV", tables.to_csv_bytes(frame), f"{safe_name}.csv", "text/csv",
+    # Callables: the file is only built when someone actually downloads it (keeps page renders fast).
+    left.download_button("Hent som CSV", lambda: tables.to_csv_bytes(frame), f"{safe_name}.csv", "text/csv",
                          key=f"{key}_csv", on_click=_log, args=("csv",))
     right.download_button(
-        "Hent som Excel", tables.to_xlsx_bytes(frame), f"{safe_name}.xlsx",
+        "Hent som Excel", lambda: tables.to_xlsx_bytes(frame), f"{safe_name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx", on_click=_log, args=("xlsx",),
     )

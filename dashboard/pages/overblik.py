@@ -82,6 +82,7 @@ with compare_col:
         })
         st.dataframe(shown, hide_index=True, width="stretch", key="overblik_sammenligning")
         st.caption(f"Periode {comparison['period'].iloc[0]}")
+        components.download_buttons(viewer, shown, f"sammenligning_{kommune}_{indsats}", key="overblik_sml_dl")
 
 st.markdown("#### Fidelitet: regler som trafiklys")
 rules = data.fidelity_rules(viewer, indsats, period_type, kommune)
@@ -99,6 +100,7 @@ else:
     })
     st.dataframe(table.style.map(components.light_style, subset=["Lys"]), hide_index=True, width="stretch",
                  key="overblik_fidelitet")
+    components.download_buttons(viewer, table, f"fidelitet_{kommune}_{indsats}_{latest}", key="overblik_fid_dl")
     failing = rules[rules["light"].astype(str).str.lower().isin(components.FAILING_LIGHTS)]
     for _, rule in failing.iterrows():
         with st.expander(f"{components.light_markdown(rule['light'])} {rule['label']} – hvad kan I gøre?"):
