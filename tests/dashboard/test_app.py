@@ -218,3 +218,16 @@ def test_overview_for_other_period_types_and_the_national_total(published: Setti
     assert any("København" in text for text in shown), shown
     if period_type == "year":
         assert any("København · MOVE · seneste periode 2026" in s.value for s in at.subheader)
+
+
+def test_production_without_oidc_lets_nobody_in(published: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UDBREDELSE_MODE", "production")
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Log ind"
+    assert any("OIDC" in e.value for e in at.error)
+    assert "login_submit" not in [b.key for b in at.button]
+    assert not any("DEMO-login" in w.value for w in at.warning)
+    at.session_state[auth.SESSION_KEY] = Viewer(role="admin")  # a forged demo login is ignored in production
+    at.run()
+    assert at.title[0].value == "Log ind"
