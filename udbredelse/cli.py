@@ -60,6 +60,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{result['status']:<9} {result['file_type'] or '-':<13} {result['kommunekode'] or '-':<4} "
               f"{result['indsats'] or '-':<6} rækker {result['rows_accepted']}/{result['rows_read']}  {result['name']}")
     print(f"{summary['files']} fil(er) behandlet: {summary['by_status']}")
+    failed = summary["by_status"].get("failed", 0)
+    if failed:
+        print(f"{failed} fil(er) kunne ikke gemmes (fx pladsmangel) og ligger stadig i indbakken. Kør igen, "
+              "når fejlen er rettet.", file=sys.stderr)
+        return 1
     return 0
 
 
