@@ -596,6 +596,43 @@ def milestones(viewer: Viewer, indsats: str | None = None, kommunekode: str | No
     return _scoped_table(viewer, "implementation_milestones", indsats, kommunekode)
 
 
+FACTOR_LABELS = {"ledelse": "Ledelse", "kompetencer": "Kompetencer", "organisering": "Organisering"}
+
+
+def _done(frame: pd.DataFrame) -> pd.Series:
+    if "is_done" in frame:
+        return frame["is_done"].fillna(False).astype(float)
+    return (frame["status"] == "opfyldt").astype(float)
+
+
+@per_viewer
+def milestone_cells(viewer: Viewer, indsats: str) -> pd.DataFrame:
+    """Share of milestones done per factor × phase (the viewer's scope), for the heat map."""
+    frame = milestones(viewer, indsats)
+    if frame.empty:
+        return pd.DataFrame(columns=["factor", "phase", "phase_order", "done", "factor_label"])
+    frame["done"] = _done(frame)
+    order = "phase_order" if "phase_order" in frame else "phase"
+    cells = frame.groupby(["factor", "phase", order], dropna=False)["done"].mean().reset_index()
+    if order != "phase_order":
+        cells["phase_order"] = cells["phase"]
+    cells["factor_label"] = cells["factor"].map(FACTOR_LABELS).fillna(cells["factor"])
+    return cells
+
+
+@per_viewer
+def milestone_summary(viewer: Viewer, indsats: str) -> pd.DataFrame:
+    """Per municipality: milestones, share done, overdue (analysts; a municipality gets its own row)."""
+    frame = milestones(viewer, indsats)
+    if frame.empty:
+        return pd.DataFrame(columns=["kommunekode", "milepaele", "opfyldt", "over_tid"])
+    frame["done"] = _done(frame)
+    frame["overdue"] = frame["is_overdue"].fillna(False).astype(int) if "is_overdue" in frame else 0
+    return frame.groupby("kommunekode").agg(
+        milepaele=("milestone_code", "count"), opfyldt=("done", "mean"), over_tid=("overdue", "sum"),
+    ).reset_index()
+
+
 def milestone_catalog(indsats: str) -> pd.DataFrame:
     cols = _select("catalog", "milestones", ["indsats", "milestone_code", "factor", "phase", "due_month", "label"])
     if not cols:

@@ -7,7 +7,6 @@ import streamlit as st
 from dashboard import actions, components, data
 
 STATUS_LABELS = {"ikke_startet": "Ikke startet", "i_gang": "I gang", "opfyldt": "Opfyldt"}
-FACTOR_LABELS = {"ledelse": "Ledelse", "kompetencer": "Kompetencer", "organisering": "Organisering"}
 
 viewer = components.require_viewer()
 components.require_published()
@@ -18,13 +17,11 @@ if indsats is None:
 components.log_view(viewer, "implementering", indsats=indsats)
 
 frame = data.milestones(viewer, indsats)
-if not frame.empty:
-    frame["done"] = frame["is_done"].fillna(False).astype(float) if "is_done" in frame else (
-        frame["status"] == "opfyldt").astype(float)
-    by_cell = frame.groupby(["factor", "phase", "phase_order"], dropna=False)["done"].mean().reset_index()
-    by_cell["factor_label"] = by_cell["factor"].map(FACTOR_LABELS).fillna(by_cell["factor"])
+cells = data.milestone_cells(viewer, indsats)
+summary = data.milestone_summary(viewer, indsats)
+if not cells.empty:
     st.markdown("#### Andel opfyldte milepæle pr. faktor og fase")
-    heat = alt.Chart(by_cell).mark_rect().encode(
+    heat = alt.Chart(cells).mark_rect().encode(
         x=alt.X("phase:N", sort=alt.SortField("phase_order"), title="Fase"),
         y=alt.Y("factor_label:N", title="Faktor"),
         color=alt.Color("done:Q", title="Opfyldt", scale=alt.Scale(domain=[0, 1], scheme="greens")),
@@ -33,9 +30,9 @@ if not frame.empty:
     )
     labels = heat.mark_text(baseline="middle").encode(text=alt.Text("done:Q", format=".0%"), color=alt.value("black"))
     components.chart(heat + labels)
-    if "is_overdue" in frame and frame["is_overdue"].fillna(False).any():
-        overdue = frame[frame["is_overdue"].fillna(False).astype(bool)]
-        st.warning(f"{len(overdue)} milepæl(e) er over tid.")
+    overdue = int(summary["over_tid"].sum())
+    if overdue:
+        st.warning(f"{overdue} milepæl(e) er over tid.")
 
 if viewer.is_municipality:
     st.markdown("#### Opdatér jeres milepæle")
@@ -66,12 +63,8 @@ if viewer.is_municipality:
         else:
             outcome = actions.ingest_upload(viewer, data.settings(), name, content)
             st.success(f"Gemt som {name} ({outcome.get('status')}). Oversigten opdateres ved næste kørsel.")
-elif not frame.empty:
+elif not summary.empty:
     st.markdown("#### Status pr. kommune")
-    summary = frame.groupby("kommunekode").agg(
-        milepaele=("milestone_code", "count"), opfyldt=("done", "mean"),
-        over_tid=("is_overdue", lambda s: int(s.fillna(False).sum())) if "is_overdue" in frame else ("done", "size"),
-    ).reset_index()
     st.dataframe(summary, hide_index=True, width="stretch", key="impl_summary", column_config={
         "kommunekode": "Kommune", "milepaele": "Milepæle",
         "opfyldt": st.column_config.ProgressColumn("Opfyldt", min_value=0, max_value=1, format="percent"),

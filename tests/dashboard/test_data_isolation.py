@@ -161,3 +161,15 @@ def test_cached_answers_are_never_shared_between_viewers(published: Settings) ->
     for _ in range(2):  # a cached path must still refuse
         with pytest.raises(AccessDenied):
             data.course_attention(KOMMUNE, kommunekode=OTHER)
+
+
+def test_milestone_summaries_follow_the_scope(published: Settings) -> None:
+    own = data.milestone_summary(KOMMUNE, "MOVE")
+    assert own["kommunekode"].tolist() == [OWN]
+    # fixture: milestones due by month 4 are done (5 of 16), due in months 5-6 are overdue (2)
+    assert own["milepaele"].iloc[0] == 16 and own["opfyldt"].iloc[0] == pytest.approx(5 / 16)
+    assert own["over_tid"].iloc[0] == 2
+    assert set(data.milestone_summary(ANALYST, "MOVE")["kommunekode"]) == {OWN, OTHER}
+    cells = data.milestone_cells(KOMMUNE, "MOVE")
+    assert set(cells["factor_label"]) == {"Ledelse", "Kompetencer", "Organisering"}
+    assert cells["done"].between(0, 1).all()
