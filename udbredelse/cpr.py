@@ -15,7 +15,17 @@ import polars as pl
 from udbredelse.pseudonym import pseudonymise
 
 CPR_PATTERN = r"^\d{6}-?\d{4}$"
-_CPR_ANYWHERE = re.compile(r"(?<!\d)(\d{6})[- ]?\d{4}(?!\d)")
+_CPR_ANYWHERE = re.compile(r"(?<!\d)(\d{6})[-_ ]?\d{4}(?!\d)")
+# A CPR number inside free text: DDMMYY-SSSS or DDMMYYSSSS with a plausible day (01-31, or 61-91 for
+# fictitious numbers) and month, not part of a longer digit run. Kept at least as wide as the quality
+# suite's "no CPR-shaped string in any mart" pattern (validation/quality/suites.py), which also needs
+# no letter beside the number: whatever the marts would be failed for is stopped at the boundary.
+# (polars' regex engine has no look-around, hence the consumed non-digit neighbours.)
+_DAY = r"(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])"
+_MONTH = r"(?:0[1-9]|1[0-2])"
+CPR_IN_TEXT_PATTERN = rf"(?:^|[^0-9]){_DAY}{_MONTH}[0-9]{{2}}-?[0-9]{{4}}(?:[^0-9]|$)"
+# Masking is wider than detection (any 6+4 digits, '-', '_' or ' ' between): better one masked too many.
+_MASK_PATTERN = r"(^|[^0-9])([0-9]{6})[-_ ]?[0-9]{4}([^0-9]|$)"
 MOD11_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 
 
@@ -54,9 +64,20 @@ def mask_text(text: str) -> str:
     return _CPR_ANYWHERE.sub(lambda m: m.group(1) + "-xxxx", text)
 
 
-def looks_like_cpr_expr(column: str) -> pl.Expr:
-    """True where a free-text column holds something shaped like a CPR number."""
-    return pl.col(column).str.contains(r"(^|[^0-9])[0-9]{6}[- ]?[0-9]{4}([^0-9]|$)")
+def cpr_in_text_expr(text: pl.Expr) -> pl.Expr:
+    """True where a text value holds a CPR-shaped number (vectorised; null stays null)."""
+    return text.str.contains(CPR_IN_TEXT_PATTERN)
+
+
+def mask_text_expr(text: pl.Expr) -> pl.Expr:
+    """Every CPR-like number inside a text value shown as 'DDMMYY-xxxx' (vectorised).
+
+    Two passes: a match consumes the non-digit after it, so of two numbers separated by one
+    character the second is only seen by the second pass (after the first is masked, it no longer
+    matches, so two passes reach every number).
+    """
+    once = text.str.replace_all(_MASK_PATTERN, "${1}${2}-xxxx${3}")
+    return once.str.replace_all(_MASK_PATTERN, "${1}${2}-xxxx${3}")
 
 
 def mod11_ok(cpr10: str) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 from helpers import INVALID, VALID
 
+from udbredelse.cpr import CPR_IN_TEXT_PATTERN
 from udbredelse.ingest import validate_file
 
 FILE_LEVEL = {
@@ -43,6 +46,8 @@ def test_invalid_fixture_fails_on_its_rule(path: Path, settings) -> None:
     assert report.rows_accepted + report.rows_rejected == report.rows_total
     for error in report.errors:
         assert error["message"] and error["code"]
+    # whatever the file holds, its report never shows a CPR-shaped number in clear
+    assert not re.search(CPR_IN_TEXT_PATTERN, json.dumps(report.to_json(), ensure_ascii=False) + report.to_text())
     if expected in FILE_LEVEL:
         assert report.status == "rejected"
         assert report.rows_accepted == 0

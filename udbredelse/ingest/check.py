@@ -43,7 +43,7 @@ ISSUE_SCHEMA = {
     "row": pl.Int64, "column": pl.Utf8, "severity": pl.Utf8, "code": pl.Utf8, "message": pl.Utf8, "value": pl.Utf8,
 }
 BATCH_ISSUE_SCHEMA = {FILE: pl.Int32, **ISSUE_SCHEMA, "_src": pl.Utf8}
-FREE_TEXT_COLUMNS = ("forloeb_id", "medarbejder_id")
+PSEUDONYM_FORMAT = r"^[0-9a-f]{32}$"
 MAX_VALUE_CHARS = 80
 STARTED = ["i_gang", "gennemfoert", "afbrudt"]
 ENDED = ["gennemfoert", "afbrudt"]
@@ -65,7 +65,7 @@ def _message_expr(code: str, dynamic: dict[str, pl.Expr] | None, params: dict[st
 
 def mask_values(frame: pl.DataFrame) -> pl.DataFrame:
     """Values echoed in reports: CPR column at most 'DDMMYY-xxxx', CPR-like numbers elsewhere masked too."""
-    value = pl.col("value").str.slice(0, MAX_VALUE_CHARS)
+    value = pl.col("value")
     compact = value.str.replace_all(r"[- ]", "")
     masked = (
         pl.when(pl.col("column") == "cpr")
@@ -74,9 +74,12 @@ def mask_values(frame: pl.DataFrame) -> pl.DataFrame:
             .then(compact.str.slice(0, 6) + pl.lit("-xxxx"))
             .otherwise(pl.lit("x").repeat_by(value.str.len_chars().clip(0, 10)).list.join(""))
         )
-        .otherwise(value.str.replace_all(r"(^|[^0-9])([0-9]{6})[- ]?[0-9]{4}([^0-9]|$)", "${1}${2}-xxxx${3}"))
+        # mask before cutting: a cut through a number would leave most of its digits in clear
+        .otherwise(cprmod.mask_text_expr(value).str.slice(0, MAX_VALUE_CHARS))
     )
-    return frame.with_columns(value=masked)
+    # a header cell may itself hold a number (echoed as the column name, also inside messages)
+    return frame.with_columns(value=masked, column=cprmod.mask_text_expr(pl.col("column")),
+                              message=cprmod.mask_text_expr(pl.col("message")))
 
 
 class _FileIssues:
@@ -561,6 +564,7 @@ def _catalog_rules(
         if dtype == pl.Date:
             issues.rows(pl.col(column) > pl.col(CTX_DATE), column, "future_date", value=f"raw__{column}",
                         dynamic={"reporting_date": pl.col(CTX_DATE).cast(pl.Utf8)})
+    _cpr_in_text_rules(work, issues)
     if file_type == "registry":
         indicators = {r["code"] for r in catalog.common.get("register_indicators", [])}
         _code_rule(issues, pl.lit(True), "indikator", indicators)
@@ -577,9 +581,6 @@ def _catalog_rules(
     issues.rows(pl.col("indsats").is_not_null() & pl.col(CTX_INDSATS).is_not_null()
                 & (pl.col("indsats") != pl.col(CTX_INDSATS)),
                 "indsats", "indsats_mismatch", value="indsats", dynamic={"indsats": pl.col(CTX_INDSATS)})
-    for column in FREE_TEXT_COLUMNS:
-        if f"raw__{column}" in work.columns:
-            issues.rows(cprmod.looks_like_cpr_expr(column), column, "cpr_in_text", value=column)
     if file_type == "courses":
         return _course_rules(work, issues, settings, catalog)
     for code in work.get_column(CTX_INDSATS).drop_nulls().unique().to_list():
@@ -610,6 +611,21 @@ def _catalog_rules(
         issues.rows((pl.col("status") == "opfyldt") & pl.col("dato").is_null(), "dato",
                     "milestone_date_missing", severity="warning")
     return work
+
+
+def _cpr_in_text_rules(work: pl.DataFrame, issues: _RowIssues) -> None:
+    """A CPR number typed into any column but `cpr` rejects the row (it would reach the warehouse in clear).
+
+    Every text column the file delivers is checked as read (before typing: an id, a code, a catalog
+    item, even a number column such as antal_sessioner or maaltal). A well-formed registry pseudonym
+    (32 hex characters) is not free text and is left alone. The value is masked like every echoed value.
+    """
+    for name in sorted(c for c in work.columns if c.startswith("raw__") and c != "raw__cpr"):
+        column = name[len("raw__"):]
+        hit = cprmod.cpr_in_text_expr(pl.col(name))
+        if column == "pseudonym":
+            hit = hit & ~pl.col(name).str.contains(PSEUDONYM_FORMAT)
+        issues.rows(hit, column, "cpr_in_text", value=name)
 
 
 def _raw(work: pl.DataFrame, column: str) -> pl.Expr:

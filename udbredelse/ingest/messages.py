@@ -58,7 +58,9 @@ MESSAGES: dict[str, str] = {
     "cpr_format": "CPR-nummeret har ikke formen DDMMÅÅ-LLLL eller DDMMÅÅLLLL. Ret nummeret.",
     "cpr_date": "CPR-nummerets første seks cifre er ikke en gyldig fødselsdato. Ret nummeret.",
     "cpr_fictitious": "Fiktive CPR-numre (dag + 60) kan ikke bruges i drift. Brug borgerens rigtige CPR-nummer.",
-    "cpr_in_text": "Feltet ligner et CPR-nummer. CPR-nummer må kun stå i kolonnen cpr; brug jeres eget id her.",
+    "cpr_in_text": (
+        "Feltet ser ud til at indeholde et CPR-nummer. Brug kommunens eget forløbs-id/medarbejder-id – aldrig CPR."
+    ),
     "item_value": "'{column}' skal være ja eller nej.",
     "formula": "Cellen indeholder en formel. Indsæt værdien i stedet (Indsæt speciel → Værdier).",
     "cell_error": "Cellen indeholder en Excel-fejl (fx #VÆRDI!). Ret cellen.",
