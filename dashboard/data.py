@@ -237,12 +237,15 @@ def suppression_label() -> str:
 
 
 def _blank_suppressed(viewer: Viewer, frame: pd.DataFrame) -> pd.DataFrame:
-    """Blank value/numerator/denominator where suppressed and the row is not the viewer's own."""
-    if frame.empty or "suppressed" not in frame.columns:
-        if not frame.empty:
-            frame["is_hidden"] = False
+    """Blank value/numerator/denominator where suppressed and the row is not the viewer's own.
+
+    Fails closed: without a `suppressed` column (or with a null flag) every row outside the own
+    view is hidden.
+    """
+    if frame.empty:
         return frame
-    hide = frame["suppressed"].fillna(False).astype(bool) & ~_is_unsuppressed_for(viewer, frame["kommunekode"])
+    flag = frame["suppressed"] if "suppressed" in frame.columns else pd.Series(True, index=frame.index)
+    hide = flag.fillna(True).astype(bool) & ~_is_unsuppressed_for(viewer, frame["kommunekode"])
     for column in ("value", "numerator", "denominator"):
         if column in frame.columns:
             frame[column] = frame[column].astype("float64").where(~hide)

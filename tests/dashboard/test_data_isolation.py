@@ -173,3 +173,16 @@ def test_milestone_summaries_follow_the_scope(published: Settings) -> None:
     cells = data.milestone_cells(KOMMUNE, "MOVE")
     assert set(cells["factor_label"]) == {"Ledelse", "Kompetencer", "Organisering"}
     assert cells["done"].between(0, 1).all()
+
+
+def test_suppression_fails_closed_without_the_flag(published: Settings) -> None:
+    con = warehouse.connect(published)
+    try:
+        con.execute("alter table marts.indicators drop column suppressed")
+    finally:
+        con.close()
+    warehouse.publish(published)
+    frame = data.indicators(KOMMUNE, "MOVE", "month", codes=["active_end"])
+    national = frame[frame["kommunekode"] == "000"]
+    assert national["is_hidden"].all() and national["value"].isna().all()
+    assert frame[frame["kommunekode"] == OWN]["value"].notna().all()
