@@ -92,3 +92,17 @@ def test_header_only_snapshot_cannot_silently_wipe_courses(settings: Settings, t
     finally:
         con.close()
     assert current == 1
+
+
+def test_a_cpr_in_the_file_name_is_masked_everywhere(settings: Settings) -> None:
+    from tests.reliability.leakscan import scan_home
+
+    folder = settings.inbox_dir / "101"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "101_MOVE_forloeb_2026-03-31_borger_610190-1234.csv"
+    shutil.copyfile(COURSES, target)
+    report = validate_file(target, settings)
+    assert "610190-1234" not in str(report.to_json())
+    result = ingest_file(target, settings)
+    assert "610190-1234" not in str(result)
+    assert scan_home(settings.home_path, {"6101901234"}) == {}

@@ -13,6 +13,7 @@ from typing import Any
 
 from udbredelse import warehouse
 from udbredelse.catalog import load_catalog
+from udbredelse.cpr import mask_text
 from udbredelse.ingest.check import REGISTER_UPLOADER, Entry, check_bytes
 from udbredelse.ingest.report import ValidationReport
 from udbredelse.ingest.store import land_batch, result_dict
@@ -42,7 +43,7 @@ def validate_file(path: Path, settings: Settings, kommune: str | None = None) ->
     path = Path(path)
     data = path.read_bytes()
     uploader = kommune or _uploader_from_path(path, settings, catalog)
-    outcome = check_bytes(data, path.name, settings, catalog, uploader, _now())
+    outcome = check_bytes(data, mask_text(path.name), settings, catalog, uploader, _now())
     return ValidationReport.from_outcome(outcome)
 
 
@@ -74,11 +75,11 @@ def _ingest_paths(
                 entries: list[Entry] = []
                 readable: list[Path] = []
                 for path, uploader in chunk:
-                    name = original_name or path.name
+                    name = mask_text(original_name or path.name)  # a CPR typed into a file name stays masked
                     try:
                         data = path.read_bytes()
                     except OSError:
-                        results.append(result_dict(None, name, "", "rejected"))
+                        results.append(result_dict(None, name, "", "failed"))
                         continue
                     entries.append(Entry(data, name, uploader, _received_at(path, source)))
                     readable.append(path)

@@ -121,7 +121,8 @@ def land_batch(
                     stored.extend(_store_wave(con, vault, [outcome], data_by_id, settings, source, confirm_wipe))
                 except Exception as inner:
                     log.error("file %s could not be stored (%s)", outcome.file_id[:12], type(inner).__name__)
-                    stored.append((result_dict(outcome, outcome.name, outcome.file_id, "rejected"), False))
+                    # not a verdict on the data: the file could not be stored (e.g. disk full); it stays in the inbox
+                    stored.append((result_dict(outcome, outcome.name, outcome.file_id, "failed"), False))
         for i, item in zip(wave, stored, strict=True):
             results[i] = item
         for i in wave:  # free memory as we go
