@@ -22,16 +22,42 @@ Rules, applied until nothing changes:
    months and a year of its quarters (or, for stocks such as active_end, equals the last one);
    margins (e.g. starts = sum of starts_age_*); stock and flow (active_end of the previous period +
    starts - ended_total = active_end); and year-to-date totals (ytd = previous ytd + the period's flow).
+   Partitions: rates over one denominator whose numerators add up to it (instrument_reliably_improved +
+   instrument_unchanged + instrument_deteriorated = the measured courses) form a group as well.
+4. Derived counts: a row that scales a count it does not publish (target_projection_year_end's numerator
+   is starts_ytd x days_in_year / days_elapsed, so starts_ytd = projection x days_elapsed / days_in_year)
+   follows the row that publishes that count (target_attainment_ytd of the same municipality,
+   intervention and period): hidden whenever that row is hidden, and hidden when that row is missing.
+   Its fractional numerator is a derived count: 0 < numerator < threshold is hidden as well (the
+   projection is never below the count it scales).
 
 An identity is used only where it holds in the data, so the policy follows the data rather than a
 list of indicator semantics. The guarantee is that no hidden cell can be recomputed from one
 published identity; it is not a full linear-programming audit across several identities at once.
+
+What counts people, and what does not (decided per indicator, `DisclosurePolicy`):
+- Exempt from suppression, because they count no people and reveal no people count: `target_year`
+  (the municipality's planned number of courses, a decision, not people), and every `milestones_*`
+  indicator (implementation milestones of the organisation: done shares, `milestones_overdue` = a number
+  of milestones, `milestones_phase_days_*` = days spent in a phase). No people count is derived from them.
+  They are never hidden and take no part in the identities or rate links.
+- Denominators that are not people: `target_attainment_ytd` and `target_projection_year_end` divide by
+  the target. Only their numerator (starts, a people count) is checked: a small target, or a target
+  close to the starts, is no reason to hide; their denominator takes no part in identities or links.
+- Everything else counts people: `instrument_*` (courses with a measurement, reliably improved,
+  unchanged, deteriorated; the mean change has the measured courses as denominator) and
+  `register_*` (courses with the register flag / courses observed) get the full rules.
+
+Determinism: the verdicts are a pure function of the rows, not of their order. The policy rounds
+numerator, denominator and value to `DECIMALS` places (as the published table does, see
+`round_published`), sorts the rows by all key columns (then by their numbers) before any choice, and
+breaks every tie (which visible member a secondary suppression hides) by that order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +67,8 @@ NATIONAL = "000"
 KEY_COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 CELL_COLUMNS = ["kommunekode", "indsats", "period"]  # period codes are unique across period types
 DEFAULT_THRESHOLD = 5
+DECIMALS = 10  # numerator, denominator and value are published rounded to this many decimals
+NUMBER_COLUMNS = ["numerator", "denominator", "value"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +101,21 @@ class Cumulative:
 
 
 @dataclass(frozen=True)
+class Partition:
+    """Rates over one denominator whose numerators add up to it (each row: part / common denominator)."""
+
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Follows:
+    """`indicator` scales the count that `base` publishes as its numerator in the same cell: hidden with it."""
+
+    indicator: str
+    base: str
+
+
+@dataclass(frozen=True)
 class DisclosurePolicy:
     threshold: int = DEFAULT_THRESHOLD
     margins: tuple[Margin, ...] = (
@@ -84,7 +127,19 @@ class DisclosurePolicy:
     )
     stock_flows: tuple[StockFlow, ...] = (StockFlow("active_end", "starts", "ended_total"),)
     cumulatives: tuple[Cumulative, ...] = (Cumulative("target_attainment_ytd", "starts"),)
+    partitions: tuple[Partition, ...] = (
+        Partition(("instrument_reliably_improved", "instrument_unchanged", "instrument_deteriorated")),
+    )
+    follows: tuple[Follows, ...] = (Follows("target_projection_year_end", "target_attainment_ytd"),)
+    # indicators that count no people (never hidden; see the module docstring): exact names and prefixes
+    exempt: tuple[str, ...] = ("target_year",)
+    exempt_prefixes: tuple[str, ...] = ("milestones_",)
+    # rates whose denominator is not a people count (the target): only the numerator is checked
+    denominator_not_people: tuple[str, ...] = ("target_attainment_ytd", "target_projection_year_end")
     max_rounds: int = field(default=100)
+
+    def is_exempt(self, indicator: str) -> bool:
+        return indicator in self.exempt or any(indicator.startswith(p) for p in self.exempt_prefixes)
 
 
 def threshold_from_parameters(parameters: Any, default: int = DEFAULT_THRESHOLD) -> int:
@@ -146,31 +201,43 @@ def period_year(period: str) -> str:
 
 # ---- the policy ---------------------------------------------------------------------------------------
 
+def round_published(frame: pl.DataFrame, decimals: int = DECIMALS) -> pl.DataFrame:
+    """numerator, denominator and value rounded to `decimals` places. Whole numbers stay exact, and the
+    published numbers no longer depend on the order in which a floating-point sum was taken upstream
+    (565.1612999999999 and 565.1613 both publish as 565.1613)."""
+    present = [c for c in NUMBER_COLUMNS if c in frame.columns]
+    return frame.with_columns(pl.col(c).cast(pl.Float64).round(decimals) for c in present)
+
+
 def apply_disclosure(
     frame: pl.DataFrame, threshold: int | None = None, policy: DisclosurePolicy | None = None
 ) -> pl.DataFrame:
-    """Return `frame` with a boolean column `suppressed` set by the policy (other columns untouched)."""
+    """Return `frame` with a boolean column `suppressed` set by the policy (other columns untouched, rows in
+    their input order). The verdicts depend only on the rows, not on their order."""
     policy = policy or DisclosurePolicy()
     if threshold is not None:
-        policy = DisclosurePolicy(threshold, policy.margins, policy.stock_flows, policy.cumulatives, policy.max_rounds)
+        policy = replace(policy, threshold=threshold)
     base = frame.drop("suppressed", strict=False)
     if base.is_empty():
         return base.with_columns(pl.lit(False).alias("suppressed"))
 
-    rows, codes = _encoded_rows(base)
+    rows, codes = _encoded_rows(base, policy)
     components = _components(rows)
+    follow, orphans = _follower(rows, codes, policy)
     hidden = _primary(rows, policy.threshold).to_numpy().copy()
+    hidden[orphans] = True
     groups = _identity_groups(rows, components, policy, codes)
     link = _rate_linker(rows)
 
     for _ in range(policy.max_rounds):
         before = int(hidden.sum())
-        hidden = link(hidden)
+        hidden = follow(link(hidden))
         hidden = _secondary(groups, hidden)
         if int(hidden.sum()) == before:
             break
-    hidden = pl.Series("suppressed", hidden)
-    return base.with_columns(hidden.alias("suppressed"))
+    verdicts = np.empty(base.height, dtype=bool)
+    verdicts[codes["position"]] = hidden  # back to the input order
+    return base.with_columns(pl.Series("suppressed", verdicts))
 
 
 def _whole(expr: pl.Expr) -> pl.Expr:
@@ -178,15 +245,17 @@ def _whole(expr: pl.Expr) -> pl.Expr:
 
 
 def _components(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per published whole number: (row_id, component 'n'|'d', v) plus the row's keys."""
-    count_part = rows.filter(pl.col("is_count")).select(
+    """One row per published whole number about people: (row_id, component 'n'|'d', v) plus the row's keys.
+    Exempt rows and denominators that are not people take no part."""
+    people = rows.filter(~pl.col("exempt"))
+    count_part = people.filter(pl.col("is_count")).select(
         "row_id", *KEY_COLUMNS, pl.lit("n").alias("component"), _whole(pl.col("value")).alias("v")
     )
-    derived = rows.filter(~pl.col("is_count"))
+    derived = people.filter(~pl.col("is_count"))
     numerators = derived.select("row_id", *KEY_COLUMNS, pl.lit("n").alias("component"),
                                 _whole(pl.col("numerator")).alias("v"))
-    denominators = derived.select("row_id", *KEY_COLUMNS, pl.lit("d").alias("component"),
-                                  _whole(pl.col("denominator")).alias("v"))
+    denominators = derived.filter(~pl.col("d_not_people")).select(
+        "row_id", *KEY_COLUMNS, pl.lit("d").alias("component"), _whole(pl.col("denominator")).alias("v"))
     return pl.concat([count_part, numerators, denominators]).filter(pl.col("v").is_not_null())
 
 
@@ -194,20 +263,47 @@ def _small(expr: pl.Expr, threshold: int) -> pl.Expr:
     return expr.is_not_null() & (expr >= 1) & (expr <= threshold - 1)
 
 
-def _primary(rows: pl.DataFrame, threshold: int) -> pl.Series:
+def _primary_expr(threshold: int) -> pl.Expr:
+    """Rule 1 on the columns numerator, denominator, value, is_count, exempt, d_not_people."""
     n = _whole(pl.col("numerator"))
     d = _whole(pl.col("denominator"))
+    numerator = pl.col("numerator")
+    # a fractional numerator scales a count it is at least as large as (a projection): 0 < it < threshold
+    scaled_small = numerator.is_not_null() & (numerator != numerator.round(0)) & (numerator > 0) & (
+        numerator < threshold)
+    people_denominator = _small(d, threshold) | _small(d - n, threshold)
     count_small = pl.col("is_count") & _small(_whole(pl.col("value")), threshold)
-    derived_small = ~pl.col("is_count") & (_small(n, threshold) | _small(d, threshold) | _small(d - n, threshold))
-    return rows.select((count_small | derived_small).fill_null(False).alias("hidden"))["hidden"]
-
-
-def _encoded_rows(base: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """The rows with integer codes for the key columns (fast hashing and joins) and the code books."""
-    keyed = base.select(KEY_COLUMNS + ["numerator", "denominator", "value"]).with_columns(
-        *(pl.col(c).cast(pl.Utf8).fill_null("") for c in KEY_COLUMNS),
-        (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"),
+    derived_small = ~pl.col("is_count") & (
+        _small(n, threshold) | scaled_small | (~pl.col("d_not_people") & people_denominator).fill_null(False)
     )
+    return ((count_small | derived_small).fill_null(False) & ~pl.col("exempt")).alias("hidden")
+
+
+def _primary(rows: pl.DataFrame, threshold: int) -> pl.Series:
+    return rows.select(_primary_expr(threshold))["hidden"]
+
+
+def _flags(frame: pl.DataFrame, policy: DisclosurePolicy) -> list[pl.Expr]:
+    """is_count, exempt and d_not_people from the (string) indicator code."""
+    names = frame["indicator"].cast(pl.Utf8).fill_null("").unique().to_list()
+    exempt = [name for name in names if policy.is_exempt(name)]
+    return [
+        (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"),
+        pl.col("indicator").cast(pl.Utf8).fill_null("").is_in(exempt).alias("exempt"),
+        pl.col("indicator").cast(pl.Utf8).fill_null("").is_in(list(policy.denominator_not_people))
+        .alias("d_not_people"),
+    ]
+
+
+def _encoded_rows(base: pl.DataFrame, policy: DisclosurePolicy) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The rows with integer codes for the key columns (fast hashing and joins) and the code books.
+
+    The rows are rounded (`round_published`) and sorted by all key columns, then by their numbers, so
+    row_id (the final tie-break of every choice) does not depend on the input order; codes["position"]
+    gives each row_id's position in the input."""
+    keyed = round_published(base.select(KEY_COLUMNS + NUMBER_COLUMNS)).with_columns(
+        *(pl.col(c).cast(pl.Utf8).fill_null("") for c in KEY_COLUMNS),
+    ).with_columns(*_flags(base, policy)).with_row_index("_position")
     periods = keyed.select("period_type", "period").unique().sort(["period_type", "period"])
     period_code = {(pt, p): i for i, (pt, p) in enumerate(periods.iter_rows())}
     type_code = {pt: i for i, pt in enumerate(sorted(set(periods["period_type"].to_list())))}
@@ -248,16 +344,51 @@ def _encoded_rows(base: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
             pl.col("_period").alias("period"),
         )
         .drop("_type", "_period")
-        .with_row_index("row_id")
-        .with_columns(pl.col("row_id").cast(pl.Int64))
+        # the period code orders by (period_type, period): this is the order of all key columns
+        .sort(["kommunekode", "indsats", "period", "indicator", *NUMBER_COLUMNS, "_position"], nulls_last=True)
     )
-    return rows, {"period_map": period_map, "national": kommuner.get(NATIONAL, -1), "indicators": indicators}
+    position = rows["_position"].to_numpy()
+    rows = rows.drop("_position").with_row_index("row_id").with_columns(pl.col("row_id").cast(pl.Int64))
+    return rows, {"period_map": period_map, "national": kommuner.get(NATIONAL, -1), "indicators": indicators,
+                  "position": position}
+
+
+def _follower(rows: pl.DataFrame, codes: dict[str, Any], policy: DisclosurePolicy) -> tuple[Any, np.ndarray]:
+    """Rule 4: a function hidden -> hidden that hides each follower row whose base row (same cell) is hidden,
+    and the follower rows without a base row (hidden from the start)."""
+    indicator_code = codes["indicators"]
+    pairs = []
+    for spec in policy.follows:
+        if spec.indicator not in indicator_code:
+            continue
+        followers = rows.filter(pl.col("indicator") == indicator_code[spec.indicator]).select("row_id", *CELL_COLUMNS)
+        bases = rows.filter(pl.col("indicator") == indicator_code.get(spec.base, -1)).select(
+            pl.col("row_id").alias("base_row"), *CELL_COLUMNS)
+        pairs.append(followers.join(bases, on=CELL_COLUMNS, how="left").select("row_id", "base_row"))
+    if not pairs:
+        return (lambda hidden: hidden), np.zeros(0, dtype=np.int64)
+    pair = pl.concat(pairs)
+    orphans = pair.filter(pl.col("base_row").is_null())["row_id"].to_numpy()
+    linked = pair.drop_nulls()
+    follower_rows, base_rows = linked["row_id"].to_numpy(), linked["base_row"].to_numpy()
+
+    def follow(hidden: np.ndarray) -> np.ndarray:
+        hit = hidden[base_rows] & ~hidden[follower_rows]
+        if not hit.any():
+            return hidden
+        hidden = hidden.copy()
+        hidden[follower_rows[hit]] = True
+        return hidden
+
+    return follow, orphans
 
 
 def _rate_linker(rows: pl.DataFrame) -> Any:
     """A function hidden -> hidden that hides derived rows whose numerator, denominator or difference
     equals a hidden count of the same cell (kommune, indsats, period)."""
     cell_hash = pl.struct(CELL_COLUMNS).hash(seed=11)
+    rows = rows.filter(~pl.col("exempt"))
+    people_d = pl.when(~pl.col("d_not_people")).then(_whole(pl.col("denominator")))
     counts = rows.filter(pl.col("is_count")).select(
         "row_id", _whole(pl.col("value")).alias("v"), cell_hash.alias("cell"))
     counts = counts.filter(pl.col("v") >= 1).select(
@@ -265,8 +396,7 @@ def _rate_linker(rows: pl.DataFrame) -> Any:
     derived = rows.filter(~pl.col("is_count")).select(
         "row_id", cell_hash.alias("cell"),
         pl.concat_list(
-            _whole(pl.col("numerator")), _whole(pl.col("denominator")),
-            _whole(pl.col("denominator")) - _whole(pl.col("numerator")),
+            _whole(pl.col("numerator")), people_d, people_d - _whole(pl.col("numerator")),
         ).alias("v"),
     ).explode("v").filter(pl.col("v") >= 1).select("row_id", pl.struct("cell", "v").hash(seed=13).alias("key"))
     count_rows, count_keys = counts["row_id"].to_numpy(), counts["key"].to_numpy()
@@ -410,6 +540,25 @@ def _identity_groups(
 
     members = pl.concat([p.select("row_id", "v", "group_key", "sign", "is_total") for p in parts])
     members = _verified(members)
+
+    # partitions: the numerators of rates over one common denominator add up to it (checked per cell)
+    for index, spec in enumerate(policy.partitions):
+        part_codes = [indicator_code[name] for name in spec.parts if name in indicator_code]
+        if len(part_codes) < 2:
+            continue
+        shares = comps.filter(pl.col("indicator").is_in(part_codes))
+        numerators = shares.filter(pl.col("component") == "n").select("row_id", *cell, pl.col("v").alias("n"))
+        denominators = shares.filter(pl.col("component") == "d").select("row_id", pl.col("v").alias("d"))
+        paired = numerators.join(denominators, on="row_id", how="inner").with_columns(
+            _key(f"partition{index}", *cell).alias("group_key"))
+        holds = paired.group_by("group_key").agg(
+            pl.len().alias("size"), pl.col("n").sum().alias("total"),
+            pl.col("d").min().alias("low"), pl.col("d").max().alias("high"),
+        ).filter((pl.col("size") == len(part_codes)) & (pl.col("low") == pl.col("high"))
+                 & (pl.col("total") == pl.col("low")))
+        members = pl.concat([members, paired.join(holds.select("group_key"), on="group_key", how="semi").select(
+            "row_id", pl.col("n").alias("v"), "group_key", pl.lit(1).alias("sign"), pl.lit(False).alias("is_total"),
+        )], how="vertical_relaxed")
     ordered = members.select(
         "group_key", "row_id", "is_total", (pl.col("v") == 0).alias("is_zero"), pl.col("v").abs().alias("abs_v"),
     ).sort(["group_key", "is_total", "is_zero", "abs_v", "row_id"])
@@ -442,27 +591,31 @@ def _verified(members: pl.DataFrame) -> pl.DataFrame:
     return members.join(holds, on="group_key", how="semi")
 
 
-def visible_small_counts(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
-    """Rows a public audience would see that publish a whole number in 1..threshold-1 (should be empty)."""
+def visible_small_counts(frame: pl.DataFrame, threshold: int, policy: DisclosurePolicy | None = None) -> pl.DataFrame:
+    """Rows a public audience would see that break the primary rule (a people count 1..threshold-1, or a
+    scaled count below the threshold). Exempt indicators are not people counts. Should be empty."""
+    policy = replace(policy or DisclosurePolicy(), threshold=threshold)
     public = frame.filter(~pl.col("suppressed"))
-    is_count = pl.col("denominator").is_null() & pl.col("value").is_not_null()
-    n, d = _whole(pl.col("numerator")), _whole(pl.col("denominator"))
-    return public.filter(
-        (is_count & _small(_whole(pl.col("value")), threshold))
-        | (~is_count & (_small(n, threshold) | _small(d, threshold) | _small(d - n, threshold)))
-    )
+    if public.is_empty():
+        return public
+    return public.with_columns(*_flags(public, policy)).filter(_primary_expr(threshold)).select(public.columns)
 
 
 def recomputable_cells(frame: pl.DataFrame, policy: DisclosurePolicy | None = None) -> pl.DataFrame:
     """Hidden rows that one verified identity would reveal (exactly one hidden member). Should be empty."""
     policy = policy or DisclosurePolicy()
-    rows, codes = _encoded_rows(frame.drop("suppressed"))
+    base = frame.drop("suppressed")
+    if base.is_empty():
+        return frame
+    rows, codes = _encoded_rows(base, policy)
     groups = _identity_groups(rows, _components(rows), policy, codes)
-    flags = pl.DataFrame({"row_id": pl.arange(0, frame.height, eager=True).cast(pl.Int64),
-                          "hidden": frame["suppressed"]})
+    position = codes["position"]
+    flags = pl.DataFrame({"row_id": np.arange(rows.height, dtype=np.int64),
+                          "hidden": frame["suppressed"].to_numpy()[position]})
     members = groups.join(flags, on="row_id")
     lonely = members.group_by("group_id").agg(
         pl.col("row_id").filter(pl.col("hidden")).alias("hidden_rows")
     ).filter(pl.col("hidden_rows").list.len() == 1)
     row_ids: Iterable[int] = lonely["hidden_rows"].explode().to_list()
-    return frame.with_row_index("row_id").filter(pl.col("row_id").is_in(list(row_ids))).drop("row_id")
+    positions = sorted({int(position[r]) for r in row_ids})
+    return frame.with_row_index("_input_row").filter(pl.col("_input_row").is_in(positions)).drop("_input_row")
