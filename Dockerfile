@@ -18,19 +18,15 @@ WORKDIR /opt/udbredelse
 # Dependencies first (a layer that only changes with uv.lock).
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --group deploy --no-install-project
 
 # The project itself, installed editable: settings.PROJECT_ROOT then points at /opt/udbredelse,
 # where dbt/, dags/ and dashboard/ live.
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev
+    uv sync --frozen --no-dev --group deploy
 
-# PostgreSQL drivers for the Airflow metadata DB (sync + async engine). They are not in uv.lock yet,
-# so they are pinned here, after the last `uv sync` (which removes anything not in the lock).
-# When pyproject gains them (e.g. a `deploy` dependency group), use `uv sync --frozen --no-dev --group deploy`.
-RUN --mount=type=cache,target=/root/.cache/uv \
-    uv pip install --python /opt/venv/bin/python "psycopg2-binary==2.9.10" "asyncpg==0.30.0"
+# The `deploy` dependency group adds the PostgreSQL drivers for Airflow's metadata DB (psycopg2, asyncpg).
 
 # Unprivileged user; the data home and AIRFLOW_HOME are volumes owned by it.
 RUN useradd --uid 50000 --gid 0 --create-home --home-dir /home/udbredelse udbredelse \
