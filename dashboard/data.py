@@ -383,7 +383,8 @@ def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tu
         index_before, _ = _value_at(frame, "fidelity_index", previous)
     else:  # older marts: the composite row of the rule summary
         rules = fidelity_rules(viewer, indsats, period_type, kommunekode)
-        index_now, index_before, hidden = _fidelity_index(rules, latest), _fidelity_index(rules, previous), False
+        index_now, index_before = _fidelity_index(rules, latest), _fidelity_index(rules, previous)
+        hidden = bool(not rules.empty and rules.loc[rules["period"] == latest, "is_hidden"].astype(bool).any())
     cards.append(Kpi("fidelity_index", INDICATOR_LABELS["fidelity_index"], index_now, index_before, hidden, "index"))
     return latest, cards
 

@@ -231,3 +231,14 @@ def test_production_without_oidc_lets_nobody_in(published: Settings, monkeypatch
     at.session_state[auth.SESSION_KEY] = Viewer(role="admin")  # a forged demo login is ignored in production
     at.run()
     assert at.title[0].value == "Log ind"
+
+
+def test_analyst_overview_of_a_small_municipality_is_suppressed(published: Settings) -> None:
+    at = page(login("analyst"), "overblik")
+    at.selectbox(key="overblik_indsats").set_value("MOVE").run()
+    at.selectbox(key="overblik_kommune").set_value(OTHER).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Aktive forløb ved periodens slut"] == "4.321"  # large count: shown
+    assert metrics["Gennemførelsesrate"] == "skjult"  # rate on suppressed counts: hidden
+    assert metrics["Fidelitetsindeks"] == "skjult"  # 3 courses checked: hidden as a whole
