@@ -27,9 +27,10 @@ Rules, applied until nothing changes:
 4. Derived counts: a row that scales a count it does not publish (target_projection_year_end's numerator
    is starts_ytd x days_in_year / days_elapsed, so starts_ytd = projection x days_elapsed / days_in_year)
    follows the row that publishes that count (target_attainment_ytd of the same municipality,
-   intervention and period): hidden whenever that row is hidden, and hidden when that row is missing.
-   Its fractional numerator is a derived count: 0 < numerator < threshold is hidden as well (the
-   projection is never below the count it scales).
+   intervention and period): the two are hidden together (either way), and the follower is hidden when
+   that row is missing. Its fractional numerator is a derived count: 0 < numerator < threshold is hidden
+   (the projection is never below the count it scales), and it takes part in the identities in units
+   of 10^-4 (the national projection is the sum of the municipalities').
 
 An identity is used only where it holds in the data, so the policy follows the data rather than a
 list of indicator semantics. The guarantee is that no hidden cell can be recomputed from one
@@ -68,6 +69,7 @@ KEY_COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 CELL_COLUMNS = ["kommunekode", "indsats", "period"]  # period codes are unique across period types
 DEFAULT_THRESHOLD = 5
 DECIMALS = 10  # numerator, denominator and value are published rounded to this many decimals
+SCALED_DECIMALS = 4  # a derived count (projection) is compared in units of 10^-4 (int_target_projections)
 NUMBER_COLUMNS = ["numerator", "denominator", "value"]
 
 
@@ -252,11 +254,16 @@ def _components(rows: pl.DataFrame) -> pl.DataFrame:
         "row_id", *KEY_COLUMNS, pl.lit("n").alias("component"), _whole(pl.col("value")).alias("v")
     )
     derived = people.filter(~pl.col("is_count"))
-    numerators = derived.select("row_id", *KEY_COLUMNS, pl.lit("n").alias("component"),
-                                _whole(pl.col("numerator")).alias("v"))
+    numerators = derived.filter(~pl.col("scaled")).select(
+        "row_id", *KEY_COLUMNS, pl.lit("n").alias("component"), _whole(pl.col("numerator")).alias("v"))
+    # a derived count (a follower's fractional numerator) in whole units of 10^-SCALED_DECIMALS: the
+    # national projection is the sum of the municipalities' projections, an identity like any other
+    scaled = derived.filter(pl.col("scaled")).select(
+        "row_id", *KEY_COLUMNS, pl.lit("s").alias("component"),
+        (pl.col("numerator") * 10**SCALED_DECIMALS).round(0).cast(pl.Int64).alias("v"))
     denominators = derived.filter(~pl.col("d_not_people")).select(
         "row_id", *KEY_COLUMNS, pl.lit("d").alias("component"), _whole(pl.col("denominator")).alias("v"))
-    return pl.concat([count_part, numerators, denominators]).filter(pl.col("v").is_not_null())
+    return pl.concat([count_part, numerators, scaled, denominators]).filter(pl.col("v").is_not_null())
 
 
 def _small(expr: pl.Expr, threshold: int) -> pl.Expr:
@@ -284,7 +291,8 @@ def _primary(rows: pl.DataFrame, threshold: int) -> pl.Series:
 
 
 def _flags(frame: pl.DataFrame, policy: DisclosurePolicy) -> list[pl.Expr]:
-    """is_count, exempt and d_not_people from the (string) indicator code."""
+    """is_count, exempt, d_not_people and scaled (a follower: its numerator scales a count) from the
+    (string) indicator code."""
     names = frame["indicator"].cast(pl.Utf8).fill_null("").unique().to_list()
     exempt = [name for name in names if policy.is_exempt(name)]
     return [
@@ -292,6 +300,8 @@ def _flags(frame: pl.DataFrame, policy: DisclosurePolicy) -> list[pl.Expr]:
         pl.col("indicator").cast(pl.Utf8).fill_null("").is_in(exempt).alias("exempt"),
         pl.col("indicator").cast(pl.Utf8).fill_null("").is_in(list(policy.denominator_not_people))
         .alias("d_not_people"),
+        pl.col("indicator").cast(pl.Utf8).fill_null("").is_in([spec.indicator for spec in policy.follows])
+        .alias("scaled"),
     ]
 
 
@@ -354,8 +364,10 @@ def _encoded_rows(base: pl.DataFrame, policy: DisclosurePolicy) -> tuple[pl.Data
 
 
 def _follower(rows: pl.DataFrame, codes: dict[str, Any], policy: DisclosurePolicy) -> tuple[Any, np.ndarray]:
-    """Rule 4: a function hidden -> hidden that hides each follower row whose base row (same cell) is hidden,
-    and the follower rows without a base row (hidden from the start)."""
+    """Rule 4: a function hidden -> hidden that hides each follower row with its base row (same cell) and
+    the base row with its follower (they publish the same count: a secondary suppression of the follower
+    must not leave its count readable from the base), and the follower rows without a base row (hidden
+    from the start)."""
     indicator_code = codes["indicators"]
     pairs = []
     for spec in policy.follows:
@@ -373,11 +385,12 @@ def _follower(rows: pl.DataFrame, codes: dict[str, Any], policy: DisclosurePolic
     follower_rows, base_rows = linked["row_id"].to_numpy(), linked["base_row"].to_numpy()
 
     def follow(hidden: np.ndarray) -> np.ndarray:
-        hit = hidden[base_rows] & ~hidden[follower_rows]
-        if not hit.any():
+        either = hidden[base_rows] | hidden[follower_rows]
+        if not (either & ~(hidden[base_rows] & hidden[follower_rows])).any():
             return hidden
         hidden = hidden.copy()
-        hidden[follower_rows[hit]] = True
+        hidden[follower_rows[either]] = True
+        hidden[base_rows[either]] = True
         return hidden
 
     return follow, orphans

@@ -66,12 +66,34 @@ def test_projection_follows_a_secondary_suppression_of_its_count() -> None:
     assert recomputable_cells(out).is_empty()
 
 
+def test_national_projection_is_an_identity_of_its_own() -> None:
+    # 153 has starts but no target, so the national attainment (starts of municipalities with a target,
+    # 55) is not the sum of the municipal rows and protects nothing. The national projection still is the
+    # sum of the municipal projections: 101's would be 000 - 147 - 151. The smallest other projection
+    # (147's) is hidden, and with it 147's attainment (which would give the same count back).
+    rows = [attainment("101", 3, 20), attainment("147", 12, 30), attainment("151", 40, 50),
+            rate("153", "target_attainment_ytd", 7.0, None), attainment("000", 55, 100)]
+    projections = [projection("101", 3, 20), projection("147", 12, 30, 50), projection("151", 40, 50)]
+    national = round(sum(r["numerator"] for r in projections), 4)
+    rows += [*projections, rate("000", "target_projection_year_end", national, 100.0)]
+    out = apply_disclosure(frame(rows))
+    assert {("101", "target_projection_year_end"), ("147", "target_projection_year_end"),
+            ("147", "target_attainment_ytd")} <= hidden(out)
+    assert ("151", "target_projection_year_end") not in hidden(out)
+    assert recomputable_cells(out).is_empty()
+    # the identity is checked in the data: a national projection that is not the sum protects nothing new
+    rows[-1] = rate("000", "target_projection_year_end", national + 1.0, 100.0)
+    assert ("147", "target_projection_year_end") not in hidden(apply_disclosure(frame(rows)))
+
+
 def test_projection_without_its_count_row_or_below_the_threshold_is_hidden() -> None:
     # no target_attainment_ytd row in the cell: nothing vouches for the count, hide
     assert apply_disclosure(frame([projection("101", 12, 20)]))["suppressed"].to_list() == [True]
-    # a scaled count below the threshold is below the threshold unscaled as well
+    # a scaled count below the threshold is below the threshold unscaled as well (and the two rows that
+    # publish the count are hidden together, even when, as here, the data disagree)
     rows = [attainment("101", 12, 20), rate("101", "target_projection_year_end", 2.5, 20.0)]
-    assert apply_disclosure(frame(rows))["suppressed"].to_list() == [False, True]
+    assert apply_disclosure(frame(rows))["suppressed"].to_list() == [True, True]
+    assert apply_disclosure(frame(rows[1:]))["suppressed"].to_list() == [True]
     assert visible_small_counts(frame(rows).with_columns(pl.lit(False).alias("suppressed")), 5).height == 1
 
 
