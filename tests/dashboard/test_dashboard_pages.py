@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from dashboard_fixture import APP, OTHER, OTHER_ACTIVE_END, OTHER_SECRET_COURSE, OWN
+from dashboard_fixture import (
+    APP,
+    OTHER,
+    OTHER_ACTIVE_END,
+    OTHER_SECRET_COURSE,
+    OWN,
+    login,
+    page,
+    rendered_text,
+    table_with,
+)
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
@@ -18,45 +28,6 @@ PAGES_BY_ROLE = {
                 "om_indikatorerne"],
     "admin": ["overblik", "nationalt", "eksport", "revisionslog"],
 }
-
-
-def login(role: str, kommune: str | None = None) -> AppTest:
-    """Log in through the demo login's own widgets."""
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
-    assert not at.exception
-    assert any("DEMO-login" in w.value for w in at.warning)
-    at.selectbox(key="login_role").set_value(role).run()
-    if kommune:
-        at.selectbox(key="login_kommune").set_value(kommune).run()
-    at.button(key="login_submit").click().run()
-    assert not at.exception, at.exception
-    # The banner is in the router, above every page. (AppTest re-sends only changed elements after a
-    # page switch, so it is checked here, on the first page; the browser test sees it on Overblik.)
-    assert any("DEMO-login" in w.value for w in at.warning)
-    return at
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"pages/{name}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def rendered_text(at: AppTest) -> str:
-    """Everything a user could read on the page: markdown, metrics, tables, captions."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [df.value.to_string() for df in at.dataframe]
-    parts += [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.success]
-    return "\n".join(str(p) for p in parts)
-
-
-def table_with(at: AppTest, column: str):
-    """The first table on the page that has `column` (st.dataframe keys are not exposed by AppTest)."""
-    for frame in at.dataframe:
-        if column in frame.value.columns:
-            return frame.value
-    raise AssertionError(f"no table with column {column!r}")
 
 
 def test_login_page_is_marked_demo(published: Settings) -> None:

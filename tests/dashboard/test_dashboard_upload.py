@@ -6,9 +6,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dashboard_fixture import OWN
+from dashboard_fixture import OWN, login, page
 from streamlit.testing.v1 import AppTest
-from test_app import login, page
 
 from dashboard import actions
 from dashboard.viewer import AccessDenied, Viewer
