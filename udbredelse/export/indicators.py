@@ -25,7 +25,8 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
     denominator, or the value of a count indicator, i.e. one without a denominator), the same primary
     rule as `udbredelse.disclosure`. A fractional numerator in that range (e.g. a year-end projection
     of 1.5 starts, which is a scaled small count) is hidden too. Returns the frame and how many rows that safety net had to add; anything other
-    than 0 means the upstream policy missed a cell and should be fixed there.
+    than 0 means the upstream policy missed a cell and should be fixed there (exempt non-people
+    codes hidden here are not counted).
     """
     def small(col: str) -> pl.Expr:
         return pl.col(col).is_not_null() & (pl.col(col) >= 1) & (pl.col(col) < threshold)
@@ -38,8 +39,15 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
         & (small("numerator") | small("denominator") | (pl.col("denominator").is_null() & small("value"))
            | (difference.is_not_null() & whole_parts & (difference >= 1) & (difference < threshold)))
     )
+    # Codes the policy exempts (targets, milestones: plans and days, not people) are still kept out
+    # of a public file when small, so that no published number lies between 1 and threshold-1;
+    # they do not count as upstream misses.
+    from udbredelse.disclosure import DisclosurePolicy
+
+    policy = DisclosurePolicy()
+    exempt = [code for code in frame["indicator"].unique().to_list() if code and policy.is_exempt(code)]
     flagged = frame.with_columns(leaked.alias("_leak"))
-    extra = int(flagged["_leak"].sum())
+    extra = int(flagged.filter(~pl.col("indicator").is_in(exempt))["_leak"].sum())
     hide = pl.col("suppressed").fill_null(False) | pl.col("_leak")
     out = flagged.with_columns(
         *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in BLANKED_WHEN_SUPPRESSED],
