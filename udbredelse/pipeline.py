@@ -70,23 +70,52 @@ def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None
     return {**ingest_file(path, settings, source="inbox"), "name": name}
 
 
-def build(settings: Settings) -> dict[str, Any]:
-    """Publish the catalog, run `dbt build`, run the data-quality suites, publish the read-only copy."""
-    from udbredelse.catalog import load_catalog
-    from udbredelse.catalog.tables import write_catalog_tables
-    from udbredelse.transform import run_dbt_build
+def build(settings: Settings, full: bool = False) -> dict[str, Any]:
+    """Publish the catalog, run `dbt build`, run the data-quality suites, publish the read-only copy.
 
+    The dbt step is incremental when it can be (`transform.refresh_marts`): only the interventions
+    with files that arrived since the last build are recomputed; `full=True` rebuilds everything.
+    """
     settings.ensure_dirs()
     with warehouse.writer_lock(settings):
-        con = warehouse.connect(settings)
-        try:
-            write_catalog_tables(con, load_catalog(settings.catalog_path), settings.suppression_threshold)
-        finally:
-            con.close()
-        dbt_summary = run_dbt_build(settings)
+        dbt_summary = _transform(settings, full=full)
         quality_summary = quality(settings, _locked=True)
         warehouse.publish(settings)
     return {"dbt": dbt_summary, "quality": quality_summary}
+
+
+def refresh(settings: Settings, kommuner: list[str] | None = None, inbox: Path | None = None) -> dict[str, Any]:
+    """New snapshots → published marts, fast: ingest the waiting files (of `kommuner`, if given),
+    refresh the marts incrementally (full build when that is not sound) and publish.
+
+    The data-quality suites are not run (the dbt data tests are); `build` runs them.
+    """
+    settings.check()
+    settings.ensure_dirs()
+    from udbredelse.ingest import ingest_inbox
+
+    results = []
+    for kommune in kommuner or [None]:
+        results += ingest_inbox(settings, inbox=inbox, kommune=kommune)
+    with warehouse.writer_lock(settings):
+        dbt_summary = _transform(settings)
+        warehouse.publish(settings)
+    return {"files": len(results), "by_status": _count(r["status"] for r in results), "results": results,
+            "dbt": dbt_summary}
+
+
+def _transform(settings: Settings, full: bool = False) -> dict[str, Any]:
+    """Write the catalog tables and bring the marts up to date (caller holds the writer lock)."""
+    from udbredelse.catalog import load_catalog
+    from udbredelse.catalog.tables import write_catalog_tables
+    from udbredelse.transform import refresh_marts
+
+    con = warehouse.connect(settings)
+    try:
+        write_catalog_tables(con, load_catalog(settings.catalog_path), settings.suppression_threshold)
+    finally:
+        con.close()
+    return refresh_marts(settings, full=full)
 
 
 def quality(settings: Settings, _locked: bool = False) -> dict[str, Any]:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
+import json
 import os
+import re
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from udbredelse.settings import Settings
@@ -16,7 +20,16 @@ THREADS_ENV = "UDBREDELSE_DBT_THREADS"
 FAILING_STATUSES = {"error", "fail", "runtime error"}
 
 
-def dbt_args(settings: Settings, command: str = "build", select: str | list[str] | None = None) -> list[str]:
+def dbt_args(
+    settings: Settings,
+    command: str = "build",
+    select: str | list[str] | None = None,
+    *,
+    exclude: str | list[str] | None = None,
+    full_refresh: bool = False,
+    dbt_vars: dict[str, Any] | None = None,
+    indirect_selection: str | None = None,
+) -> list[str]:
     """The dbt command line for this data home: project, profile, target and log folders, threads."""
     args = [
         command,
@@ -33,13 +46,32 @@ def dbt_args(settings: Settings, command: str = "build", select: str | list[str]
     if select:
         selectors = [select] if isinstance(select, str) else list(select)
         args += ["--select", *selectors]
+    if exclude:
+        args += ["--exclude", *([exclude] if isinstance(exclude, str) else list(exclude))]
+    if full_refresh:
+        args.append("--full-refresh")
+    if indirect_selection:
+        args += ["--indirect-selection", indirect_selection]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
     return args
 
 
-def run_dbt_build(settings: Settings, select: str | list[str] | None = None) -> dict[str, Any]:
+def run_dbt_build(
+    settings: Settings,
+    select: str | list[str] | None = None,
+    *,
+    exclude: str | list[str] | None = None,
+    full_refresh: bool = False,
+    dbt_vars: dict[str, Any] | None = None,
+    indirect_selection: str | None = None,
+) -> dict[str, Any]:
     """`dbt build` (models, tests, unit tests) on settings.warehouse_path; raise naming what failed.
 
     Returns {summary, counts (per status), nodes, elapsed_seconds}. The caller holds the writer lock.
+    `full_refresh` rebuilds the intervention-partitioned incremental models from scratch;
+    `dbt_vars={"refresh_indsats": [...]}` recomputes only those interventions' rows in them
+    (see `refresh_marts`).
     """
     from dbt.cli.main import dbtRunner
 
@@ -51,7 +83,10 @@ def run_dbt_build(settings: Settings, select: str | list[str] | None = None) -> 
     os.environ[THREADS_ENV] = str(settings.dbt_threads)
     started = time.monotonic()
     try:
-        result = dbtRunner().invoke(dbt_args(settings, "build", select))
+        result = dbtRunner().invoke(
+            dbt_args(settings, "build", select, exclude=exclude, full_refresh=full_refresh, dbt_vars=dbt_vars,
+                     indirect_selection=indirect_selection)
+        )
     finally:
         _release_duckdb()
         for name, value in saved.items():
@@ -110,3 +145,106 @@ def _release_duckdb() -> None:
 def _first_line(message: object) -> str:
     text = str(message or "").strip()
     return text.splitlines()[0][:300] if text else ""
+
+
+# ---- incremental refresh by intervention --------------------------------------------------------------
+#
+# The models partitioned by intervention (dbt/macros/refresh_by_indsats.sql) can recompute only the
+# interventions that received new files. A build state next to the warehouse records what the
+# last successful build saw: the raw.files manifest and a fingerprint of everything else a mart
+# depends on (dbt project, disclosure code, catalog, threshold). The next build refreshes only the
+# new files' interventions when that is sound, and rebuilds everything otherwise.
+
+BUILD_STATE_NAME = "build_state.json"
+_INDSATS_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def build_state_path(settings: Settings) -> Path:
+    return settings.warehouse_path.parent / BUILD_STATE_NAME
+
+
+def code_fingerprint(settings: Settings) -> str:
+    """sha256 over what the marts depend on besides raw data: dbt project, disclosure, catalog, versions."""
+    import dbt.version
+    import duckdb
+
+    import udbredelse.disclosure as disclosure
+
+    digest = hashlib.sha256()
+    digest.update(f"dbt {dbt.version.__version__} duckdb {duckdb.__version__}\n".encode())
+    digest.update(f"threshold {settings.suppression_threshold}\n".encode())
+    project = settings.dbt_project_dir
+    roots = [project / name for name in ("models", "macros", "tests", "seeds", "snapshots")]
+    files = [project / "dbt_project.yml", project / "profiles.yml", Path(disclosure.__file__)]
+    files += [path for root in roots if root.is_dir() for path in root.rglob("*") if path.is_file()]
+    catalog = Path(settings.catalog_path)
+    files += [path for path in catalog.rglob("*") if path.is_file()] if catalog.is_dir() else [catalog]
+    for path in sorted(set(files)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _manifest(settings: Settings) -> dict[str, tuple[str | None, str | None]]:
+    """file_id -> (file_type, indsats) for every file in raw.files."""
+    from udbredelse import warehouse
+
+    con = warehouse.connect(settings)
+    try:
+        rows = con.execute("select file_id, file_type, indsats from raw.files").fetchall()
+    finally:
+        con.close()
+    return {file_id: (file_type, indsats) for file_id, file_type, indsats in rows}
+
+
+def plan_refresh(settings: Settings) -> dict[str, Any]:
+    """What the next build must do: {'mode': 'full'|'incremental', 'indsats': [...], 'reason': Danish text}.
+
+    Incremental when the last build succeeded with the same code and catalog, and every file that
+    arrived since names an intervention (the registry extract touches all of them: full build).
+    """
+    state_path = build_state_path(settings)
+    if not state_path.is_file():
+        return {"mode": "full", "indsats": [], "reason": "ingen tidligere gennemført build"}
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"mode": "full", "indsats": [], "reason": "build-tilstanden kunne ikke læses"}
+    if state.get("fingerprint") != code_fingerprint(settings):
+        return {"mode": "full", "indsats": [], "reason": "dbt-projekt, katalog eller tærskel er ændret"}
+    manifest = _manifest(settings)
+    seen = set(state.get("file_ids") or [])
+    if not seen <= manifest.keys():
+        return {"mode": "full", "indsats": [], "reason": "filer er forsvundet fra raw.files"}
+    new = [manifest[file_id] for file_id in manifest.keys() - seen]
+    if any(file_type == "registry" or not indsats or not _INDSATS_CODE.match(indsats) for file_type, indsats in new):
+        return {"mode": "full", "indsats": [], "reason": "nye filer uden indsats (fx registerudtræk)"}
+    indsats = sorted({code for _type, code in new})
+    return {"mode": "incremental", "indsats": indsats,
+            "reason": f"{len(new)} nye filer i {len(indsats)} indsats(er)"}
+
+
+def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
+    """Bring the marts up to date with raw.*: the incremental refresh when sound, otherwise a full build.
+
+    Incremental: `dbt build` of every model and data test, with the intervention-partitioned models
+    recomputing only the interventions with new files; unit tests (fixed inputs, no data) are skipped
+    because the code is unchanged since the full build that ran them. Full: `dbt build --full-refresh`.
+    The caller holds the writer lock. Returns run_dbt_build's summary plus 'mode', 'indsats', 'reason'.
+    """
+    plan = {"mode": "full", "indsats": [], "reason": "fuld build bestilt"} if full else plan_refresh(settings)
+    state_path = build_state_path(settings)
+    state_path.unlink(missing_ok=True)  # a failed build leaves no state: the next build is full
+    if plan["mode"] == "incremental":
+        summary = run_dbt_build(
+            settings,
+            select=["resource_type:model", "path:models/marts"],
+            exclude="resource_type:unit_test",
+            dbt_vars={"refresh_indsats": plan["indsats"]},
+            indirect_selection="empty",
+        )
+    else:
+        summary = run_dbt_build(settings, full_refresh=True)
+    state = {"fingerprint": code_fingerprint(settings), "file_ids": sorted(_manifest(settings))}
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+    return {**summary, **plan}

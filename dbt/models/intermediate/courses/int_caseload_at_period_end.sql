@@ -1,6 +1,14 @@
 -- Caseload: one row per municipality x intervention x practitioner x period, with the courses the
 -- practitioner had active at the period's end (started on or before it and not ended by then).
 -- Practitioner ids are local to a municipality; courses without one are not counted.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with course_periods as (
     select * from {{ ref('int_course_periods') }}
 ),
@@ -25,3 +33,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

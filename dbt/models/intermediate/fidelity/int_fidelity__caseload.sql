@@ -1,6 +1,14 @@
 -- Fidelity rules of type caseload (structural): one row per practitioner x period x rule, for the
 -- practitioners with active courses at the period's end. Passed when the active courses are at
 -- most the rule's max.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with rules as (
     select * from {{ ref('stg_catalog__fidelity_rules') }}
     where rule_type = 'caseload'
@@ -27,3 +35,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

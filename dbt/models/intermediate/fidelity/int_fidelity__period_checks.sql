@@ -1,6 +1,14 @@
 -- Fidelity per rule and period: one row per kommunekode ('000' = national) x indsats x period x
 -- rule of the intervention, with the checks made (course checks dated in the period; caseload:
 -- practitioners at the period's end) and those passed. A rule without checks has checked = 0.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with periods as (
     select * from {{ ref('int_reporting_periods') }}
 ),
@@ -145,3 +153,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

@@ -1,6 +1,14 @@
 -- One row per course per reporting period of its municipality x intervention (periods without
 -- courses kept once, with empty course columns), and the same rows again under kommunekode '000'
 -- for the national total. The area models count over this with period-relative conditions.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 {%- set course_columns = [
     'indsats', 'period_type', 'period', 'period_start', 'period_end', 'year_start', 'course_id',
     'referral_date', 'start_date', 'end_date', 'status_code', 'is_started', 'is_completed',
@@ -56,3 +64,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

@@ -1,6 +1,14 @@
 -- Completion indicators, one row per kommunekode ('000' = national) x indsats x period x indicator:
 -- active courses at the period's end (and those past the catalog's maximum duration), ended
 -- courses by status and by end reason, completion rate, early drop-out and the median duration.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with course_periods as (
     select * from {{ ref('int_course_periods') }}
 ),
@@ -108,3 +116,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

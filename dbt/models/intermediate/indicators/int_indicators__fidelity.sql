@@ -2,6 +2,14 @@
 -- fidelity_dosage and fidelity_duration (completed courses ended in the period within the catalog's
 -- course model), fidelity_rule_<rule_code> for each catalog rule, and fidelity_index, the share of
 -- all rule checks passed.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with course_periods as (
     select * from {{ ref('int_course_periods') }}
 ),
@@ -73,3 +81,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

@@ -1,6 +1,14 @@
 -- Recruitment indicators, one row per kommunekode ('000' = national) x indsats x period x indicator:
 -- referrals, starts, referral->start conversion, waiting time (median, share within the catalog's
 -- limit), target attainment year to date, and the profile at start (age band, sex, referral reason).
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with course_periods as (
     select * from {{ ref('int_course_periods') }}
 ),
@@ -199,3 +207,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

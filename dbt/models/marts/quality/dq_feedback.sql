@@ -123,9 +123,10 @@ issue_lines as (
         min(issues.message) as example_message,
         array_to_string(
             list_slice(
-                list(distinct cast(issues.row_number as varchar)) filter (
+                -- the first rows by number (a deterministic example, the same in every build)
+                list_sort(list(distinct issues.row_number) filter (
                     where issues.row_number is not null
-                ),
+                )),
                 1,
                 8
             ),
