@@ -17,6 +17,7 @@ from udbredelse.settings import Settings
 
 DUCKDB_PATH_ENV = "UDBREDELSE_DBT_DUCKDB_PATH"
 THREADS_ENV = "UDBREDELSE_DBT_THREADS"
+REFRESH_INDSATS_ENV = "UDBREDELSE_REFRESH_INDSATS"
 FAILING_STATUSES = {"error", "fail", "runtime error"}
 
 
@@ -65,22 +66,25 @@ def run_dbt_build(
     full_refresh: bool = False,
     dbt_vars: dict[str, Any] | None = None,
     indirect_selection: str | None = None,
+    refresh_indsats: list[str] | None = None,
 ) -> dict[str, Any]:
     """`dbt build` (models, tests, unit tests) on settings.warehouse_path; raise naming what failed.
 
     Returns {summary, counts (per status), nodes, elapsed_seconds}. The caller holds the writer lock.
     `full_refresh` rebuilds the intervention-partitioned incremental models from scratch;
-    `dbt_vars={"refresh_indsats": [...]}` recomputes only those interventions' rows in them
-    (see `refresh_marts`).
+    `refresh_indsats=[...]` recomputes only those interventions' rows in them (see `refresh_marts`).
     """
     from dbt.cli.main import dbtRunner
 
     settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
     (settings.logs_dir / "dbt").mkdir(parents=True, exist_ok=True)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    saved = {name: os.environ.get(name) for name in (DUCKDB_PATH_ENV, THREADS_ENV)}
+    saved = {name: os.environ.get(name) for name in (DUCKDB_PATH_ENV, THREADS_ENV, REFRESH_INDSATS_ENV)}
     os.environ[DUCKDB_PATH_ENV] = str(settings.warehouse_path)
     os.environ[THREADS_ENV] = str(settings.dbt_threads)
+    os.environ.pop(REFRESH_INDSATS_ENV, None)
+    if refresh_indsats is not None:
+        os.environ[REFRESH_INDSATS_ENV] = ",".join(refresh_indsats)
     started = time.monotonic()
     try:
         result = dbtRunner().invoke(
@@ -227,9 +231,11 @@ def plan_refresh(settings: Settings) -> dict[str, Any]:
 def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
     """Bring the marts up to date with raw.*: the incremental refresh when sound, otherwise a full build.
 
-    Incremental: `dbt build` of every model and data test, with the intervention-partitioned models
-    recomputing only the interventions with new files; unit tests (fixed inputs, no data) are skipped
-    because the code is unchanged since the full build that ran them. Full: `dbt build --full-refresh`.
+    Incremental: `dbt build` of every table model and the data tests of the marts, with the
+    intervention-partitioned models recomputing only the interventions with new files. Skipped, as
+    sound: unit tests (fixed inputs, no data; the code is unchanged since the full build that ran
+    them), staging views (a view shows the new raw rows without being re-created) and the data tests
+    of intermediate models (the marts' tests guard what is published). Full: `dbt build --full-refresh`.
     The caller holds the writer lock. Returns run_dbt_build's summary plus 'mode', 'indsats', 'reason'.
     """
     plan = {"mode": "full", "indsats": [], "reason": "fuld build bestilt"} if full else plan_refresh(settings)
@@ -239,8 +245,9 @@ def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
         summary = run_dbt_build(
             settings,
             select=["resource_type:model", "path:models/marts"],
-            exclude="resource_type:unit_test",
-            dbt_vars={"refresh_indsats": plan["indsats"]},
+            # staging views show the new raw rows without being re-created
+            exclude=["resource_type:unit_test", "config.materialized:view"],
+            refresh_indsats=plan["indsats"],
             indirect_selection="empty",
         )
     else:

@@ -1,6 +1,14 @@
 -- Instrument indicators per kommune x indsats x reporting period (by the course's end date), plus the
 -- national total ('000'), for every reporting period of an intervention with a start-and-end
 -- instrument (an empty period has denominator 0 and no value). Unit = completed course x instrument.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with changes as (
     select * from {{ ref('int_instrument_changes_classified') }}
     where status_code = 'gennemfoert' and end_date is not null
@@ -170,3 +178,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}

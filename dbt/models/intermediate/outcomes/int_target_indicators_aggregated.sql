@@ -1,5 +1,13 @@
 -- Target indicators per kommune x indsats x period and nationally ('000'):
 -- target_projection_year_end (projected starts by year end / the year's target) and target_year.
+-- Partitioned by intervention: a refresh recomputes only the interventions with new files
+-- (macros/refresh_by_indsats.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_refreshed_indsats() }}"
+) }}
 with projections as (
     select * from {{ ref('int_target_projections') }}
 ),
@@ -51,3 +59,4 @@ final as (
 )
 
 select * from final
+where {{ refreshed_indsats_filter() }}
