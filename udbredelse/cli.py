@@ -71,7 +71,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from udbredelse import pipeline
 
-    summary = pipeline.build(get_settings())
+    summary = pipeline.build(get_settings(), full=args.full)
     _print_json({"dbt": summary["dbt"], "quality": {k: v for k, v in summary["quality"].items() if k != "details"}})
     return 0
 
@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("build", help="dbt build og datakvalitetstjek")
+    p.add_argument("--full", action="store_true",
+                   help="genberegn alt (ellers kun de indsatser, der har fået nye filer, når det er sikkert)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("export", help="eksport af indikatorer, kohorte, datakvalitet eller ledelsesrapport")
