@@ -20,32 +20,11 @@ its encrypted file.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from airflow.sdk import dag, task
-
-
-def log_failure(context: Any) -> None:
-    """Failure callback: one Danish line naming the task and the error type (never the message: no CPR risk)."""
-    import logging
-
-    ti = context.get("ti") or context.get("task_instance")
-    exc = context.get("exception")
-    logging.getLogger("udbredelse.airflow").error(
-        "Eksport fejlede: opgaven %s (kørsel %s) stoppede med %s. Tidligere eksporter er uændrede; "
-        "kør opgaven igen, når fejlen er rettet.",
-        getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"), type(exc).__name__ if exc else "ukendt fejl",
-    )
-
-
-DEFAULT_ARGS = {
-    "owner": "udbredelse",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=5),
-    "execution_timeout": timedelta(minutes=30),
-    "on_failure_callback": log_failure,
-}
+from dag_defaults import default_args
 
 
 def _export_dir(context: Any) -> Any:
@@ -65,6 +44,12 @@ def _json_safe(result: Any) -> Any:
     import json
 
     return json.loads(json.dumps(result, default=str))
+
+
+DEFAULT_ARGS = default_args(
+    "Eksport",
+    "Tidligere eksporter er uændrede; kør opgaven igen, når fejlen er rettet.",
+)
 
 
 @dag(

@@ -20,31 +20,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Asset, TriggerRule, dag, task
+from dag_defaults import default_args
 
 RAW = Asset("udbredelse://warehouse/raw")
 LOADED_STATUSES = ("accepted", "partial")
 
 
-def log_failure(context: Any) -> None:
-    """Failure callback: one Danish line naming the task and the error type (never the message: no CPR risk)."""
-    import logging
-
-    ti = context.get("ti") or context.get("task_instance")
-    exc = context.get("exception")
-    logging.getLogger("udbredelse.airflow").error(
-        "Indlæsning fejlede: opgaven %s (kørsel %s) stoppede med %s. Filen bliver liggende i indbakken "
-        "og prøves igen ved næste kørsel; se opgavens log.",
-        getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"), type(exc).__name__ if exc else "ukendt fejl",
-    )
-
-
-DEFAULT_ARGS = {
-    "owner": "udbredelse",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=2),
-    "execution_timeout": timedelta(minutes=20),
-    "on_failure_callback": log_failure,
-}
+DEFAULT_ARGS = default_args(
+    "Indlæsning",
+    "Filen bliver liggende i indbakken og prøves igen ved næste kørsel; se opgavens log.",
+    retry_delay=timedelta(minutes=2), execution_timeout=timedelta(minutes=20),
+)
 
 
 @dag(

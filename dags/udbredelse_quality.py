@@ -24,34 +24,19 @@ log or a task result.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from airflow.sdk import TriggerRule, dag, task
+from dag_defaults import default_args
 
 SMTP_CONN_ID = "smtp_default"
 
 
-def log_failure(context: Any) -> None:
-    """Failure callback: one Danish line naming the task and the error type (never the message: no CPR risk)."""
-    import logging
-
-    ti = context.get("ti") or context.get("task_instance")
-    exc = context.get("exception")
-    logging.getLogger("udbredelse.airflow").error(
-        "Datakvalitetskørslen fejlede: opgaven %s (kørsel %s) stoppede med %s. Se Data Docs og opgavens log; "
-        "påmindelser, der ikke blev sendt, sendes ved næste kørsel.",
-        getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"), type(exc).__name__ if exc else "ukendt fejl",
-    )
-
-
-DEFAULT_ARGS = {
-    "owner": "udbredelse",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=5),
-    "execution_timeout": timedelta(minutes=30),
-    "on_failure_callback": log_failure,
-}
+DEFAULT_ARGS = default_args(
+    "Datakvalitetskørslen",
+    "Se Data Docs og opgavens log; påmindelser, der ikke blev sendt, sendes ved næste kørsel.",
+)
 
 
 @dag(

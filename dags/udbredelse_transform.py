@@ -19,22 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Asset, dag, task
+from dag_defaults import default_args
 
 RAW = Asset("udbredelse://warehouse/raw")
 MARTS = Asset("udbredelse://warehouse/marts")
-
-
-def log_failure(context: Any) -> None:
-    """Failure callback: one Danish line naming the task and the error type (never the message: no CPR risk)."""
-    import logging
-
-    ti = context.get("ti") or context.get("task_instance")
-    exc = context.get("exception")
-    logging.getLogger("udbredelse.airflow").error(
-        "Opbygning af datavarehuset fejlede: opgaven %s (kørsel %s) stoppede med %s. Den publicerede kopi "
-        "er uændret, så dashboard og eksport viser fortsat de seneste gode tal.",
-        getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"), type(exc).__name__ if exc else "ukendt fejl",
-    )
 
 
 def _scalars(summary: Any) -> dict[str, Any]:
@@ -44,13 +32,11 @@ def _scalars(summary: Any) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if isinstance(v, str | int | float | bool) or v is None}
 
 
-DEFAULT_ARGS = {
-    "owner": "udbredelse",
-    "retries": 1,
-    "retry_delay": timedelta(minutes=5),
-    "execution_timeout": timedelta(hours=1),
-    "on_failure_callback": log_failure,
-}
+DEFAULT_ARGS = default_args(
+    "Opbygning af datavarehuset",
+    "Den publicerede kopi er uændret, så dashboard og eksport viser fortsat de seneste gode tal.",
+    retries=1, execution_timeout=timedelta(hours=1),
+)
 
 
 @dag(

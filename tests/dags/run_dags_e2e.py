@@ -46,7 +46,10 @@ def main(argv: list[str]) -> int:
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
-    dagbag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    dags_folder = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
+    if dags_folder not in sys.path:  # as Airflow's DAG bundle does (the DAGs import dag_defaults)
+        sys.path.append(dags_folder)
+    dagbag = DagBag(dag_folder=dags_folder)
     if dagbag.import_errors:
         raise SystemExit(f"import errors: {dagbag.import_errors}")
 
