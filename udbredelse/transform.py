@@ -155,9 +155,10 @@ def _first_line(message: object) -> str:
 #
 # The models partitioned by intervention (dbt/macros/refresh_by_indsats.sql) can recompute only the
 # interventions that received new files. A build state next to the warehouse records what the
-# last successful build saw: the raw.files manifest and a fingerprint of everything else a mart
-# depends on (dbt project, disclosure code, catalog, threshold). The next build refreshes only the
-# new files' interventions when that is sound, and rebuilds everything otherwise.
+# last successful build saw: a fingerprint of everything a mart
+# depends on (dbt project, disclosure code, catalog, threshold) and a digest of raw.* per intervention.
+# The next build refreshes only the interventions whose raw rows changed when that is sound, and
+# rebuilds everything otherwise.
 
 BUILD_STATE_NAME = "build_state.json"
 _INDSATS_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -189,23 +190,42 @@ def code_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def _manifest(settings: Settings) -> dict[str, tuple[str | None, str | None]]:
-    """file_id -> (file_type, indsats) for every file in raw.files."""
+def raw_digests(settings: Settings) -> dict[str, dict[str, list[int]]]:
+    """{raw table: {indsats of the row's file ('' = none): [rows, xor of row hashes]}}.
+
+    Any change to raw.* (a new file, a direct insert, a deletion) changes the digest of the
+    interventions it touches; rows of files without an intervention (registry) fall under ''.
+    """
     from udbredelse import warehouse
 
     con = warehouse.connect(settings)
     try:
-        rows = con.execute("select file_id, file_type, indsats from raw.files").fetchall()
+        tables = [name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' order by table_name"
+        ).fetchall()]
+        digests: dict[str, dict[str, list[int]]] = {}
+        for table in tables:
+            columns = {name for (name, *_rest) in con.execute(f"describe raw.{table}").fetchall()}  # noqa: S608 - catalog name
+            if "file_id" not in columns:
+                key = "''"
+                joined = f"raw.{table} as row_"
+            else:
+                key = "coalesce(files.indsats, '')"
+                joined = f"raw.{table} as row_ left join raw.files as files on row_.file_id = files.file_id"
+            rows = con.execute(
+                f"select {key}, count(*), bit_xor(hash(row_)) from {joined} group by 1"  # noqa: S608 - catalog names
+            ).fetchall()
+            digests[table] = {indsats: [int(count), int(xor)] for indsats, count, xor in rows}
+        return digests
     finally:
         con.close()
-    return {file_id: (file_type, indsats) for file_id, file_type, indsats in rows}
 
 
 def plan_refresh(settings: Settings) -> dict[str, Any]:
     """What the next build must do: {'mode': 'full'|'incremental', 'indsats': [...], 'reason': Danish text}.
 
-    Incremental when the last build succeeded with the same code and catalog, and every file that
-    arrived since names an intervention (the registry extract touches all of them: full build).
+    Incremental when the last build succeeded with the same code and catalog and raw.* changed only
+    in rows of files that name an intervention (the registry extract touches all of them: full build).
     """
     state_path = build_state_path(settings)
     if not state_path.is_file():
@@ -216,16 +236,19 @@ def plan_refresh(settings: Settings) -> dict[str, Any]:
         return {"mode": "full", "indsats": [], "reason": "build-tilstanden kunne ikke læses"}
     if state.get("fingerprint") != code_fingerprint(settings):
         return {"mode": "full", "indsats": [], "reason": "dbt-projekt, katalog eller tærskel er ændret"}
-    manifest = _manifest(settings)
-    seen = set(state.get("file_ids") or [])
-    if not seen <= manifest.keys():
-        return {"mode": "full", "indsats": [], "reason": "filer er forsvundet fra raw.files"}
-    new = [manifest[file_id] for file_id in manifest.keys() - seen]
-    if any(file_type == "registry" or not indsats or not _INDSATS_CODE.match(indsats) for file_type, indsats in new):
-        return {"mode": "full", "indsats": [], "reason": "nye filer uden indsats (fx registerudtræk)"}
-    indsats = sorted({code for _type, code in new})
-    return {"mode": "incremental", "indsats": indsats,
-            "reason": f"{len(new)} nye filer i {len(indsats)} indsats(er)"}
+    before, now = state.get("raw") or {}, raw_digests(settings)
+    if before.keys() != now.keys():
+        return {"mode": "full", "indsats": [], "reason": "raw-skemaet er ændret"}
+    changed = {
+        indsats
+        for table in now
+        for indsats in before[table].keys() | now[table].keys()
+        if before[table].get(indsats) != now[table].get(indsats)
+    }
+    if any(not _INDSATS_CODE.match(indsats) for indsats in changed):
+        return {"mode": "full", "indsats": [], "reason": "nye data uden indsats (fx registerudtræk)"}
+    indsats = sorted(changed)
+    return {"mode": "incremental", "indsats": indsats, "reason": f"nye data i {len(indsats)} indsats(er)"}
 
 
 def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
@@ -252,6 +275,6 @@ def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
         )
     else:
         summary = run_dbt_build(settings, full_refresh=True)
-    state = {"fingerprint": code_fingerprint(settings), "file_ids": sorted(_manifest(settings))}
+    state = {"fingerprint": code_fingerprint(settings), "raw": raw_digests(settings)}
     state_path.write_text(json.dumps(state), encoding="utf-8")
     return {**summary, **plan}

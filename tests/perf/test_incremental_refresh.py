@@ -113,13 +113,23 @@ def test_incremental_refresh_equals_full_rebuild(built_s: tuple[Settings, Path],
     assert _differences(settings.warehouse_path, incremental_copy) == {}
 
 
-def test_nothing_new_refreshes_nothing_and_registry_forces_full(built_s: tuple[Settings, Path]) -> None:
+def test_plan_follows_raw_changes_per_intervention(built_s: tuple[Settings, Path]) -> None:
     settings, _snapshot = built_s
-    plan = transform.plan_refresh(settings)
-    assert plan == {"mode": "incremental", "indsats": [], "reason": "0 nye filer i 0 indsats(er)"}
+    assert transform.plan_refresh(settings) == {
+        "mode": "incremental", "indsats": [], "reason": "nye data i 0 indsats(er)"
+    }
 
     con = warehouse.connect(settings)
     try:
+        file_id, indsats = con.execute(
+            "select file_id, indsats from raw.files where file_type = 'courses' order by file_id limit 1"
+        ).fetchone()
+        # a row written to raw.courses without a new file still marks its intervention
+        con.execute("insert into raw.courses (file_id, row_number) values (?, 999999)", [file_id])
+        assert transform.plan_refresh(settings)["indsats"] == [indsats]
+        con.execute("delete from raw.courses where row_number = 999999")
+        assert transform.plan_refresh(settings)["indsats"] == []
+        # a registry extract concerns every intervention
         con.execute(
             "insert into raw.files (file_id, file_type, indsats, status) values ('x-registry', 'registry', null, 'accepted')"
         )
