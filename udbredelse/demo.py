@@ -15,7 +15,7 @@ def run_demo(settings: Settings, seed: int = 42) -> int:
     generated = generate(scale="S", out=settings.inbox_dir, seed=seed, settings=settings)
     print(f"Demodata: {generated['files']} filer genereret i {settings.inbox_dir}")
     ingested = pipeline.ingest(settings)
-    print(f"Indlæst: {ingested['files']} nye filer {ingested['by_status']}")
+    print(f"Indlæst: {ingested['files']} filer {ingested['by_status']}")
     built = pipeline.build(settings)
     print(f"dbt build: {built['dbt'].get('summary', built['dbt'])}")
     print(f"Datakvalitet: {built['quality'].get('summary', '')}")
