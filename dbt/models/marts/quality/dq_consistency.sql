@@ -9,22 +9,7 @@ snapshots as (
 ),
 
 courses as (
-    select
-        file_id,
-        kommunekode,
-        indsats,
-        reporting_date,
-        person_id,
-        is_carried_forward,
-        carried_from_file_id,
-        course_id as forloeb_id,
-        referral_date as henvisningsdato,
-        status_code as status,
-        start_date as startdato,
-        end_date as slutdato,
-        end_reason_code as afslutningsaarsag,
-        practitioner_id as medarbejder_id
-    from {{ ref('stg_raw__courses') }}
+    select * from {{ ref('stg_raw__courses') }}
 ),
 
 snapshot_courses as (
@@ -34,12 +19,12 @@ snapshot_courses as (
         snapshots.snapshot_seq,
         snapshots.is_latest,
         snapshots.reporting_date as snapshot_date,
-        courses.forloeb_id,
+        courses.course_id as forloeb_id,
         courses.person_id,
-        courses.status,
-        courses.henvisningsdato,
-        courses.startdato,
-        courses.slutdato,
+        courses.status_code,
+        courses.referral_date,
+        courses.start_date,
+        courses.end_date,
         courses.is_carried_forward
     from courses
     inner join snapshots
@@ -67,19 +52,19 @@ date_status as (
         forloeb_id,
         snapshot_date,
         case
-            when slutdato < startdato then 'end_before_start'
-            when startdato < henvisningsdato then 'start_before_referral'
+            when end_date < start_date then 'end_before_start'
+            when start_date < referral_date then 'start_before_referral'
             when
-                status in ('gennemfoert', 'afbrudt') and slutdato is null
+                status_code in ('gennemfoert', 'afbrudt') and end_date is null
                 then 'ended_without_end_date'
-            when status = 'i_gang' and slutdato is not null
+            when status_code = 'i_gang' and end_date is not null
                 then 'active_with_end_date'
             when
-                status in ('i_gang', 'gennemfoert', 'afbrudt')
-                and startdato is null
+                status_code in ('i_gang', 'gennemfoert', 'afbrudt')
+                and start_date is null
                 then 'started_without_start_date'
             when
-                greatest(henvisningsdato, startdato, slutdato) > snapshot_date
+                greatest(referral_date, start_date, end_date) > snapshot_date
                 then 'date_after_reporting_date'
             when is_carried_forward then 'carried_forward'
         end as issue_code
@@ -127,10 +112,10 @@ overlapping as (
             and this.indsats = other.indsats
             and this.person_id = other.person_id
             and this.forloeb_id <> other.forloeb_id
-            and coalesce(this.startdato, this.henvisningsdato)
-            <= coalesce(other.slutdato, other.snapshot_date)
-            and coalesce(other.startdato, other.henvisningsdato)
-            <= coalesce(this.slutdato, this.snapshot_date)
+            and coalesce(this.start_date, this.referral_date)
+            <= coalesce(other.end_date, other.snapshot_date)
+            and coalesce(other.start_date, other.referral_date)
+            <= coalesce(this.end_date, this.snapshot_date)
     group by
         this.kommunekode, this.indsats, this.forloeb_id, this.snapshot_date
 ),

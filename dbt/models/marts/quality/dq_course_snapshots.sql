@@ -3,20 +3,7 @@
 with
 
 files as (
-    select
-        file_id,
-        original_name,
-        kommunekode,
-        indsats,
-        file_type,
-        reporting_date,
-        rows_read,
-        rows_accepted,
-        rows_rejected,
-        received_at,
-        warning_count as warnings,
-        file_status as status
-    from {{ ref('stg_raw__files') }}
+    select * from {{ ref('stg_raw__files') }}
 ),
 
 snapshot_files as (
@@ -26,11 +13,11 @@ snapshot_files as (
         indsats,
         reporting_date,
         received_at,
-        status
+        file_status
     from files
     where
         file_type = 'courses'
-        and status in ('accepted', 'partial')
+        and file_status in ('accepted', 'partial')
 ),
 
 deduplicated as (
@@ -49,7 +36,7 @@ sequenced as (
         indsats,
         reporting_date,
         received_at,
-        status as file_status,
+        file_status,
         row_number() over (
             partition by kommunekode, indsats order by reporting_date
         ) as snapshot_seq,

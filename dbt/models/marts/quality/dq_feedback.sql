@@ -18,32 +18,12 @@ outliers as (
     select * from {{ ref('dq_outliers') }}
 ),
 
-files as (
-    select
-        file_id,
-        original_name,
-        kommunekode,
-        indsats,
-        file_type,
-        reporting_date,
-        rows_read,
-        rows_accepted,
-        rows_rejected,
-        received_at,
-        warning_count as warnings,
-        file_status as status
-    from {{ ref('stg_raw__files') }}
+pair_files as (
+    select * from {{ ref('dq_pair_files') }}
 ),
 
 issues as (
-    select
-        file_id,
-        row_number,
-        column_name,
-        severity,
-        message,
-        issue_code as code
-    from {{ ref('stg_raw__validation_issues') }}
+    select * from {{ ref('stg_raw__validation_issues') }}
 ),
 
 missing_periods as (
@@ -100,11 +80,7 @@ latest_files as (
         file_type,
         reporting_date,
         original_name
-    from files
-    where
-        kommunekode is not null
-        and indsats is not null
-        and file_type <> 'registry'
+    from pair_files
     qualify row_number() over (
         partition by kommunekode, indsats, file_type
         order by received_at desc, file_id desc
@@ -118,7 +94,7 @@ issue_lines as (
         issues.severity,
         latest_files.file_type,
         latest_files.reporting_date,
-        coalesce(issues.code, 'ukendt') as issue_code,
+        coalesce(issues.issue_code, 'ukendt') as issue_code,
         count(*) as issue_count,
         min(issues.message) as example_message,
         array_to_string(
@@ -140,7 +116,7 @@ issue_lines as (
         latest_files.kommunekode,
         latest_files.indsats,
         issues.severity,
-        issues.code,
+        issues.issue_code,
         latest_files.file_type,
         latest_files.reporting_date
 ),

@@ -9,31 +9,11 @@ snapshots as (
 ),
 
 courses as (
-    select
-        file_id,
-        kommunekode,
-        indsats,
-        reporting_date,
-        person_id,
-        is_carried_forward,
-        carried_from_file_id,
-        course_id as forloeb_id,
-        referral_date as henvisningsdato,
-        status_code as status,
-        start_date as startdato,
-        end_date as slutdato,
-        end_reason_code as afslutningsaarsag,
-        practitioner_id as medarbejder_id
-    from {{ ref('stg_raw__courses') }}
+    select * from {{ ref('stg_raw__courses') }}
 ),
 
 interventions as (
-    select
-        indsats,
-        reporting_period,
-        deadline_days,
-        intervention_name as name
-    from {{ ref('stg_catalog__interventions') }}
+    select * from {{ ref('stg_catalog__interventions') }}
 ),
 
 latest_courses as (
@@ -42,12 +22,12 @@ latest_courses as (
         snapshots.indsats,
         snapshots.reporting_date,
         interventions.reporting_period,
-        courses.startdato,
+        courses.start_date,
         cast(
             case
                 when interventions.reporting_period = 'quarter'
-                    then date_trunc('quarter', courses.startdato)
-                else date_trunc('month', courses.startdato)
+                    then date_trunc('quarter', courses.start_date)
+                else date_trunc('month', courses.start_date)
             end as date
         ) as period_start
     from courses
@@ -115,7 +95,7 @@ start_counts as (
         period_start,
         count(*) as start_count
     from latest_courses
-    where startdato is not null
+    where start_date is not null
     group by kommunekode, indsats, period_start
 ),
 

@@ -3,30 +3,12 @@
 -- weighted score 0-100 and the badge god/middel/svag (thresholds from catalog.parameters).
 with
 
-files as (
-    select
-        file_id,
-        original_name,
-        kommunekode,
-        indsats,
-        file_type,
-        reporting_date,
-        rows_read,
-        rows_accepted,
-        rows_rejected,
-        received_at,
-        warning_count as warnings,
-        file_status as status
-    from {{ ref('stg_raw__files') }}
+pair_files as (
+    select * from {{ ref('dq_pair_files') }}
 ),
 
 interventions as (
-    select
-        indsats,
-        reporting_period,
-        deadline_days,
-        intervention_name as name
-    from {{ ref('stg_catalog__interventions') }}
+    select * from {{ ref('stg_catalog__interventions') }}
 ),
 
 municipalities as (
@@ -34,10 +16,7 @@ municipalities as (
 ),
 
 parameters as (
-    select
-        parameter,
-        parameter_value as value
-    from {{ ref('stg_catalog__parameters') }}
+    select * from {{ ref('stg_catalog__parameters') }}
 ),
 
 timeliness as (
@@ -65,22 +44,7 @@ snapshots as (
 ),
 
 courses as (
-    select
-        file_id,
-        kommunekode,
-        indsats,
-        reporting_date,
-        person_id,
-        is_carried_forward,
-        carried_from_file_id,
-        course_id as forloeb_id,
-        referral_date as henvisningsdato,
-        status_code as status,
-        start_date as startdato,
-        end_date as slutdato,
-        end_reason_code as afslutningsaarsag,
-        practitioner_id as medarbejder_id
-    from {{ ref('stg_raw__courses') }}
+    select * from {{ ref('stg_raw__courses') }}
 ),
 
 pairs as (
@@ -90,11 +54,7 @@ pairs as (
         min(reporting_date) as first_reporting_date,
         max(reporting_date) as latest_reporting_date,
         max(received_at) as latest_received_at
-    from files
-    where
-        kommunekode is not null
-        and indsats is not null
-        and file_type <> 'registry'
+    from pair_files
     group by kommunekode, indsats
 ),
 
@@ -173,8 +133,8 @@ outliers_by_pair as (
 
 thresholds as (
     select
-        max(value) filter (where parameter = 'quality_god_from') as god_from,
-        max(value) filter (where parameter = 'quality_middel_from')
+        max(parameter_value) filter (where parameter = 'quality_god_from') as god_from,
+        max(parameter_value) filter (where parameter = 'quality_middel_from')
             as middel_from
     from parameters
 ),
@@ -318,7 +278,7 @@ final as (
         municipalities.kommunenavn,
         municipalities.regionsnavn,
         badged.indsats,
-        interventions.name as intervention_name,
+        interventions.intervention_name,
         interventions.reporting_period,
         interventions.deadline_days,
         badged.score,

@@ -4,29 +4,11 @@
 with
 
 files as (
-    select
-        file_id,
-        original_name,
-        kommunekode,
-        indsats,
-        file_type,
-        reporting_date,
-        rows_read,
-        rows_accepted,
-        rows_rejected,
-        received_at,
-        warning_count as warnings,
-        file_status as status
-    from {{ ref('stg_raw__files') }}
+    select * from {{ ref('stg_raw__files') }}
 ),
 
 interventions as (
-    select
-        indsats,
-        reporting_period,
-        deadline_days,
-        intervention_name as name
-    from {{ ref('stg_catalog__interventions') }}
+    select * from {{ ref('stg_catalog__interventions') }}
 ),
 
 as_of as (
@@ -49,7 +31,7 @@ delivery_files as (
         file_type,
         reporting_date,
         received_at,
-        status
+        file_status
     from files
     where
         file_type not in ('registry', 'targets')
@@ -101,7 +83,7 @@ received_periods as (
         min(received_at) as first_received_at,
         count(*) as usable_files
     from relevant_files
-    where status in ('accepted', 'partial')
+    where file_status in ('accepted', 'partial')
     group by kommunekode, indsats, period_start
 ),
 
@@ -112,7 +94,7 @@ rejected_periods as (
         period_start,
         count(*) as rejected_files
     from relevant_files
-    where status = 'rejected'
+    where file_status = 'rejected'
     group by kommunekode, indsats, period_start
 ),
 

@@ -2,32 +2,12 @@
 -- (from the raw.files manifest and raw.validation_issues), over all files ever received.
 with
 
-files as (
-    select
-        file_id,
-        original_name,
-        kommunekode,
-        indsats,
-        file_type,
-        reporting_date,
-        rows_read,
-        rows_accepted,
-        rows_rejected,
-        received_at,
-        warning_count as warnings,
-        file_status as status
-    from {{ ref('stg_raw__files') }}
+pair_files as (
+    select * from {{ ref('dq_pair_files') }}
 ),
 
 issues as (
-    select
-        file_id,
-        row_number,
-        column_name,
-        severity,
-        message,
-        issue_code as code
-    from {{ ref('stg_raw__validation_issues') }}
+    select * from {{ ref('stg_raw__validation_issues') }}
 ),
 
 issue_counts as (
@@ -39,23 +19,19 @@ issue_counts as (
     group by file_id
 ),
 
-pair_files as (
+file_counts as (
     select
-        files.kommunekode,
-        files.indsats,
-        files.status,
-        coalesce(files.rows_read, 0) as rows_read,
-        coalesce(files.rows_accepted, 0) as rows_accepted,
-        coalesce(files.rows_rejected, 0) as rows_rejected,
+        pair_files.kommunekode,
+        pair_files.indsats,
+        pair_files.file_status,
+        coalesce(pair_files.rows_read, 0) as rows_read,
+        coalesce(pair_files.rows_accepted, 0) as rows_accepted,
+        coalesce(pair_files.rows_rejected, 0) as rows_rejected,
         coalesce(issue_counts.errors, 0) as errors,
-        coalesce(issue_counts.warnings, files.warnings, 0) as warnings
-    from files
+        coalesce(issue_counts.warnings, pair_files.warning_count, 0) as warnings
+    from pair_files
     left join issue_counts
-        on files.file_id = issue_counts.file_id
-    where
-        files.kommunekode is not null
-        and files.indsats is not null
-        and files.file_type <> 'registry'
+        on pair_files.file_id = issue_counts.file_id
 ),
 
 totals as (
@@ -63,15 +39,15 @@ totals as (
         kommunekode,
         indsats,
         count(*) as files_received,
-        count(*) filter (where status = 'accepted') as files_accepted,
-        count(*) filter (where status = 'partial') as files_partial,
-        count(*) filter (where status = 'rejected') as files_rejected,
+        count(*) filter (where file_status = 'accepted') as files_accepted,
+        count(*) filter (where file_status = 'partial') as files_partial,
+        count(*) filter (where file_status = 'rejected') as files_rejected,
         sum(rows_read) as rows_read,
         sum(rows_accepted) as rows_accepted,
         sum(rows_rejected) as rows_rejected,
         sum(errors) as errors,
         sum(warnings) as warnings
-    from pair_files
+    from file_counts
     group by kommunekode, indsats
 ),
 
