@@ -4,14 +4,6 @@
 -- fidelity_green_from / fidelity_yellow_from; guidance is the catalog's Danish advice for the rule.
 -- suppressed: the disclosure policy's verdict on the same cell in marts.indicators
 -- (fidelity_rule_<rule_code>, fidelity_index), i.e. hidden outside the municipality's own view.
--- Partitioned by intervention: a refresh recomputes only the interventions with new files
--- (macros/refresh_by_indsats.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_refreshed_indsats() }}"
-) }}
 with period_checks as (
     select * from {{ ref('int_fidelity__period_checks') }}
 ),
@@ -109,4 +101,3 @@ final as (
 )
 
 select * from final
-where {{ refreshed_indsats_filter() }}
