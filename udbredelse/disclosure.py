@@ -68,7 +68,8 @@ NATIONAL = "000"
 KEY_COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 CELL_COLUMNS = ["kommunekode", "indsats", "period"]  # period codes are unique across period types
 DEFAULT_THRESHOLD = 5
-DECIMALS = 10  # numerator, denominator and value are published rounded to this many decimals
+DECIMALS = 8  # published rounding of numerator, denominator and value; < 10 so that no published number
+# holds a run of 10 digits after the point, which leak scanners (and readers) take for a CPR number
 SCALED_DECIMALS = 4  # a derived count (projection) is compared in units of 10^-4 (int_target_projections)
 NUMBER_COLUMNS = ["numerator", "denominator", "value"]
 

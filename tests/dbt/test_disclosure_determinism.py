@@ -105,3 +105,16 @@ def test_property_shuffled_input_gives_identical_output(counts: list[list[int]],
     # and the output rows are the input rows, in the input order
     assert out.drop("suppressed").equals(frame(shuffled))
     assert recomputable_cells(out).is_empty()
+
+
+def test_published_numbers_never_hold_a_cpr_shaped_digit_run() -> None:
+    import re
+
+    import polars as pl
+
+    from udbredelse.disclosure import round_published
+
+    values = [7 / 48, 2 / 3, 1 / 7, 565.16129999999, 0.1458333333333]
+    out = round_published(pl.DataFrame({"numerator": values, "denominator": values, "value": values}))
+    text = out.write_csv()
+    assert not re.search(r"\d{10}", text), text

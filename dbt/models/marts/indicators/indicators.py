@@ -4,7 +4,7 @@ Grain: one row per kommunekode ('000' = national) x indsats x period_type x peri
 The unsuppressed rows come from int_indicators__unioned; udbredelse.disclosure sets `suppressed`
 (true = hidden outside the municipality's own view) with the threshold from catalog.parameters.
 The table is a pure function of the data, not of row order: numerator, denominator and value are
-rounded to 10 decimals (whole numbers stay exact; float sums taken in another order publish the
+rounded to 8 decimals (whole numbers stay exact; float sums taken in another order publish the
 same digits) before the policy, which sorts its input by the key columns before any choice.
 """
 
