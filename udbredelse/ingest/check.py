@@ -29,7 +29,7 @@ from udbredelse.ingest.headers import (
     type_from_name,
 )
 from udbredelse.ingest.messages import MESSAGES, message
-from udbredelse.ingest.parse import parse_bool, parse_date, parse_int, parse_number
+from udbredelse.ingest.parse import parse_bool, parse_date, parse_date_scalar, parse_int, parse_number
 from udbredelse.ingest.reader import ROW, FileProblem, RawTable, read_table
 from udbredelse.settings import Settings
 from validation.contracts import CONTRACTS, contract_columns
@@ -193,10 +193,14 @@ class Outcome:
 
     @property
     def errors(self) -> pl.DataFrame:
+        if self.issues.height == 0:  # most files: skip a polars query
+            return self.issues
         return self.issues.filter(pl.col("severity") == "error")
 
     @property
     def warnings(self) -> pl.DataFrame:
+        if self.issues.height == 0:
+            return self.issues
         return self.issues.filter(pl.col("severity") == "warning")
 
 
@@ -346,6 +350,8 @@ def finish(prepared: list[Prepared], settings: Settings, catalog: Catalog) -> li
         stacked = pl.concat([by_index[i].frame for i in indices], how="diagonal_relaxed")  # type: ignore[misc]
         rows = _RowIssues()
         for i in indices:
+            if per_file[i][0].height == 0:
+                continue
             cells = per_file[i][0].filter(pl.col("row").is_not_null())
             if cells.height:
                 rows.frames.append(cells)
@@ -354,17 +360,22 @@ def finish(prepared: list[Prepared], settings: Settings, catalog: Catalog) -> li
         work = _catalog_rules(work, file_type, rows, settings, catalog)
         issues = rows.evaluate(work)
         for i in indices:  # the cell errors were moved into the stacked issues
-            per_file[i] = [per_file[i][0].filter(pl.col("row").is_null())]
+            if per_file[i][0].height:
+                per_file[i] = [per_file[i][0].filter(pl.col("row").is_null())]
         for key, part in issues.partition_by(FILE, as_dict=True).items():
             per_file[int(key[0])].append(part)
         _split(work, file_type, issues, [by_index[i].outcome for i in indices], indices, settings, catalog)
     outcomes = []
     for p in prepared:
-        frame = pl.concat(per_file[p.index], how="vertical")
-        if frame.filter((pl.col("severity") == "error") & pl.col("row").is_null()).height:
-            p.outcome.file_rejected = True
-        frame = mask_values(frame.select(list(ISSUE_SCHEMA)))
-        p.outcome.issues = frame.sort(["row", "column", "code"], nulls_last=False)
+        parts = [f for f in per_file[p.index] if f.height]
+        if not parts:  # most files: no issues, no polars queries
+            p.outcome.issues = per_file[p.index][0].select(list(ISSUE_SCHEMA))
+        else:
+            frame = pl.concat(parts, how="vertical")
+            if frame.filter((pl.col("severity") == "error") & pl.col("row").is_null()).height:
+                p.outcome.file_rejected = True
+            frame = mask_values(frame.select(list(ISSUE_SCHEMA)))
+            p.outcome.issues = frame.sort(["row", "column", "code"], nulls_last=False)
         if p.outcome.file_rejected:
             p.outcome.accepted = p.outcome.items = p.outcome.people = None
         outcomes.append(p.outcome)
@@ -403,10 +414,10 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog:
     name_date = reporting_date_from_name(outcome.name)
     reporting = None
     if name_date:
-        reporting = pl.select(parse_date(pl.lit(name_date, pl.Utf8))).item()
+        reporting = parse_date_scalar(name_date)
     if reporting is None and "indberetningsdato" in columns:
         text = _mode(raw, "indberetningsdato")
-        reporting = pl.select(parse_date(pl.lit(text, pl.Utf8))).item() if text else None
+        reporting = parse_date_scalar(text) if text else None
     outcome.reporting_date = reporting or outcome.received_at.date()
     if file_type == "registry":
         if rejected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import polars as pl
 
@@ -48,4 +49,10 @@ def parse_bool(expr: pl.Expr) -> pl.Expr:
 def parse_date_scalar(value: str | None) -> dt.date | None:
     if value is None:
         return None
+    return _parse_date_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_date_text(value: str) -> dt.date | None:
+    """One text through the same expression as the columns (cached: a batch repeats few reporting dates)."""
     return pl.select(parse_date(pl.lit(value, pl.Utf8))).item()
