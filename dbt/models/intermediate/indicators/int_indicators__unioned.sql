@@ -1,10 +1,12 @@
 -- All indicator areas in the long format, before disclosure control: one row per kommunekode
--- ('000' = national) x indsats x period_type x period x indicator, with the municipality's
--- data-quality badge (marts.dq_scorecard). marts.indicators (a Python model) adds `suppressed`.
+-- ('000' = national) x indsats x period_type x period x indicator. A view over the areas'
+-- intervention-partitioned tables: int_indicators__protected reads only the refreshed
+-- interventions through it and adds `suppressed`; marts.indicators adds the quality badge.
 --
 -- THE AREA LIST: every int_indicators__<area> model (columns kommunekode, indsats, period_type,
 -- period, indicator, numerator, denominator, value) is one import CTE below and one branch of
 -- `unioned`. Adding an area = one CTE + one `union all` branch.
+{{ config(materialized='view') }}
 with
 
 recruitment as (
@@ -25,10 +27,6 @@ outcomes as (
 
 implementation as (
     select * from {{ ref('int_indicators__implementation') }}
-),
-
-scorecard as (
-    select * from {{ ref('dq_scorecard') }}
 ),
 
 unioned as (
@@ -97,11 +95,8 @@ final as (
         cast(unioned.indicator as varchar) as indicator,
         cast(unioned.numerator as double) as numerator,
         cast(unioned.denominator as double) as denominator,
-        cast(unioned.value as double) as value,
-        cast(scorecard.quality_badge as varchar) as quality
+        cast(unioned.value as double) as value
     from unioned
-    left join scorecard
-        on unioned.kommunekode = scorecard.kommunekode and unioned.indsats = scorecard.indsats
 )
 
 select * from final
