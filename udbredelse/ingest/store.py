@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ from udbredelse.settings import Settings
 from udbredelse.vault import VaultWriter
 
 log = logging.getLogger("udbredelse.ingest")
+
+# threads that write the encrypted originals of a wave (mostly waiting on fsync)
+ARCHIVE_WRITERS = 4
+# threads that read and check the files (polars and the decoders release the GIL)
+READERS = 2
 
 RAW_TABLE = {
     "courses": "raw.courses", "sessions": "raw.sessions", "measurements": "raw.measurements",
@@ -96,7 +102,9 @@ def land_batch(
         else:
             seen[file_id] = i
             todo.append(i)
-    prepared = {i: prepare(i, entries[i], settings, catalog, require_uploader=True) for i in todo}
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="read") as pool:
+        prepared = dict(zip(todo, pool.map(
+            lambda i: prepare(i, entries[i], settings, catalog, require_uploader=True), todo), strict=True))
     data_by_id = {ids[i]: entries[i].data for i in todo}
     # waves: the n-th file of each municipality × intervention × type goes in wave n
     waves: list[list[int]] = []
@@ -213,11 +221,11 @@ def _store_wave(
     rows: dict[str, list[pl.DataFrame]] = {}
     items: list[pl.DataFrame] = []
     carry: list[pl.DataFrame] = []
+    archive_jobs = []
     for o in storing:
         status = o.status
         folder = settings.quarantine_dir if status == "rejected" else settings.archive_dir
-        crypto.encrypt_file(data_by_id[o.file_id], settings.vault_key_bytes,
-                            folder / f"{o.file_id}.bin", o.file_id.encode("ascii"))
+        archive_jobs.append((data_by_id[o.file_id], folder / f"{o.file_id}.bin", o.file_id.encode("ascii")))
         supersedes = previous.get(o.file_id) if status != "rejected" else None
         manifest.append({
             "file_id": o.file_id, "original_name": o.name, "source": source, "kommunekode": o.kommunekode,
@@ -254,6 +262,7 @@ def _store_wave(
             frame = frame.rename({"pseudonym": "person_id"})
         rows.setdefault(o.file_type, []).append(frame)
 
+    _archive(archive_jobs, settings.vault_key_bytes)
     if people:
         vault.store(pl.concat(people))
     con.begin()
@@ -284,6 +293,19 @@ def _store_wave(
                  o.kommunekode, o.indsats, o.rows_accepted, o.rows_read)
         out.append((result_dict(o, o.name, o.file_id, o.status), True))
     return out
+
+
+def _archive(jobs: list[tuple[bytes, Path, bytes]], key: bytes) -> None:
+    """Write the encrypted originals, each fsynced, by a few threads: the waits on the disk overlap.
+    Returns when all are on disk (before the manifest is committed); the first failure (e.g. disk
+    full) is raised, which fails the wave."""
+    if len(jobs) <= 1:
+        for data, target, context in jobs:
+            crypto.encrypt_file(data, key, target, context)
+        return
+    with ThreadPoolExecutor(max_workers=ARCHIVE_WRITERS, thread_name_prefix="archive") as pool:
+        for future in [pool.submit(crypto.encrypt_file, data, key, target, context) for data, target, context in jobs]:
+            future.result()
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
