@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ from udbredelse.vault import VaultWriter
 
 log = logging.getLogger("udbredelse.ingest")
 
-# threads that write the encrypted originals of a wave (mostly waiting on fsync)
-ARCHIVE_WRITERS = 4
+# threads that write a wave's encrypted originals and reports (mostly waiting on the disk)
+FILE_WRITERS = 4
 # threads that read and check the files (polars and the decoders release the GIL)
 READERS = 2
 
@@ -262,7 +263,9 @@ def _store_wave(
             frame = frame.rename({"pseudonym": "person_id"})
         rows.setdefault(o.file_type, []).append(frame)
 
-    _archive(archive_jobs, settings.vault_key_bytes)
+    # every original is on disk (encrypted, fsynced) before the manifest that names it is committed
+    _in_threads(crypto.encrypt_file, [(data, settings.vault_key_bytes, target, context)
+                                      for data, target, context in archive_jobs])
     if people:
         vault.store(pl.concat(people))
     con.begin()
@@ -281,30 +284,34 @@ def _store_wave(
     except Exception:
         con.rollback()
         raise
+    reports = [(o, ValidationReport.from_outcome(o)) for o in outcomes if o.file_id not in refused]
+    _in_threads(_deliver_report, [(settings, o, report) for o, report in reports])
     out = []
     for o in outcomes:
         if o.file_id in refused:
             out.append(refused[o.file_id])
             continue
-        report_path = _write_report(settings, ValidationReport.from_outcome(o))
-        if o.status == "rejected":
-            (settings.quarantine_dir / f"{o.file_id}.json").write_bytes(report_path.read_bytes())
         log.info("file %s %s: type=%s kommune=%s indsats=%s rows %d/%d", o.file_id[:12], o.status, o.file_type,
                  o.kommunekode, o.indsats, o.rows_accepted, o.rows_read)
         out.append((result_dict(o, o.name, o.file_id, o.status), True))
     return out
 
 
-def _archive(jobs: list[tuple[bytes, Path, bytes]], key: bytes) -> None:
-    """Write the encrypted originals, each fsynced, by a few threads: the waits on the disk overlap.
-    Returns when all are on disk (before the manifest is committed); the first failure (e.g. disk
-    full) is raised, which fails the wave."""
+def _deliver_report(settings: Settings, outcome: Outcome, report: ValidationReport) -> None:
+    report_path = _write_report(settings, report)
+    if outcome.status == "rejected":
+        (settings.quarantine_dir / f"{outcome.file_id}.json").write_bytes(report_path.read_bytes())
+
+
+def _in_threads(task: Callable[..., None], jobs: list[tuple[Any, ...]]) -> None:
+    """Run task(*job) for every job by a few threads: the files' waits on the disk (open, fsync)
+    overlap. Returns when all have finished; the first failure (e.g. disk full) is raised."""
     if len(jobs) <= 1:
-        for data, target, context in jobs:
-            crypto.encrypt_file(data, key, target, context)
+        for job in jobs:
+            task(*job)
         return
-    with ThreadPoolExecutor(max_workers=ARCHIVE_WRITERS, thread_name_prefix="archive") as pool:
-        for future in [pool.submit(crypto.encrypt_file, data, key, target, context) for data, target, context in jobs]:
+    with ThreadPoolExecutor(max_workers=FILE_WRITERS, thread_name_prefix="ingest-write") as pool:
+        for future in [pool.submit(task, *job) for job in jobs]:
             future.result()
 
 
