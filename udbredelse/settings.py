@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     suppression_threshold: int = Field(default=5, ge=3, description="Counts below this are suppressed outside a municipality's own view")
     max_upload_mb: int = Field(default=50, ge=1)
     dbt_threads: int = Field(default=2, ge=1)
+    dbt_log_level_file: Literal["debug", "info", "warn", "error"] = Field(
+        default="info", description="dbt's file log (logs/dbt/dbt.log); debug writes every SQL statement, ~10 % slower")
 
     @field_validator("pseudonym_key", "vault_key", "cohort_recipient", "catalog_dir", mode="before")
     @classmethod

@@ -44,6 +44,7 @@ def dbt_args(
         "--no-version-check",
         "--no-send-anonymous-usage-stats",
         "--quiet",
+        "--log-level-file", settings.dbt_log_level_file,
     ]
     if select:
         selectors = [select] if isinstance(select, str) else list(select)
