@@ -1,33 +1,48 @@
-"""The §9 indicator rows with disclosure control applied, for the refreshed interventions only.
+"""The §9 indicator rows with disclosure control applied (`suppressed`), for every intervention.
 
 Grain: one row per kommunekode ('000' = national) x indsats x period_type x period x indicator, as
 int_indicators__unioned. udbredelse.disclosure sets `suppressed` (true = hidden outside the
-municipality's own view) with the threshold from catalog.parameters.
+municipality's own view) with the threshold from catalog.parameters; marts.indicators adds the
+quality badge.
 
-The policy runs once per intervention: every published identity (national = Σ municipalities, the
-period hierarchy, margins, stock-flow) lies within one intervention, so the verdicts of one
-intervention depend only on its own rows. That makes a refresh cheap and exact: with
-UDBREDELSE_REFRESH_INDSATS = "I,J" (set by udbredelse.transform.refresh_marts; see
-macros/refresh_by_indsats.sql) this table holds only I and J, and int_indicators__suppression (the
-intervention-partitioned store of all verdicts) replaces just their rows. Without the variable
-(full build, or dbt run by hand) it holds every intervention.
+The policy runs once per intervention: every identity it protects (national = Σ municipalities, the
+period hierarchy, margins, stock-flow) lies within one intervention, so an intervention's verdicts
+are a function of its own rows alone. That makes a refresh cheap and exact. In a refresh
+(udbredelse.transform.refresh_marts sets UDBREDELSE_REFRESH_INDSATS, see
+macros/refresh_by_indsats.sql) the previous verdicts of an intervention are kept when its rows
+(numbers rounded as published) are exactly those the previous build protected and it is not
+listed; every other intervention is protected again. The comparison catches what the list cannot
+know, e.g. a new course file that extends the shared period calendar for another intervention. In
+a full build (the variable unset) every intervention is protected.
 The result is a pure function of the data, not of row order: numerator, denominator and value are
 rounded to 8 decimals before the policy, which sorts its input by the key columns before any choice.
 """
 
 import os
 
+KEY = ["kommunekode", "indsats", "period_type", "period", "indicator"]
+NUMBERS = ["numerator", "denominator", "value"]
 # The column order of domain §9 (the quality badge is added by marts.indicators).
-COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator", "numerator", "denominator", "value",
-           "suppressed"]
+COLUMNS = [*KEY, *NUMBERS, "suppressed"]
 
 
 def refreshed_indsats():
-    """None = every intervention; otherwise the listed codes (possibly none)."""
+    """None in a full build; otherwise the interventions with new files (possibly none)."""
     listed = os.environ.get("UDBREDELSE_REFRESH_INDSATS")
     if listed is None:
         return None
-    return sorted({code.strip() for code in listed.split(",") if code.strip()})
+    return {code.strip() for code in listed.split(",") if code.strip()}
+
+
+def previous_verdicts(dbt, session):
+    """The rows of the last build of this model, or None when there is none to reuse."""
+    import duckdb
+
+    this = f'"{dbt.this.database}"."{dbt.this.schema}"."{dbt.this.identifier}"'
+    try:
+        return session.sql(f"select {', '.join(COLUMNS)} from {this}").pl()  # noqa: S608 - dbt's own relation
+    except duckdb.Error:  # first build, or a table of another shape: protect everything
+        return None
 
 
 def model(dbt, session):
@@ -37,15 +52,21 @@ def model(dbt, session):
     from udbredelse.disclosure import apply_disclosure, round_published, threshold_from_parameters
 
     threshold = threshold_from_parameters(dbt.source("catalog", "parameters").pl())
-    unioned = dbt.ref("int_indicators__unioned")
-    codes = refreshed_indsats()
-    if codes is not None:
-        quoted = ", ".join("'" + code.replace("'", "''") + "'" for code in codes) or "null"
-        unioned = unioned.filter(f"indsats in ({quoted})")
-    indicators = round_published(unioned.pl())
-    parts = [
+    rows = round_published(dbt.ref("int_indicators__unioned").pl()).select(KEY + NUMBERS)
+    listed = refreshed_indsats()
+    previous = previous_verdicts(dbt, session) if listed is not None else None
+    kept = rows.clear().with_columns(pl.lit(False).alias("suppressed"))
+    if previous is not None:
+        identity = KEY + NUMBERS
+        differing = pl.concat([
+            rows.join(previous, on=identity, how="anti", nulls_equal=True).select("indsats"),
+            previous.join(rows, on=identity, how="anti", nulls_equal=True).select("indsats"),
+        ])
+        redo = listed | set(differing.get_column("indsats").unique().to_list())
+        kept = previous.filter(~pl.col("indsats").is_in(sorted(redo)))
+        rows = rows.filter(pl.col("indsats").is_in(sorted(redo)))
+    protected = [
         apply_disclosure(part, threshold=threshold).select(COLUMNS)
-        for part in indicators.partition_by("indsats", maintain_order=False)
+        for part in rows.partition_by("indsats", maintain_order=False)
     ]
-    protected = pl.concat(parts) if parts else apply_disclosure(indicators, threshold=threshold).select(COLUMNS)
-    return protected.to_arrow()
+    return pl.concat([kept.select(COLUMNS), *protected], how="vertical_relaxed").to_arrow()

@@ -1,9 +1,10 @@
 -- marts.indicators: the long indicator table of domain §9 with disclosure control applied and the
 -- municipality's data-quality badge (see _indicators__models.yml). The verdicts come from
--- int_indicators__suppression (udbredelse.disclosure, once per intervention, kept incrementally);
--- the badge is joined here because it moves with every delivery (timeliness), in every intervention.
-with suppression as (
-    select * from {{ ref('int_indicators__suppression') }}
+-- int_indicators__protected (udbredelse.disclosure, once per intervention, reused in a refresh for
+-- interventions whose rows did not change); the badge is joined here because it moves with every
+-- delivery (timeliness), in every intervention.
+with protected as (
+    select * from {{ ref('int_indicators__protected') }}
 ),
 
 scorecard as (
@@ -12,19 +13,19 @@ scorecard as (
 
 final as (
     select
-        suppression.kommunekode,
-        suppression.indsats,
-        suppression.period_type,
-        suppression.period,
-        suppression.indicator,
-        suppression.numerator,
-        suppression.denominator,
-        suppression.value,
-        suppression.suppressed,
+        protected.kommunekode,
+        protected.indsats,
+        protected.period_type,
+        protected.period,
+        protected.indicator,
+        protected.numerator,
+        protected.denominator,
+        protected.value,
+        protected.suppressed,
         cast(scorecard.quality_badge as varchar) as quality
-    from suppression
+    from protected
     left join scorecard
-        on suppression.kommunekode = scorecard.kommunekode and suppression.indsats = scorecard.indsats
+        on protected.kommunekode = scorecard.kommunekode and protected.indsats = scorecard.indsats
 )
 
 select * from final
