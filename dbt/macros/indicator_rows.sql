@@ -17,6 +17,21 @@
     from {{ relation }}
 {%- endmacro %}
 
+{#- Counts broken down by a category: the relation names each row's indicator in its column
+    `indicator` (e.g. 'ended_reason_<code>', 'starts_age_<band>'). -#}
+{% macro breakdown_count_indicator(relation, count_column) -%}
+    select
+        kommunekode,
+        indsats,
+        period_type,
+        period,
+        indicator,
+        cast({{ count_column }} as double) as numerator,
+        cast(null as double) as denominator,
+        cast({{ count_column }} as double) as value
+    from {{ relation }}
+{%- endmacro %}
+
 {% macro ratio_indicator(relation, indicator, numerator_column, denominator_column) -%}
     select
         kommunekode,

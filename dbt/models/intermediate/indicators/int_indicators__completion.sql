@@ -103,16 +103,7 @@ final as (
     union all
     {{ statistic_indicator('aggregated', 'duration_days_median', 'duration_days_median', 'duration_courses') }}
     union all
-    select
-        kommunekode,
-        indsats,
-        period_type,
-        period,
-        indicator,
-        cast(ended_courses as double) as numerator,
-        cast(null as double) as denominator,
-        cast(ended_courses as double) as value
-    from ended_by_reason
+    {{ breakdown_count_indicator('ended_by_reason', 'ended_courses') }}
 )
 
 select * from final

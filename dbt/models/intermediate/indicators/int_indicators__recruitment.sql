@@ -194,16 +194,7 @@ final as (
     union all
     {{ ratio_indicator('attainment', 'target_attainment_ytd', 'starts_ytd', 'target_courses') }}
     union all
-    select
-        kommunekode,
-        indsats,
-        period_type,
-        period,
-        indicator,
-        cast(starts_in_category as double) as numerator,
-        cast(null as double) as denominator,
-        cast(starts_in_category as double) as value
-    from profile
+    {{ breakdown_count_indicator('profile', 'starts_in_category') }}
 )
 
 select * from final
