@@ -233,18 +233,23 @@ def plan_refresh(settings: Settings) -> dict[str, Any]:
     Incremental when the last build succeeded with the same code and catalog and raw.* changed only
     in rows of files that name an intervention (the registry extract touches all of them: full build).
     """
+    return _plan(settings)[0]
+
+
+def _plan(settings: Settings) -> tuple[dict[str, Any], dict[str, dict[str, list[int]]] | None]:
+    """plan_refresh's plan, and the raw digests it took (None where it needed none)."""
     state_path = build_state_path(settings)
     if not state_path.is_file():
-        return {"mode": "full", "indsats": [], "reason": "ingen tidligere gennemført build"}
+        return {"mode": "full", "indsats": [], "reason": "ingen tidligere gennemført build"}, None
     try:
         state = json.loads(state_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"mode": "full", "indsats": [], "reason": "build-tilstanden kunne ikke læses"}
+        return {"mode": "full", "indsats": [], "reason": "build-tilstanden kunne ikke læses"}, None
     if state.get("fingerprint") != code_fingerprint(settings):
-        return {"mode": "full", "indsats": [], "reason": "dbt-projekt, katalog eller tærskel er ændret"}
+        return {"mode": "full", "indsats": [], "reason": "dbt-projekt, katalog eller tærskel er ændret"}, None
     before, now = state.get("raw") or {}, raw_digests(settings)
     if before.keys() != now.keys():
-        return {"mode": "full", "indsats": [], "reason": "raw-skemaet er ændret"}
+        return {"mode": "full", "indsats": [], "reason": "raw-skemaet er ændret"}, now
     changed = {
         indsats
         for table in now
@@ -252,9 +257,9 @@ def plan_refresh(settings: Settings) -> dict[str, Any]:
         if before[table].get(indsats) != now[table].get(indsats)
     }
     if any(not _INDSATS_CODE.match(indsats) for indsats in changed):
-        return {"mode": "full", "indsats": [], "reason": "nye data uden indsats (fx registerudtræk)"}
+        return {"mode": "full", "indsats": [], "reason": "nye data uden indsats (fx registerudtræk)"}, now
     indsats = sorted(changed)
-    return {"mode": "incremental", "indsats": indsats, "reason": f"nye data i {len(indsats)} indsats(er)"}
+    return {"mode": "incremental", "indsats": indsats, "reason": f"nye data i {len(indsats)} indsats(er)"}, now
 
 
 def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
@@ -267,7 +272,7 @@ def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
     of intermediate models (the marts' tests guard what is published). Full: `dbt build --full-refresh`.
     The caller holds the writer lock. Returns run_dbt_build's summary plus 'mode', 'indsats', 'reason'.
     """
-    plan = {"mode": "full", "indsats": [], "reason": "fuld build bestilt"} if full else plan_refresh(settings)
+    plan, raw = ({"mode": "full", "indsats": [], "reason": "fuld build bestilt"}, None) if full else _plan(settings)
     state_path = build_state_path(settings)
     state_path.unlink(missing_ok=True)  # a failed build leaves no state: the next build is full
     if plan["mode"] == "incremental":
@@ -281,6 +286,8 @@ def refresh_marts(settings: Settings, full: bool = False) -> dict[str, Any]:
         )
     else:
         summary = run_dbt_build(settings, full_refresh=True)
-    state = {"fingerprint": code_fingerprint(settings), "raw": raw_digests(settings)}
+    # the caller holds the writer lock and dbt does not write raw.*: the digests taken for the plan
+    # are still those of raw.* (hashing every raw row is the costly part of the plan at scale L)
+    state = {"fingerprint": code_fingerprint(settings), "raw": raw if raw is not None else raw_digests(settings)}
     state_path.write_text(json.dumps(state), encoding="utf-8")
     return {**summary, **plan}
