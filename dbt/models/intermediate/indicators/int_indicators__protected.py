@@ -28,7 +28,9 @@ COLUMNS = [*KEY, *NUMBERS, "suppressed"]
 
 def refreshed_indsats():
     """None in a full build; otherwise the interventions with new files (possibly none)."""
-    listed = os.environ.get("UDBREDELSE_REFRESH_INDSATS")
+    from udbredelse.transform import REFRESH_INDSATS_ENV
+
+    listed = os.environ.get(REFRESH_INDSATS_ENV)
     if listed is None:
         return None
     return {code.strip() for code in listed.split(",") if code.strip()}
