@@ -23,7 +23,7 @@ import os
 KEY = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 NUMBERS = ["numerator", "denominator", "value"]
 # The column order of domain §9 (the quality badge is added by marts.indicators).
-COLUMNS = [*KEY, *NUMBERS, "suppressed"]
+COLUMNS = [*KEY, *NUMBERS, "suppressed", "suppression"]
 
 
 def refreshed_indsats():
