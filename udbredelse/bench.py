@@ -83,7 +83,7 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, float]:
 
 
 def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5,
-              audit_ilp_budget: float = 600.0) -> dict[str, Any]:
+              audit_ilp_budget: float = 120.0) -> dict[str, Any]:
     from udbredelse import pipeline, warehouse
     from udbredelse.catalog import load_catalog
     from udbredelse.catalog.tables import write_catalog_tables

@@ -243,7 +243,6 @@ def apply_disclosure(
     rows, codes = _encoded_rows(base, policy)
     components = _components(rows)
     follow, orphans = _follower(rows, codes, policy)
-    primary = _primary(rows, policy.threshold).to_numpy() & rows["is_count"].to_numpy()
     hidden = _primary(rows, policy.threshold).to_numpy().copy()
     hidden[orphans] = True
     groups = _identity_groups(rows, components, policy, codes)
@@ -252,7 +251,7 @@ def apply_disclosure(
     for _ in range(policy.max_rounds):
         before = int(hidden.sum())
         hidden = follow(link(hidden))
-        hidden = _secondary(groups, hidden, primary, policy.threshold)
+        hidden = _secondary(groups, hidden)
         if int(hidden.sum()) == before:
             break
     verdicts = np.empty(base.height, dtype=bool)
@@ -472,12 +471,8 @@ def _rate_linker(rows: pl.DataFrame) -> Any:
     return link
 
 
-def _secondary(groups: pl.DataFrame, hidden: np.ndarray, primary: np.ndarray | None = None,
-               threshold: int = 0) -> np.ndarray:
-    """In every identity group with exactly one hidden member, hide the best other member; likewise in a
-    group with exactly two hidden members of which one is a primary ("<5") cell: its mark says it lies in
-    1..threshold-1, so the other would be narrowed to a band that narrow (or both pinned when both are
-    small), and a third member is hidden.
+def _secondary(groups: pl.DataFrame, hidden: np.ndarray) -> np.ndarray:
+    """In every identity group with exactly one hidden member, hide the best other member.
 
     `groups` is sorted by (group_id, preference), so the first visible member of a group is the one to hide.
     """
@@ -489,15 +484,6 @@ def _secondary(groups: pl.DataFrame, hidden: np.ndarray, primary: np.ndarray | N
     member_hidden = flags[row_ids]
     hidden_per_group = np.bincount(group_ids, weights=member_hidden.astype(np.int64))
     lonely = hidden_per_group[group_ids] == 1
-    if primary is not None:
-        marked = np.bincount(group_ids, weights=(member_hidden & primary[row_ids]).astype(np.int64),
-                             minlength=hidden_per_group.size)
-        # two "<5" cells: x + y = K leaves each the whole band 1..4 only when K = 1 + (threshold - 1)
-        small_sum = np.bincount(group_ids, weights=np.where(member_hidden & primary[row_ids],
-                                                             groups["abs_v"].to_numpy(), 0),
-                                minlength=hidden_per_group.size)
-        both_band = (marked == 2) & (small_sum == threshold)
-        lonely |= (hidden_per_group[group_ids] == 2) & (marked[group_ids] >= 1) & ~both_band[group_ids]
     candidates = lonely & ~member_hidden
     if not candidates.any():
         return hidden
