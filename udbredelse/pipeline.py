@@ -10,7 +10,12 @@ The dashboard never writes the warehouse: a confirmed upload is put in its munic
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import secrets
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,101 @@ def ingest_one(settings: Settings, path: Path, kommune: str | None = None, confi
     settings.check()
     result = ingest_file(Path(path), settings, kommune=kommune, confirm_wipe=confirm_wipe)
     return {"files": 1, "by_status": {result["status"]: 1}, "results": [result]}
+
+
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
+RECEIVED = "modtaget"
+# Unicode dashes (en/em dash, minus, hyphens) read as '-' before masking, so a CPR number written
+# with any of them is masked like one with a plain dash.
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
+
+
+def _masked(name: str) -> str:
+    from udbredelse.cpr import mask_text
+
+    return mask_text(name.translate(_DASHES))
+
+
+def upload_name(name: str) -> str:
+    """A bare, harmless file name for an uploaded file (the name carries the reporting date; never a path).
+
+    A CPR number typed into the name is masked first, whatever its separator.
+    """
+    base = Path(_masked(name).replace("\\", "/")).name
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or f".{suffix.lower()}" not in UPLOAD_SUFFIXES:
+        raise ValueError("Kun CSV- og XLSX-filer kan indsendes.")
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "upload"
+    return f"{stem[:120]}.{suffix.lower()}"
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    """Write `content` as `target` all at once: a hidden temp file in the same folder, fsync, rename.
+
+    Ingest skips names starting with '.', so a half-written file is never picked up.
+    """
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        with open(temp, "xb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def submit_upload(settings: Settings, kommune: str, name: str, content: bytes, submitted_by: str = "") -> dict[str, Any]:
+    """Hand in a confirmed upload: the file goes into `inbox/<kommune>/` and is ingested from there
+    like every other file (the DAG or the worker picks it up); nothing is written to the warehouse here.
+
+    Writes the file and a receipt (`receipts/<kommune>/<receipt_id>.json`), each atomically, and
+    returns the receipt: receipt_id, received_at (UTC, ISO), kommunekode, original_name (masked),
+    inbox_name (inbox-relative, as `waiting_files` names it), file_id (sha256, as in raw.files),
+    bytes, submitted_by, status ('modtaget').
+    """
+    from udbredelse.catalog import load_catalog
+    from udbredelse.ingest.check import file_id_of
+
+    if kommune not in load_catalog(settings.catalog_path).municipalities:
+        raise ValueError(f"Ukendt kommunekode: {kommune!r}.")
+    if len(content) > settings.max_upload_mb * 1024 * 1024:
+        raise ValueError(f"Filen er større end {settings.max_upload_mb} MB og kan ikke indsendes.")
+    safe = upload_name(name)
+    folder = settings.inbox_dir / kommune
+    folder.mkdir(parents=True, exist_ok=True)
+    target, number = folder / safe, 1
+    while target.exists():  # an earlier file of the same name is still waiting: keep both
+        number += 1
+        stem, suffix = safe.rsplit(".", 1)
+        target = folder / f"{stem}_{number}.{suffix}"
+    received = datetime.now(UTC)
+    receipt = {
+        "receipt_id": f"{received:%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}",
+        "received_at": received.isoformat(timespec="seconds"),
+        "kommunekode": kommune,
+        "original_name": _masked(name),
+        "inbox_name": f"{kommune}/{target.name}",
+        "file_id": file_id_of(content),
+        "bytes": len(content),
+        "submitted_by": submitted_by,
+        "status": RECEIVED,
+    }
+    _write_atomically(target, content)
+    receipts = settings.receipts_dir / kommune
+    receipts.mkdir(parents=True, exist_ok=True)
+    _write_atomically(receipts / f"{receipt['receipt_id']}.json",
+                      json.dumps(receipt, ensure_ascii=False, indent=1).encode("utf-8"))
+    return receipt
+
+
+def upload_receipts(settings: Settings, kommune: str) -> list[dict[str, Any]]:
+    """The receipts of a municipality's handed-in files, newest first."""
+    folder = settings.receipts_dir / kommune
+    if not folder.is_dir():
+        return []
+    found = [json.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.json")]
+    return sorted(found, key=lambda r: r["receipt_id"], reverse=True)
 
 
 def ingest(settings: Settings, inbox: Path | None = None, kommune: str | None = None) -> dict[str, Any]:

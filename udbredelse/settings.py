@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         return self.home_path / "inbox"
 
     @property
+    def receipts_dir(self) -> Path:
+        """Receipts of files handed in through the dashboard (`pipeline.submit_upload`), per municipality."""
+        return self.home_path / "receipts"
+
+    @property
     def archive_dir(self) -> Path:
         return self.home_path / "archive"
 
