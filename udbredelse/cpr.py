@@ -41,6 +41,7 @@ _CPR_ANYWHERE = re.compile(f"(?<![0-9])([0-9]{{6}}){SEPARATOR}?[0-9]{{4}}(?![0-9
 _NON_DIGITS = re.compile(r"[^0-9]")
 # What an echoed field may never carry: C0/C1 controls, line/paragraph separators, bidi overrides.
 _UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE_CHARS_RUST = r"[\x00-\x1F\x7F-\x9F\x{2028}\x{2029}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FEFF}]"
 ECHO_MAX_CHARS = 80
 MOD11_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 
@@ -93,6 +94,12 @@ def echo(value: object, limit: int = ECHO_MAX_CHARS) -> str | None:
     text = _UNSAFE_CHARS.sub("?", unicodedata.normalize("NFC", text))
     text = mask_text(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def echo_expr(text: pl.Expr, limit: int | None = ECHO_MAX_CHARS) -> pl.Expr:
+    """`echo` for a column: controls replaced, CPR-like numbers masked, then cut (vectorised)."""
+    safe = mask_text_expr(text.str.replace_all(_UNSAFE_CHARS_RUST, "?"))
+    return safe if limit is None else safe.str.slice(0, limit)
 
 
 def has_invalid_bytes(name: str) -> bool:

@@ -34,15 +34,12 @@ def waiting_files(settings: Settings, inbox: Path | None = None) -> list[str]:
     loose files in the inbox root; reporting date (from the name), then arrival. Names only, never
     contents: the Airflow ingest DAG maps one task over this list.
     """
-    from udbredelse.ingest import INBOX_SUFFIXES
+    from udbredelse.ingest import is_waiting
     from udbredelse.ingest.headers import reporting_date_from_name
 
     root = inbox or settings.inbox_dir
     if not root.is_dir():
         return []
-
-    def is_waiting(path: Path) -> bool:
-        return path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INBOX_SUFFIXES
 
     files = [path for path in root.iterdir() if is_waiting(path)]
     files += [path for folder in root.iterdir() if folder.is_dir() for path in folder.iterdir() if is_waiting(path)]
