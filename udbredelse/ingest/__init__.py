@@ -59,6 +59,8 @@ def validate_file(path: Path, settings: Settings, kommune: str | None = None) ->
     uploader = kommune or _uploader_from_path(path, settings, catalog)
     outcome = check_many([Entry(data, echo_name(path.name), uploader, _now(), has_invalid_bytes(path.name))],
                          settings, catalog)[0]
+    if outcome.empty_snapshot:  # the same verdict ingest gives (it waits for a confirmation)
+        return ValidationReport.awaiting_confirmation(outcome, "snapshot_empty")
     return ValidationReport.from_outcome(outcome)
 
 

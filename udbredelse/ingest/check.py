@@ -186,6 +186,11 @@ class Outcome:
     all_ids: list[str] = field(default_factory=list)                # every forloeb_id named in the file
 
     @property
+    def empty_snapshot(self) -> bool:
+        """A course file with a header and no rows: loaded, it would empty the municipality's courses."""
+        return self.file_type == "courses" and not self.file_rejected and self.rows_read == 0
+
+    @property
     def rows_accepted(self) -> int:
         return 0 if self.file_rejected or self.accepted is None else self.accepted.height
 

@@ -52,6 +52,10 @@ MESSAGES: dict[str, str] = {
         "Filen ville fjerne alle kommunens eksisterende forløb i indsatsen ({existing} forløb), fordi ingen af dem "
         "findes i den nye fil. Tjek at det er den rigtige fil. Er det meningen, så send den igen med bekræftelse."
     ),
+    "snapshot_empty": (
+        "Filen har en overskriftsrække, men ingen forløb. Indlæst ville den fjerne alle kommunens forløb i "
+        "indsatsen. Tjek at det er den rigtige fil. Er det meningen, så send den igen med bekræftelse."
+    ),
     "formula_header": "Overskriftsrækken indeholder formler. Skriv kolonnenavnene som tekst.",
     "internal_error": "Filen kunne ikke behandles på grund af en intern fejl. Kontakt Socialstyrelsen; filen er gemt.",
     # row level

@@ -67,6 +67,19 @@ class ValidationReport:
             warnings=items(outcome.warnings),
         )
 
+    @classmethod
+    def awaiting_confirmation(cls, outcome: Outcome, code: str, **params: Any) -> ValidationReport:
+        """The verdict on a snapshot that would empty (or replace every one of) the municipality's courses:
+        rejected until confirmed. The dry run and ingest give this same verdict."""
+        from udbredelse.ingest.messages import message
+
+        report = cls.from_outcome(outcome)
+        report.status = "rejected"
+        report.rows_accepted, report.rows_rejected = 0, outcome.rows_read
+        report.errors.insert(0, {"row": None, "column": None, "code": code, "message": message(code, **params),
+                                 "value": None})
+        return report
+
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
