@@ -32,7 +32,9 @@ def _actor(viewer: Viewer) -> dict[str, Any]:
 
 def safe_upload_name(name: str) -> str:
     """A bare, harmless file name (the name carries the reporting date; never a path)."""
-    base = Path(name.replace("\\", "/")).name
+    from udbredelse.ingest import echo_name
+
+    base = Path(echo_name(name, limit=1000).replace("\\", "/")).name  # a CPR in the name is masked, not refused
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in ALLOWED_SUFFIXES:
         raise ValueError("Kun CSV- og XLSX-filer kan indsendes.")

@@ -13,7 +13,7 @@ from typing import Any
 
 from udbredelse import warehouse
 from udbredelse.catalog import load_catalog
-from udbredelse.cpr import echo, has_invalid_bytes
+from udbredelse.cpr import ECHO_MAX_CHARS, echo, has_invalid_bytes
 from udbredelse.ingest.check import REGISTER_UPLOADER, Entry, check_many
 from udbredelse.ingest.report import ValidationReport
 from udbredelse.ingest.store import land_batch, result_dict
@@ -34,10 +34,10 @@ def is_waiting(path: Path) -> bool:
             and not path.name.lower().endswith(IN_TRANSFER_SUFFIXES))
 
 
-def echo_name(name: str) -> str:
+def echo_name(name: str, limit: int = ECHO_MAX_CHARS) -> str:
     """A file name as it may be shown or stored anywhere (reports, raw.files, logs, the dashboard's
     audit log): not-UTF-8 bytes as U+FFFD, no control characters, CPR-like numbers masked, cut."""
-    return echo(name) or ""
+    return echo(name, limit=limit) or ""
 
 
 def _now() -> dt.datetime:

@@ -47,6 +47,9 @@ XLSX_MAX_CELL_CHARS = 32_767                # Excel's own limit for one cell
 XLSX_MAX_TEXT_CHARS = 64 * 1024 * 1024      # all text of all cells (a shared string counts per use)
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+NOT_A_TABLE_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf")
+NOT_A_TABLE_SUFFIXES = (".pdf", ".doc", ".docx", ".odt", ".rtf", ".png", ".jpg", ".jpeg", ".gif", ".msg", ".eml",
+                        ".zip", ".pages", ".numbers", ".key")
 
 
 class FileProblem(Exception):
@@ -96,6 +99,8 @@ def read_table(data: bytes, name: str, max_bytes: int) -> RawTable:
         raise FileProblem("ods_format")
     if name.lower().endswith(".xls") or data[:8] == OLE2_MAGIC:
         raise FileProblem("xls_format")
+    if data.startswith(NOT_A_TABLE_MAGIC) or name.lower().endswith(NOT_A_TABLE_SUFFIXES):
+        raise FileProblem("unreadable")  # a document, an image, a mail: not a table
     if is_xlsx(data, name):
         return read_xlsx(data, name)
     return read_csv(data)
