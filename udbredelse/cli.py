@@ -52,9 +52,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         summary = pipeline.ingest(get_settings(), inbox=Path(args.inbox) if args.inbox else None,
                                   kommune=args.kommune)
-    for result in summary["results"]:
-        print(f"{result['status']:<9} {result['file_type'] or '-':<13} {result['kommunekode'] or '-':<4} "
-              f"{result['indsats'] or '-':<6} rækker {result['rows_accepted']}/{result['rows_read']}  {result['name']}")
+    from udbredelse.ingest import echo_name
+
+    for result in summary["results"]:  # every field echoed: a file name cannot forge a line or show a CPR
+        fields = {k: echo_name(str(result.get(k) or "-")) for k in ("status", "file_type", "kommunekode", "indsats")}
+        print(f"{fields['status']:<9} {fields['file_type']:<13} {fields['kommunekode']:<4} "
+              f"{fields['indsats']:<6} rækker {result['rows_accepted']}/{result['rows_read']}  "
+              f"{echo_name(str(result['name']))}")
     print(f"{summary['files']} fil(er) behandlet: {summary['by_status']}")
     failed = summary["by_status"].get("failed", 0)
     if failed:

@@ -43,13 +43,11 @@ UPLOAD_SUFFIXES = (".csv", ".xlsx")
 RECEIVED = "modtaget"
 # Unicode dashes (en/em dash, minus, hyphens) read as '-' before masking, so a CPR number written
 # with any of them is masked like one with a plain dash.
-_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
-
-
 def _masked(name: str) -> str:
-    from udbredelse.cpr import mask_text
+    """A name as it may be shown or stored: the boundary's one echo rule (CPR in any spelling masked)."""
+    from udbredelse.cpr import echo
 
-    return mask_text(name.translate(_DASHES))
+    return echo(name, limit=1000) or ""
 
 
 def upload_name(name: str) -> str:
@@ -155,15 +153,12 @@ def waiting_files(settings: Settings, inbox: Path | None = None) -> list[str]:
     loose files in the inbox root; reporting date (from the name), then arrival. Names only, never
     contents: the Airflow ingest DAG maps one task over this list.
     """
-    from udbredelse.ingest import INBOX_SUFFIXES
+    from udbredelse.ingest import is_waiting
     from udbredelse.ingest.headers import reporting_date_from_name
 
     root = inbox or settings.inbox_dir
     if not root.is_dir():
         return []
-
-    def is_waiting(path: Path) -> bool:
-        return path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INBOX_SUFFIXES
 
     files = [path for path in root.iterdir() if is_waiting(path)]
     files += [path for folder in root.iterdir() if folder.is_dir() for path in folder.iterdir() if is_waiting(path)]
