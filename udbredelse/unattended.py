@@ -124,11 +124,11 @@ UNSAFE_MESSAGES = {
 }
 
 
-def _move_aside(settings: Settings, path: Path, info: os.stat_result) -> None:
+def _move_aside(settings: Settings, path: Path, info: os.stat_result, entry_id: str) -> None:
     """Move an entry out of the inbox without reading it (a link is moved as a link)."""
     target_dir = settings.quarantine_dir / UNSAFE_FOLDER
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / (_entry_id(path.name) + ".entry")
+    target = target_dir / (entry_id + ".entry")
     if stat.S_ISLNK(info.st_mode):
         os.symlink(os.readlink(path), target)
         path.unlink()
@@ -160,7 +160,7 @@ def guard_inbox(settings: Settings, inbox: Path | None = None) -> dict[str, Any]
         if kind:
             entry_id = _entry_id(str(relative))
             try:
-                _move_aside(settings, path, info)
+                _move_aside(settings, path, info, entry_id)
             except OSError as exc:
                 log.error("indbakke-post %s kunne ikke flyttes til karantæne (%s)", entry_id, type(exc).__name__)
                 continue
