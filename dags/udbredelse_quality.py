@@ -20,7 +20,8 @@ leads to transform, quality and export with no hand-triggering:
    reminder is marked sent only after the mail server accepted it (at-least-once delivery).
    **Without that connection, pending reminders make the task fail** (red, with a Danish message
    saying how many wait): they are kept and go out on the first run after SMTP is configured.
-4. `fail_on_critical` — fails the run (after the reminders went out) when a critical suite failed;
+4. `fail_on_critical` — fails the run when a critical suite failed (beside `send_reminders`: both
+   are leaves, so either one failing makes the run red);
    `run_quality_suites` itself records the failure instead of raising, so timeliness and reminders
    still run and a deterministic failure is not retried. When nothing critical failed it emits the
    asset `udbredelse://quality/checked`, which schedules `udbredelse_export`.
@@ -143,9 +144,9 @@ def udbredelse_quality() -> None:
 
     suites = run_quality_suites()
     timeliness = check_timeliness()
-    reminders = send_reminders()
-    suites >> timeliness >> reminders
-    reminders >> fail_on_critical(suites)
+    suites >> timeliness >> send_reminders()
+    # send_reminders and fail_on_critical are both leaves: either one failing makes the run red
+    timeliness >> fail_on_critical(suites)
 
 
 udbredelse_quality()

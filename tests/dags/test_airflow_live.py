@@ -64,16 +64,36 @@ def _processes(commands: dict[str, list[str]], env: dict[str, str], logs: Path) 
                 _wait_healthy(f"http://127.0.0.1:{env['AIRFLOW__API__PORT']}", procs[name], logs / "api-server.log")
         yield procs
     finally:
-        for proc in procs.values():  # each in its own session: end its whole process group, ours only
+        # ours only: the started processes and their descendants (task runners start their own sessions)
+        family = [pid for proc in procs.values() for pid in (proc.pid, *_descendants(proc.pid))]
+        for pid in family:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
         for proc in procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for proc in procs.values():
+            proc.wait(timeout=10)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc), children first found, deepest last."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents.setdefault(int(stat[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen, log: Path) -> None:

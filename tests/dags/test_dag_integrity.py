@@ -91,6 +91,8 @@ def test_assets_chain_ingest_to_transform_to_quality_to_export(dagbag) -> None:
     assert {asset.uri for asset in quality.timetable.asset_condition.objects} == {MARTS_URI}
     assert [a.uri for a in quality.get_task("fail_on_critical").outlets] == [CHECKED_URI]
     assert {asset.uri for asset in export.timetable.asset_condition.objects} == {CHECKED_URI}
+    # a DAG run's state comes from its leaves: a red send_reminders must make the quality run red
+    assert {t.task_id for t in quality.leaves} == {"send_reminders", "fail_on_critical"}
 
 
 def test_ingest_is_one_batch_task_not_one_task_per_file(dagbag) -> None:
