@@ -80,7 +80,8 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, float]:
     }
 
 
-def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5) -> dict[str, Any]:
+def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5,
+              airflow: bool = True) -> dict[str, Any]:
     from udbredelse import pipeline, warehouse
     from udbredelse.catalog import load_catalog
     from udbredelse.catalog.tables import write_catalog_tables
@@ -111,6 +112,12 @@ def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_ru
         started = time.perf_counter()
         pipeline.ingest(settings)
         result["ingest_s"] = round(time.perf_counter() - started, 2)
+
+        # orchestration: the same files through the Airflow ingest DAG (dag.test(); udbredelse/bench_airflow.py)
+        if airflow:
+            from udbredelse.bench_airflow import airflow_ingest
+
+            result.update(airflow_ingest(snapshot, result["ingest_s"]))
 
         started = time.perf_counter()
         with warehouse.writer_lock(settings):
