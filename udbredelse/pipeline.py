@@ -284,3 +284,36 @@ def _count(values: Any) -> dict[str, int]:
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return counts
+
+
+# ---- running unattended (the Airflow DAGs); the work is in udbredelse.unattended ---------------------
+def ingest_batch(settings: Settings, inbox: Path | None = None) -> dict[str, Any]:
+    """Land every waiting file as `ingest` does, safe for a scheduler: links and special files moved
+    aside with a verdict, non-UTF-8 names repaired, a file that crashes the reader quarantined. The
+    summary carries file ids and counts, never a name (`unattended.ingest_batch`)."""
+    from udbredelse import unattended
+
+    return unattended.ingest_batch(settings, inbox)
+
+
+def daily_timeliness(settings: Settings, today: Any) -> dict[str, Any]:
+    """Timeliness, reminders and feedback measured at `today` (a date), published (`unattended.daily_timeliness`)."""
+    from udbredelse import unattended
+
+    return unattended.daily_timeliness(settings, today)
+
+
+def freshness_problems(settings: Settings, at: Any, allow_newer: bool = True) -> list[str]:
+    """Danish lines for what is stale at `at` (a naive UTC datetime): the published copy (missing, older
+    than the catalog's limit, or with allow_newer=False much newer than `at`). Empty when fresh."""
+    from udbredelse import unattended
+
+    problem = unattended.published_problem(settings, at, allow_newer=allow_newer)
+    return [problem] if problem else []
+
+
+def overdue_deliveries(settings: Settings) -> list[dict[str, Any]]:
+    """Expected deliveries missing longer than the catalog's alert limit (`unattended.overdue_deliveries`)."""
+    from udbredelse import unattended
+
+    return unattended.overdue_deliveries(settings)
