@@ -73,9 +73,27 @@ def main() -> None:
     st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
     try:
         viewer = auth.current_viewer()
-    except AccessDenied as exc:
-        st.error(str(exc))
-        st.stop()
+    except auth.SessionExpired as exc:  # the identity token has expired: log in again, see nothing else
+        notice = str(exc)
+
+        def expired_login_page() -> None:
+            st.warning(notice, icon=":material/timer_off:")
+            login_page()
+
+        st.navigation([st.Page(expired_login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        return
+    except AccessDenied as exc:  # logged in, but no (valid) role: the refusal and no page
+        refusal = str(exc)
+
+        def refused_page() -> None:
+            st.title("Ingen adgang")
+            st.error(refusal)
+            if auth.oidc_configured() and st.button("Log ud", key="logout_refused"):
+                auth.logout()
+
+        st.navigation([st.Page(refused_page, title="Ingen adgang", url_path="ingen-adgang",
+                               icon=":material/block:")]).run()
+        return
     if viewer is None:
         st.navigation([st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
         return

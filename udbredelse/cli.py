@@ -99,8 +99,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     from udbredelse.settings import PROJECT_ROOT
 
+    get_settings().check()  # production: no start without the platform's keys
     app = PROJECT_ROOT / "dashboard" / "app.py"
-    argv = ["streamlit", "run", str(app), "--server.headless=true",
+    # Loopback unless told otherwise (--address, or STREAMLIT_SERVER_ADDRESS as in the container).
+    address = args.address or os.environ.get("STREAMLIT_SERVER_ADDRESS") or "127.0.0.1"
+    argv = ["streamlit", "run", str(app), "--server.headless=true", f"--server.address={address}",
             # a product, not a notebook: no "Deploy" button, no usage statistics to Streamlit
             "--client.toolbarMode=viewer", "--browser.gatherUsageStats=false"]
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
@@ -164,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="start Streamlit-appen")
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--address", default=None,
+                   help="adressen der lyttes på (standard 127.0.0.1, eller STREAMLIT_SERVER_ADDRESS)")
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("bench", help="mål ydeevne i en given skala")
