@@ -49,7 +49,7 @@ TABLE_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def catalog_frames(catalog: Catalog, suppression_threshold: int = 5) -> dict[str, pl.DataFrame]:
+def catalog_frames(catalog: Catalog, suppression_threshold: int) -> dict[str, pl.DataFrame]:
     """The catalog as one flat DataFrame per table (pure; no database)."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_SCHEMAS}
     register_labels = {r["code"]: r for r in catalog.common.get("register_indicators", [])}
@@ -120,7 +120,7 @@ def catalog_frames(catalog: Catalog, suppression_threshold: int = 5) -> dict[str
             for name, schema in TABLE_SCHEMAS.items()}
 
 
-def write_catalog_tables(con: Any, catalog: Catalog, suppression_threshold: int = 5) -> None:
+def write_catalog_tables(con: Any, catalog: Catalog, suppression_threshold: int) -> None:
     """Replace the tables of schema `catalog` in an open DuckDB connection, in one transaction."""
     frames = catalog_frames(catalog, suppression_threshold)
     con.execute("begin transaction")
