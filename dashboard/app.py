@@ -11,7 +11,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 
 import streamlit as st  # noqa: E402
 
-from dashboard import audit, auth, components, data  # noqa: E402
+from dashboard import audit, auth, chrome, components, data  # noqa: E402
 from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
@@ -71,6 +71,7 @@ def login_page() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
+    chrome.hide_streamlit_toolbars()
     try:
         viewer = auth.current_viewer()
     except AccessDenied as exc:

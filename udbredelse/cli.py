@@ -101,8 +101,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     app = PROJECT_ROOT / "dashboard" / "app.py"
     argv = ["streamlit", "run", str(app), "--server.headless=true",
-            # a product, not a notebook: no "Deploy" button, no usage statistics to Streamlit
-            "--client.toolbarMode=viewer", "--browser.gatherUsageStats=false"]
+            # a product: no Streamlit menu or "Deploy" button (English; see dashboard/chrome.py), no usage statistics
+            "--client.toolbarMode=minimal", "--browser.gatherUsageStats=false"]
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
