@@ -21,6 +21,7 @@ from typing import Any
 
 from dashboard import audit
 from dashboard.viewer import AccessDenied, Viewer
+from udbredelse import pipeline
 from udbredelse.settings import Settings
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
@@ -60,10 +61,8 @@ def _require_municipality(viewer: Viewer) -> str:
 def validate_upload(viewer: Viewer, settings: Settings, name: str, content: bytes) -> Any:
     """Dry run (stores nothing) of an uploaded file against the viewer's own municipality."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import validate_file
-
     with _temp_file(name, content) as path:
-        report = validate_file(path, settings, kommune=kommune)
+        report = pipeline.validate(settings, path, kommune=kommune)
     audit.append(settings, _actor(viewer), "upload_dry_run",
                  {"file": safe_upload_name(name), "status": report.status, "rows_total": report.rows_total})
     return report
@@ -106,11 +105,9 @@ def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tupl
     _require_analyst(viewer)
     if audience not in ("analyst", "public"):
         raise ValueError(audience)
-    from udbredelse.export import export_indicators as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
         out = Path(folder) / f"indikatorer_{audience}.csv"
-        result = run(settings, out, audience=audience)
+        result = pipeline.export_indicators(settings, out, audience=audience)
         content = out.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "indicators", "audience": audience,
                                                       "bytes": len(content)})
@@ -119,11 +116,9 @@ def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tupl
 
 def export_quality(viewer: Viewer, settings: Settings) -> tuple[str, bytes, dict[str, Any]]:
     _require_analyst(viewer)
-    from udbredelse.export import export_quality as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
         out = Path(folder) / "datakvalitet.csv"
-        result = run(settings, out)
+        result = pipeline.export_quality(settings, out)
         produced = out if out.exists() else next(Path(folder).iterdir())
         name, content = produced.name, produced.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "quality", "bytes": len(content)})
@@ -134,11 +129,9 @@ def export_cohort(viewer: Viewer, settings: Settings) -> tuple[str, bytes, dict[
     """The register cohort delivery (encrypted for DST), zipped. Administrators only."""
     if viewer.role != "admin":
         raise AccessDenied("Kohorteudtræk til Danmarks Statistik kan kun laves af en administrator.")
-    from udbredelse.export import export_cohort as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-cohort-") as folder:
         out_dir = Path(folder) / "kohorte"
-        result = run(settings, out_dir)
+        result = pipeline.export_cohort(settings, out_dir)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(out_dir.rglob("*")):

@@ -1,16 +1,37 @@
-"""Service functions behind the CLI and the Airflow DAGs: every step runs the same way from both.
+"""The front door: the only way into ingest, refresh, quality and export.
 
-Each function takes the settings, does one step, and returns a small summary with no clear CPR
-(safe for logs, XCom and task results).
+The Airflow DAGs, the CLI, the dashboard's actions and `udbredelse bench` call these functions and
+nothing under them, so every step runs the same way from each. Each function takes the settings,
+does one step, and returns a small summary with no clear CPR (safe for logs, XCom and task results).
+
+The dashboard never writes the warehouse: a confirmed upload is put in its municipality's inbox
+(`submit_upload`) and ingested from there like every other file; its dry run (`validate`) reads only.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from udbredelse import warehouse
 from udbredelse.settings import Settings
+
+
+def validate(settings: Settings, path: Path, kommune: str | None = None) -> Any:
+    """Dry run of every boundary check on one file (a `ValidationReport`). Stores nothing."""
+    from udbredelse.ingest import validate_file
+
+    return validate_file(Path(path), settings, kommune=kommune)
+
+
+def ingest_one(settings: Settings, path: Path, kommune: str | None = None, confirm_wipe: bool = False) -> dict[str, Any]:
+    """Ingest one named file (e.g. a corrected file, from the CLI), summarised like `ingest`."""
+    from udbredelse.ingest import ingest_file
+
+    settings.check()
+    result = ingest_file(Path(path), settings, kommune=kommune, confirm_wipe=confirm_wipe)
+    return {"files": 1, "by_status": {result["status"]: 1}, "results": [result]}
 
 
 def ingest(settings: Settings, inbox: Path | None = None, kommune: str | None = None) -> dict[str, Any]:
@@ -77,11 +98,16 @@ def build(settings: Settings, full: bool = False) -> dict[str, Any]:
     with files that arrived since the last build are recomputed; `full=True` rebuilds everything.
     """
     settings.ensure_dirs()
+    seconds: dict[str, float] = {}
     with warehouse.writer_lock(settings):
+        started = time.perf_counter()
         dbt_summary = _transform(settings, full=full)
+        seconds["transform"] = time.perf_counter() - started
+        started = time.perf_counter()
         quality_summary = quality(settings, _locked=True)
+        seconds["quality"] = time.perf_counter() - started
         warehouse.publish(settings)
-    return {"dbt": dbt_summary, "quality": quality_summary}
+    return {"dbt": dbt_summary, "quality": quality_summary, "seconds": seconds}
 
 
 def refresh(settings: Settings, kommuner: list[str] | None = None, inbox: Path | None = None) -> dict[str, Any]:
@@ -128,6 +154,34 @@ def quality(settings: Settings, _locked: bool = False) -> dict[str, Any]:
         result = run_quality(settings)
         warehouse.publish(settings)
     return result
+
+
+def export_indicators(settings: Settings, out: Path, audience: str = "analyst") -> dict[str, Any]:
+    """The indicator table (published copy) as CSV for `audience` ('analyst' or 'public'); audit-logged."""
+    from udbredelse import export
+
+    return export.export_indicators(settings, Path(out), audience=audience)  # type: ignore[arg-type]
+
+
+def export_quality(settings: Settings, out: Path) -> dict[str, Any]:
+    """The data-quality scorecard (published copy) as CSV; audit-logged."""
+    from udbredelse import export
+
+    return export.export_quality(settings, Path(out))
+
+
+def export_cohort(settings: Settings, out_dir: Path) -> dict[str, Any]:
+    """The register cohort delivery, encrypted for the register recipient; audit-logged."""
+    from udbredelse import export
+
+    return export.export_cohort(settings, Path(out_dir))
+
+
+def export_management_report(settings: Settings, out: Path, kommune: str | None = None) -> dict[str, Any]:
+    """A municipality's management report (XLSX); audit-logged."""
+    from udbredelse import export
+
+    return export.export_management_report(settings, Path(out), kommune=kommune)
 
 
 def _count(values: Any) -> dict[str, int]:

@@ -5,10 +5,10 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, components, data
+from dashboard import actions, components, queries, store
 
 viewer = components.require_viewer("kommune")
-settings = data.settings()
+settings = store.settings()
 st.title("Upload")
 components.log_view(viewer, "upload")
 st.write(
@@ -64,7 +64,7 @@ if outcome:
     )
 
 st.markdown("#### Jeres indsendte filer")
-history = data.submissions(viewer)
+history = queries.submissions(viewer)
 if history.empty:
     st.info("Ingen filer endnu (eller ingen publiceret kørsel).")
 else:
