@@ -17,6 +17,9 @@ from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
     # (file, title, url path, icon, roles)
     ("pages/overblik.py", "Overblik", "overblik", ":material/dashboard:", ("kommune", "analyst", "admin")),
+    ("pages/fidelitet.py", "Fidelitet", "fidelitet", ":material/rule:", ("kommune", "analyst", "admin")),
+    ("pages/resultater.py", "Resultater og målgruppe", "resultater", ":material/insights:",
+     ("kommune", "analyst", "admin")),
     ("pages/opmaerksomhed.py", "Forløb der kræver opmærksomhed", "opmaerksomhed", ":material/flag:",
      ("kommune", "analyst", "admin")),
     ("pages/upload.py", "Upload", "upload", ":material/upload_file:", ("kommune",)),

@@ -138,7 +138,8 @@ def signal_sentences(subject: str, chart: RunChart, labels: Sequence[str] | None
             sentences.append(f"{subject} lå {side} medianen {chart.longest_run} {_months(chart.longest_run)} "
                              f"i træk{when}.")
     if chart.few_crossings:
-        sentences.append(f"{subject} har kun krydset medianen {chart.crossings} gange på {chart.n_useful} "
+        times = "gang" if chart.crossings == 1 else "gange"
+        sentences.append(f"{subject} har kun krydset medianen {chart.crossings} {times} på {chart.n_useful} "
                          f"måneder; ved tilfældig variation ville man forvente mindst {chart.crossings_min}.")
     return sentences
 
