@@ -81,7 +81,11 @@ def main() -> None:
         st.error(str(exc))
         st.stop()
     if viewer is None:
-        st.navigation([st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        # Every page's address shows the login while logged out, so a deep link (e.g. /implementering)
+        # is kept: after the login's rerun the same address opens the real page.
+        login = [st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:", default=True)]
+        login += [st.Page(login_page, title=title, url_path=url) for _, title, url, _, _ in PAGES]
+        st.navigation(login, position="hidden").run()
         return
     current = st.navigation(pages_for(viewer))
     if viewer.login == "demo":

@@ -138,17 +138,19 @@ SETTLED_JS = """() => {
 # The text a reader sees: the main area and the sidebar, without icon ligatures ("dashboard", "flag"),
 # plus the cells of data grids (drawn on a canvas; their accessible table holds the text).
 VISIBLE_TEXT_JS = """() => {
+  const icons = Array.from(document.querySelectorAll('[data-testid="stIconMaterial"]'));
+  const saved = icons.map(e => e.textContent);
+  icons.forEach(e => { e.textContent = ''; });
   const parts = [];
   for (const sel of ['[data-testid="stMain"]', '[data-testid="stSidebar"]']) {
     const node = document.querySelector(sel);
-    if (!node) continue;
-    const copy = node.cloneNode(true);
-    copy.querySelectorAll('[data-testid="stIconMaterial"], style, script').forEach(e => e.remove());
-    parts.push(node.innerText === undefined ? '' : copy.textContent);
+    if (node) parts.push(node.innerText);
   }
+  icons.forEach((e, i) => { e.textContent = saved[i]; });
   document.querySelectorAll('[data-testid="stDataFrame"] table th, [data-testid="stDataFrame"] table td')
     .forEach(c => parts.push(c.textContent));
-  return parts.join('\n');
+  document.querySelectorAll('details').forEach(d => parts.push(d.textContent));
+  return parts.join('\\n');
 }"""
 
 
@@ -189,12 +191,12 @@ def _visit_every_page(page, raw_codes: set[str], role: str) -> dict[str, list[st
     for index, title in enumerate(titles):
         links.nth(index).click()
         _settle(page)
+        slug = re.sub(r"[^a-z0-9]+", "_", title.lower().encode("ascii", "ignore").decode()).strip("_") or str(index)
+        page.screenshot(path=str(artefacts_dir() / f"{role}_{index:02d}_{slug}.png"), full_page=True)
         text = page.evaluate(VISIBLE_TEXT_JS)
         problems = _visible_problems(text, raw_codes)
         if page.locator('[data-testid="stException"]').count():
             problems.append("exception: " + page.locator('[data-testid="stException"]').first.inner_text()[:300])
-        slug = re.sub(r"[^a-z0-9]+", "_", title.lower().encode("ascii", "ignore").decode()).strip("_") or str(index)
-        page.screenshot(path=str(artefacts_dir() / f"{role}_{index:02d}_{slug}.png"), full_page=True)
         found[title] = problems
     return found
 
