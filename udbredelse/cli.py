@@ -104,8 +104,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     # Loopback unless told otherwise (--address, or STREAMLIT_SERVER_ADDRESS as in the container).
     address = args.address or os.environ.get("STREAMLIT_SERVER_ADDRESS") or "127.0.0.1"
     argv = ["streamlit", "run", str(app), "--server.headless=true", f"--server.address={address}",
-            # a product, not a notebook: no "Deploy" button, no usage statistics to Streamlit
-            "--client.toolbarMode=viewer", "--browser.gatherUsageStats=false"]
+            # a product: no Streamlit menu or "Deploy" button (English; see dashboard/chrome.py), no usage statistics
+            "--client.toolbarMode=minimal", "--browser.gatherUsageStats=false"]
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
