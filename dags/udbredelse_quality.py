@@ -7,7 +7,7 @@ Daily at 05:00 UTC:
    `udbredelse build`): the Great Expectations suites on the marts, results persisted,
    Data Docs rendered to `$UDBREDELSE_HOME/quality/data_docs/`, published copy refreshed.
 2. `check_timeliness` — which municipalities' files are late or missing against the catalog's
-   reporting deadline (`udbredelse.quality.check_timeliness`); queues reminders in the outbox.
+   reporting deadline (`udbredelse.pipeline.queue_overdue_reminders`); queues reminders in the outbox.
 3. `send_reminders` — mails the pending reminders from the quality outbox
    (`udbredelse.quality.pending_reminders` / `mark_reminders_sent`) through the Airflow
    connection `smtp_default` (SMTP provider). **Without that connection nothing is sent**: the
@@ -70,10 +70,10 @@ def udbredelse_quality() -> None:
     @task
     def check_timeliness() -> dict[str, Any]:
         """Queue a reminder per overdue period (marts.dq_timeliness); counts of missing/late periods."""
-        from udbredelse.quality import check_timeliness as queue_overdue_reminders
+        from udbredelse import pipeline
         from udbredelse.settings import get_settings
 
-        return queue_overdue_reminders(get_settings())
+        return pipeline.queue_overdue_reminders(get_settings())
 
     @task
     def send_reminders() -> dict[str, Any]:

@@ -16,7 +16,6 @@ INDICATOR_COLUMNS = (
     "kommunekode", "indsats", "period_type", "period", "indicator",
     "numerator", "denominator", "value", "suppressed", "quality",
 )
-NATIONAL = "000"
 PERIOD_TYPE_ORDER = {"month": 1, "quarter": 2, "year": 3}
 
 
