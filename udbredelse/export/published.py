@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from udbredelse import warehouse
+from udbredelse.disclosure import NATIONAL as NATIONAL  # defined once, in the disclosure policy
 from udbredelse.settings import Settings, SettingsError
 
 # §9 indicator table columns, in order (domain brief; a stable interface).
