@@ -59,12 +59,13 @@ def cached_query(published: str, version: str, sql: str, params: tuple[Any, ...]
         con.close()
 
 
-def query(sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
+def query(sql: str, params: tuple[Any, ...] = (), columns: list[str] | None = None) -> pd.DataFrame:
+    """The answer of `sql` on the published copy; without a published copy, an empty frame with `columns`."""
     s = settings()
     path = s.published_path
     version = _version(path)
     if version == "missing":
-        return pd.DataFrame()
+        return pd.DataFrame(columns=columns or [])
     # Copy so that callers may modify the frame without corrupting the cache.
     return cached_query(str(path), version, sql, tuple(params)).copy()
 
@@ -78,39 +79,6 @@ def published_at() -> pd.Timestamp | None:
     if not path.exists():
         return None
     return pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert("Europe/Copenhagen")
-
-
-@functools.lru_cache(maxsize=8)
-def _schema_map(published: str, version: str) -> dict[tuple[str, str], list[str]]:
-    frame = cached_query(
-        published, version,
-        "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_schema in ('raw', 'catalog', 'marts') order by table_schema, table_name, ordinal_position",
-        (),
-    )
-    found: dict[tuple[str, str], list[str]] = {}
-    for schema, table, column in frame.itertuples(index=False):
-        found.setdefault((schema, table), []).append(column)
-    return found
-
-
-def columns(schema: str, table: str) -> list[str]:
-    """The columns of a published table (one cached query per published version for all tables)."""
-    path = settings().published_path
-    version = _version(path)
-    if version == "missing":
-        return []
-    return list(_schema_map(str(path), version).get((schema, table), []))
-
-
-def has_table(schema: str, table: str) -> bool:
-    return bool(columns(schema, table))
-
-
-def existing_columns(schema: str, table: str, wanted: list[str]) -> list[str]:
-    """The wanted columns the table actually has (marts may still grow; keep queries narrow)."""
-    have = set(columns(schema, table))
-    return [c for c in wanted if c in have]
 
 
 def quote_names(names: list[str]) -> str:
@@ -151,4 +119,3 @@ def clear_caches() -> None:
     """Forget every cached query and answer (tests; the cache keys change on a new publish anyway)."""
     cached_query.clear()
     cached_call.clear()
-    _schema_map.cache_clear()

@@ -1,4 +1,4 @@
-"""Om indikatorerne: every indicator's definition, read from the dbt project (the same text as dbt docs)."""
+"""Om indikatorerne: every indicator's definition from marts.indicator_definitions (the build writes it from the models' meta.indicators)."""
 
 import streamlit as st
 
@@ -8,8 +8,9 @@ viewer = components.require_viewer()
 st.title("Om indikatorerne")
 components.log_view(viewer, "om_indikatorerne")
 st.write(
-    "Definitionerne herunder læses direkte fra dbt-projektet, hvor indikatorerne beregnes – den samme "
-    "tekst som dokumentationen af datamodellerne – så dashboard og beregning ikke kan komme ud af trit."
+    "Definitionerne herunder kommer fra dbt-projektet, hvor indikatorerne beregnes: hver kørsel skriver "
+    "modellernes egne definitioner med i de publicerede data – den samme tekst som dokumentationen af "
+    "datamodellerne – så dashboard og beregning ikke kan komme ud af trit."
 )
 st.info(
     f"Diskretionering: uden for kommunens egen visning vises antal under "
