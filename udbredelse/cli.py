@@ -91,11 +91,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
     from streamlit.web import cli as stcli
 
-    from udbredelse.settings import PROJECT_ROOT
-
-    app = PROJECT_ROOT / "dashboard" / "app.py"
+    spec = find_spec("dashboard")  # by name: the core package never imports the dashboard
+    if spec is None or spec.origin is None:
+        print("Dashboardet er ikke installeret (pakken 'dashboard' mangler).", file=sys.stderr)
+        return 2
+    app = Path(spec.origin).parent / "app.py"
     argv = ["streamlit", "run", str(app), "--server.headless=true",
             # a product, not a notebook: no "Deploy" button, no usage statistics to Streamlit
             "--client.toolbarMode=viewer", "--browser.gatherUsageStats=false"]
