@@ -12,7 +12,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 import streamlit as st  # noqa: E402
 
 from dashboard import audit, auth, chrome, components, queries, store  # noqa: E402
-from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
+from dashboard.viewer import NATIONAL, ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
     # (file, title, url path, icon, roles)
@@ -55,7 +55,7 @@ def login_page() -> None:
     if role == "kommune":
         names = queries.municipalities(Viewer(role="analyst")) if store.published_available() else None
         if names is not None and not names.empty:
-            names = names[names["kommunekode"] != "000"]
+            names = names[names["kommunekode"] != NATIONAL]
             codes = names["kommunekode"].tolist()
             labels = dict(zip(names["kommunekode"], names["kommunenavn"], strict=True))
             kommune = st.selectbox("Kommune", codes, key="login_kommune",

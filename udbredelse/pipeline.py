@@ -251,6 +251,13 @@ def quality(settings: Settings, _locked: bool = False) -> dict[str, Any]:
     return result
 
 
+def queue_overdue_reminders(settings: Settings) -> dict[str, Any]:
+    """Queue a reminder per overdue reporting period (marts.dq_timeliness) in the outbox; counts of missing/late."""
+    from udbredelse.quality import queue_overdue_reminders as queue
+
+    return queue(settings)
+
+
 def export_indicators(settings: Settings, out: Path, audience: str = "analyst") -> dict[str, Any]:
     """The indicator table (published copy) as CSV for `audience` ('analyst' or 'public'); audit-logged."""
     from udbredelse import export

@@ -13,14 +13,14 @@ st.title("Nationalt overblik")
 st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
 
 published_codes = queries.indicator_codes(viewer)
-codes = [c for c in formatting.INDICATOR_LABELS if c in published_codes] + sorted(
-    c for c in published_codes if c not in formatting.INDICATOR_LABELS)
+labels = queries.indicator_labels(published_codes)
+codes = list(labels)
 if not codes:
     st.info("Der er ingen indikatorer endnu.")
     st.stop()
 left, right = st.columns([3, 1])
 with left:
-    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: formatting.INDICATOR_LABELS.get(c, c))
+    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: labels[c])
 with right:
     period_type = components.select_period_type("nat_periode")
 components.log_view(viewer, "nationalt", indicator=indicator, period_type=period_type)
@@ -31,7 +31,7 @@ if matrix.empty:
     st.stop()
 periods = matrix.groupby("indsats")["period"].first()
 period = max(periods)
-st.subheader(formatting.INDICATOR_LABELS.get(indicator, indicator))
+st.subheader(labels[indicator])
 
 matrix = formatting.displayed(matrix)
 matrix["indsats"] = [f"{i} ({periods[i]})" for i in matrix["indsats"]]
@@ -50,7 +50,7 @@ with dist_col:
         st.info("Alle celler er diskretioneret.")
     else:
         dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
-            x=alt.X("value:Q", title=formatting.INDICATOR_LABELS.get(indicator, indicator)),
+            x=alt.X("value:Q", title=labels[indicator]),
             y=alt.Y("indsats:N", title="Indsats"),
             tooltip=["kommunenavn:N", "indsats:N", alt.Tooltip("vist:N", title="Værdi")],
         )
@@ -73,7 +73,7 @@ if national.empty:
 else:
     lines = alt.Chart(national).mark_line(point=True).encode(
         x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", title=formatting.INDICATOR_LABELS.get(indicator, indicator)),
+        y=alt.Y("value:Q", title=labels[indicator]),
         tooltip=["indsats:N", "period:N", "value:Q"],
     ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
     components.chart(lines, width="content")
