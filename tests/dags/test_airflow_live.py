@@ -214,7 +214,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 for entry in entries:
                     value = _get(base, f"/api/v2/dags/{dag_id}/dagRuns/{entry['run_id']}/taskInstances/"
                                        f"{entry['task_id']}/xcomEntries/{entry['key']}")["value"]
-                    xcoms[f"{dag_id}.{entry['task_id']}.{entry['run_id']}"] = value
+                    xcoms[f"{dag_id}.{entry['task_id']}.{entry['run_id']}.{entry['key']}"] = value
             seconds = round(time.monotonic() - started)
         yield {"chain": chain, "runs": runs, "xcoms": xcoms, "seconds": seconds, "home": home,
                "airflow_home": airflow_home, "logs": logs, "generated": generated, "planted": planted,
@@ -248,7 +248,8 @@ def test_real_airflow_runs_the_chain_unattended_and_keeps_cpr_out(live: dict) ->
     assert any((home / "exports").glob("*/indikatorer_analytiker.csv"))
 
     # task results: counts and file ids, never a name
-    ingest_result = next(v for k, v in live["xcoms"].items() if k.startswith("udbredelse_ingest.ingest_waiting_files"))
+    ingest_result = next(v for k, v in live["xcoms"].items()
+                         if k.startswith("udbredelse_ingest.ingest_waiting_files") and k.endswith(".return_value"))
     assert ingest_result["files"] == live["generated"] + 2 and ingest_result["renamed"] == 1
 
     # no clear CPR anywhere Airflow keeps things: every metadata table, the XComs, every log
