@@ -11,10 +11,10 @@ same for every task of the run, however late the run actually executes:
 | task | function | file |
 |---|---|---|
 | `check_published` | `udbredelse.pipeline.freshness_problems` | — |
-| `export_indicators_analyst` | `udbredelse.export.export_indicators(audience="analyst")` | `indikatorer_analytiker.csv` |
-| `export_indicators_public` | `udbredelse.export.export_indicators(audience="public")` | `indikatorer_offentlig.csv` |
-| `export_quality` | `udbredelse.export.export_quality` | `datakvalitet.csv` |
-| `export_cohort` | `udbredelse.export.export_cohort` | `kohorte/` (encrypted for the register recipient) |
+| `export_indicators_analyst` | `udbredelse.pipeline.export_indicators(audience="analyst")` | `indikatorer_analytiker.csv` |
+| `export_indicators_public` | `udbredelse.pipeline.export_indicators(audience="public")` | `indikatorer_offentlig.csv` |
+| `export_quality` | `udbredelse.pipeline.export_quality` | `datakvalitet.csv` |
+| `export_cohort` | `udbredelse.pipeline.export_cohort` | `kohorte/` (encrypted for the register recipient) |
 
 `check_published` first checks that the published copy exists and fits the run's date: not older
 than the catalog's `operations.published_max_age_hours` before it (the transformation stopped), and
@@ -110,31 +110,31 @@ def udbredelse_export() -> None:
 
     @task
     def export_indicators_analyst(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _export(lambda: export.export_indicators(settings, out / "indikatorer_analytiker.csv", audience="analyst"))
+        return _export(lambda: pipeline.export_indicators(settings, out / "indikatorer_analytiker.csv", audience="analyst"))
 
     @task
     def export_indicators_public(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _export(lambda: export.export_indicators(settings, out / "indikatorer_offentlig.csv", audience="public"))
+        return _export(lambda: pipeline.export_indicators(settings, out / "indikatorer_offentlig.csv", audience="public"))
 
     @task
     def export_quality(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _export(lambda: export.export_quality(settings, out / "datakvalitet.csv"))
+        return _export(lambda: pipeline.export_quality(settings, out / "datakvalitet.csv"))
 
     @task
     def export_cohort(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _export(lambda: export.export_cohort(settings, out / "kohorte"))
+        return _export(lambda: pipeline.export_cohort(settings, out / "kohorte"))
 
     check_published() >> [export_indicators_analyst(), export_indicators_public(), export_quality(), export_cohort()]
 

@@ -11,12 +11,15 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 
 import streamlit as st  # noqa: E402
 
-from dashboard import audit, auth, components, data  # noqa: E402
+from dashboard import audit, auth, chrome, components, queries, store  # noqa: E402
 from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
     # (file, title, url path, icon, roles)
     ("pages/overblik.py", "Overblik", "overblik", ":material/dashboard:", ("kommune", "analyst", "admin")),
+    ("pages/fidelitet.py", "Fidelitet", "fidelitet", ":material/rule:", ("kommune", "analyst", "admin")),
+    ("pages/resultater.py", "Resultater og målgruppe", "resultater", ":material/insights:",
+     ("kommune", "analyst", "admin")),
     ("pages/opmaerksomhed.py", "Forløb der kræver opmærksomhed", "opmaerksomhed", ":material/flag:",
      ("kommune", "analyst", "admin")),
     ("pages/upload.py", "Upload", "upload", ":material/upload_file:", ("kommune",)),
@@ -43,14 +46,14 @@ def login_page() -> None:
         if st.button("Log ind", key="login_oidc", type="primary"):
             st.login()
         return
-    if not data.settings().is_demo:
+    if not store.settings().is_demo:
         st.error("Der er ikke sat login (OIDC) op, og platformen kører i produktion. Kontakt administratoren.")
         return
     st.warning("**DEMO-login** – kun til demonstration. Vælg en rolle; der er ingen adgangskode.", icon="⚠️")
     role = st.selectbox("Rolle", list(ROLE_LABELS), key="login_role", format_func=lambda r: ROLE_LABELS[r])
     kommune = None
     if role == "kommune":
-        names = data.municipalities(Viewer(role="analyst")) if data.published_available() else None
+        names = queries.municipalities(Viewer(role="analyst")) if store.published_available() else None
         if names is not None and not names.empty:
             names = names[names["kommunekode"] != "000"]
             codes = names["kommunekode"].tolist()
@@ -65,29 +68,52 @@ def login_page() -> None:
         except AccessDenied as exc:
             st.error(str(exc))
             return
-        audit.append(data.settings(), components.actor(viewer), "login", {})
+        audit.append(store.settings(), components.actor(viewer), "login", {})
         st.rerun()
 
 
 def main() -> None:
     st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
+    chrome.hide_streamlit_toolbars()
     try:
         viewer = auth.current_viewer()
-    except AccessDenied as exc:
-        st.error(str(exc))
-        st.stop()
+    except auth.SessionExpired as exc:  # the identity token has expired: log in again, see nothing else
+        notice = str(exc)
+
+        def expired_login_page() -> None:
+            st.warning(notice, icon=":material/timer_off:")
+            login_page()
+
+        st.navigation([st.Page(expired_login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        return
+    except AccessDenied as exc:  # logged in, but no (valid) role: the refusal and no page
+        refusal = str(exc)
+
+        def refused_page() -> None:
+            st.title("Ingen adgang")
+            st.error(refusal)
+            if auth.oidc_configured() and st.button("Log ud", key="logout_refused"):
+                auth.logout()
+
+        st.navigation([st.Page(refused_page, title="Ingen adgang", url_path="ingen-adgang",
+                               icon=":material/block:")]).run()
+        return
     if viewer is None:
-        st.navigation([st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        # Every page's address shows the login while logged out, so a deep link (e.g. /implementering)
+        # is kept: after the login's rerun the same address opens the real page.
+        login = [st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:", default=True)]
+        login += [st.Page(login_page, title=title, url_path=url) for _, title, url, _, _ in PAGES]
+        st.navigation(login, position="hidden").run()
         return
     current = st.navigation(pages_for(viewer))
     if viewer.login == "demo":
         st.warning(f"**DEMO-login** · {viewer.label} · demodata, ingen rigtig adgangskontrol", icon="⚠️")
     with st.sidebar:
         st.caption(viewer.label)
-        stamp = data.published_at()
+        stamp = store.published_at()
         st.caption(f"Data publiceret {stamp:%d-%m-%Y %H:%M}" if stamp is not None else "Ingen publicerede data")
         if st.button("Log ud", key="logout"):
-            audit.append(data.settings(), components.actor(viewer), "logout", {})
+            audit.append(store.settings(), components.actor(viewer), "logout", {})
             auth.logout()
             st.rerun()
     current.run()

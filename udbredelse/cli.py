@@ -1,4 +1,4 @@
-"""The `udbredelse` command line (domain brief §9). Thin: parses arguments, calls udbredelse.pipeline."""
+"""The `udbredelse` command line (see README "Command line"). Thin: parses arguments, calls udbredelse.pipeline."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from udbredelse.ingest import validate_file
+    from udbredelse import pipeline
 
-    report = validate_file(Path(args.file), get_settings(), kommune=args.kommune)
+    report = pipeline.validate(get_settings(), Path(args.file), kommune=args.kommune)
     if args.json:
         _print_json(report.to_json())
     else:
@@ -47,18 +47,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from udbredelse import pipeline
 
     if args.file:
-        from udbredelse.ingest import ingest_file
-
-        settings = get_settings()
-        settings.check()
-        result = ingest_file(Path(args.file), settings, kommune=args.kommune, confirm_wipe=args.confirm_wipe)
-        summary = {"files": 1, "by_status": {result["status"]: 1}, "results": [result]}
+        summary = pipeline.ingest_one(get_settings(), Path(args.file), kommune=args.kommune,
+                                      confirm_wipe=args.confirm_wipe)
     else:
         summary = pipeline.ingest(get_settings(), inbox=Path(args.inbox) if args.inbox else None,
                                   kommune=args.kommune)
-    for result in summary["results"]:
-        print(f"{result['status']:<9} {result['file_type'] or '-':<13} {result['kommunekode'] or '-':<4} "
-              f"{result['indsats'] or '-':<6} rækker {result['rows_accepted']}/{result['rows_read']}  {result['name']}")
+    from udbredelse.ingest import echo_name
+
+    for result in summary["results"]:  # every field echoed: a file name cannot forge a line or show a CPR
+        fields = {k: echo_name(str(result.get(k) or "-")) for k in ("status", "file_type", "kommunekode", "indsats")}
+        print(f"{fields['status']:<9} {fields['file_type']:<13} {fields['kommunekode']:<4} "
+              f"{fields['indsats']:<6} rækker {result['rows_accepted']}/{result['rows_read']}  "
+              f"{echo_name(str(result['name']))}")
     print(f"{summary['files']} fil(er) behandlet: {summary['by_status']}")
     failed = summary["by_status"].get("failed", 0)
     if failed:
@@ -77,17 +77,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from udbredelse import export
+    from udbredelse import pipeline
 
     settings = get_settings()
     if args.what == "indicators":
-        result = export.export_indicators(settings, Path(args.out), audience=args.audience)
+        result = pipeline.export_indicators(settings, Path(args.out), audience=args.audience)
     elif args.what == "cohort":
-        result = export.export_cohort(settings, Path(args.out))
+        result = pipeline.export_cohort(settings, Path(args.out))
     elif args.what == "quality":
-        result = export.export_quality(settings, Path(args.out))
+        result = pipeline.export_quality(settings, Path(args.out))
     elif args.what == "report":
-        result = export.export_management_report(settings, Path(args.out), kommune=args.kommune)
+        result = pipeline.export_management_report(settings, Path(args.out), kommune=args.kommune)
     else:  # pragma: no cover - argparse restricts the choices
         raise SystemExit(2)
     _print_json(result)
@@ -99,10 +99,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     from udbredelse.settings import PROJECT_ROOT
 
+    get_settings().check()  # production: no start without the platform's keys
     app = PROJECT_ROOT / "dashboard" / "app.py"
-    argv = ["streamlit", "run", str(app), "--server.headless=true",
-            # a product, not a notebook: no "Deploy" button, no usage statistics to Streamlit
-            "--client.toolbarMode=viewer", "--browser.gatherUsageStats=false"]
+    # Loopback unless told otherwise (--address, or STREAMLIT_SERVER_ADDRESS as in the container).
+    address = args.address or os.environ.get("STREAMLIT_SERVER_ADDRESS") or "127.0.0.1"
+    argv = ["streamlit", "run", str(app), "--server.headless=true", f"--server.address={address}",
+            # a product: no Streamlit menu or "Deploy" button (English; see dashboard/chrome.py), no usage statistics
+            "--client.toolbarMode=minimal", "--browser.gatherUsageStats=false"]
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
@@ -164,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="start Streamlit-appen")
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--address", default=None,
+                   help="adressen der lyttes på (standard 127.0.0.1, eller STREAMLIT_SERVER_ADDRESS)")
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("bench", help="mål ydeevne i en given skala")

@@ -1,14 +1,14 @@
-"""Upload: check a file (dry run), see the errors by row, then send it through the normal ingest path."""
+"""Upload: check a file (dry run), see the errors by row, then hand it to the municipality's inbox (normal ingest path)."""
 
 import hashlib
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, components, data
+from dashboard import actions, components, queries, store
 
 viewer = components.require_viewer("kommune")
-settings = data.settings()
+settings = store.settings()
 st.title("Upload")
 components.log_view(viewer, "upload")
 st.write(
@@ -49,7 +49,7 @@ if uploaded is not None:
         components.download_buttons(viewer, frame[keep], "valideringsrapport", key="upload_issues_dl")
     if status != "rejected":
         if st.button("Bekræft og indsend", key="upload_confirm", type="primary"):
-            outcome = actions.ingest_upload(viewer, settings, checked["name"], content)
+            outcome = actions.submit_upload(viewer, settings, checked["name"], content)
             st.session_state["_upload_result"] = outcome
             st.session_state.pop("_upload_checked", None)
     else:
@@ -57,14 +57,14 @@ if uploaded is not None:
 
 outcome = st.session_state.get("_upload_result")
 if outcome:
+    received = pd.Timestamp(outcome["received_at"]).tz_convert("Europe/Copenhagen")
     st.success(
-        f"Indsendt: {outcome.get('name')} – status {outcome.get('status')}, "
-        f"{outcome.get('rows_accepted')} af {outcome.get('rows_read')} rækker indlæst. "
-        "Tallene på de andre sider opdateres ved næste kørsel af pipelinen."
+        f"Indsendt: {outcome['original_name']} er modtaget {received:%d-%m-%Y kl. %H.%M}. "
+        "Filen indlæses fra jeres indbakke ved næste kørsel af pipelinen; derefter opdateres tallene."
     )
 
 st.markdown("#### Jeres indsendte filer")
-history = data.submissions(viewer)
+history = queries.submissions(viewer)
 if history.empty:
     st.info("Ingen filer endnu (eller ingen publiceret kørsel).")
 else:

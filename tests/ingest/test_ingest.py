@@ -14,7 +14,7 @@ import pytest
 from helpers import CPRS, INVALID, VALID, clear_cpr_forms, dashed, move_file, move_row
 
 from udbredelse import crypto
-from udbredelse.ingest import ingest_file, ingest_inbox
+from udbredelse.ingest import ingest_file, ingest_inbox, validate_file
 from udbredelse.vault import read_cpr
 
 
@@ -135,7 +135,10 @@ def test_wipe_guard(settings) -> None:
     assert refused["status"] == "rejected" and refused["rows_read"] == 0
     assert header_only.exists()  # waits for confirmation
     report = json.loads((settings.reports_dir / f"{refused['file_id']}.json").read_text(encoding="utf-8"))
-    assert report["errors"][0]["code"] == "snapshot_wipe" and "alle" in report["errors"][0]["message"]
+    assert report["errors"][0]["code"] == "snapshot_empty" and "alle" in report["errors"][0]["message"]
+    # the dry run gives the same verdict
+    dry = validate_file(header_only, settings)
+    assert dry.status == "rejected" and dry.errors[0]["code"] == "snapshot_empty"
     assert _query(settings, "select count(*) from raw.files")[0][0] == 1
     confirmed = ingest_file(header_only, settings, confirm_wipe=True)
     assert confirmed["status"] == "accepted"

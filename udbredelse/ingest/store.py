@@ -22,7 +22,6 @@ import polars as pl
 from udbredelse import crypto
 from udbredelse.catalog import Catalog
 from udbredelse.ingest.check import ROW, Entry, Outcome, file_id_of, finish_safely, prepare
-from udbredelse.ingest.messages import message
 from udbredelse.ingest.report import ValidationReport
 from udbredelse.settings import Settings
 from udbredelse.vault import VaultWriter
@@ -175,10 +174,19 @@ def _refuse_wipes(
     con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], previous: dict[str, str], settings: Settings,
 ) -> dict[str, tuple[dict[str, Any], bool]]:
     """A course snapshot that would remove every existing course of the municipality × intervention waits."""
-    candidates = [o for o in outcomes
-                  if o.file_type == "courses" and not o.file_rejected and o.file_id in previous]
+    refused: dict[str, tuple[dict[str, Any], bool]] = {}
+    for o in outcomes:
+        if o.empty_snapshot:  # header only: refused whether or not courses exist yet (as in the dry run)
+            _write_report(settings, ValidationReport.awaiting_confirmation(o, "snapshot_empty"),
+                          {"awaiting_confirmation": True})
+            log.warning("file %s refused: a course snapshot without rows", o.file_id[:12])
+            result = result_dict(o, o.name, o.file_id, "rejected")
+            result.update(rows_accepted=0, rows_rejected=0)
+            refused[o.file_id] = (result, False)
+    candidates = [o for o in outcomes if o.file_type == "courses" and not o.file_rejected
+                  and o.file_id in previous and o.file_id not in refused]
     if not candidates:
-        return {}
+        return refused
     prev_ids = pl.DataFrame({"file_id": sorted({previous[o.file_id] for o in candidates})})
     con.register("prev_ids", prev_ids)
     try:
@@ -188,15 +196,10 @@ def _refuse_wipes(
     finally:
         con.unregister("prev_ids")
     existing = {file_id: set(ids) for file_id, ids in rows}
-    refused: dict[str, tuple[dict[str, Any], bool]] = {}
     for o in candidates:
         old = existing.get(previous[o.file_id], set())
         if old and not (old & set(o.all_ids)):
-            report = ValidationReport.from_outcome(o)
-            report.status = "rejected"
-            report.rows_accepted, report.rows_rejected = 0, o.rows_read
-            report.errors.insert(0, {"row": None, "column": None, "code": "snapshot_wipe",
-                                     "message": message("snapshot_wipe", existing=len(old)), "value": None})
+            report = ValidationReport.awaiting_confirmation(o, "snapshot_wipe", existing=len(old))
             _write_report(settings, report, {"awaiting_confirmation": True})
             log.warning("file %s refused: would remove all %d existing courses", o.file_id[:12], len(old))
             result = result_dict(o, o.name, o.file_id, "rejected")
