@@ -296,8 +296,8 @@ def _count(values: Any) -> dict[str, int]:
 # ---- running unattended (the Airflow DAGs); the work is in udbredelse.unattended ---------------------
 def ingest_batch(settings: Settings, inbox: Path | None = None) -> dict[str, Any]:
     """Land every waiting file as `ingest` does, safe for a scheduler: links and special files moved
-    aside with a verdict, non-UTF-8 names repaired, a file that crashes the reader quarantined. The
-    summary carries file ids and counts, never a name (`unattended.ingest_batch`)."""
+    aside unread with a verdict, a file that crashes the reader quarantined. The summary carries
+    file ids and counts, never a name (`unattended.ingest_batch`)."""
     from udbredelse import unattended
 
     return unattended.ingest_batch(settings, inbox)
