@@ -69,6 +69,14 @@ def login_page() -> None:
         st.rerun()
 
 
+def _only(page, title: str, url_path: str, icon: str) -> None:  # noqa: ANN001 - a page function
+    """Run one page (login, refusal) whatever the address: a bookmarked page address shows it too,
+    instead of Streamlit's "Page not found"; no page of the dashboard is registered."""
+    urls = [url_path] + [url for _, _, url, _, _ in PAGES]
+    st.navigation([st.Page(page, title=title, url_path=url, icon=icon, default=url == url_path) for url in urls],
+                  position="hidden").run()
+
+
 def main() -> None:
     st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
     try:
@@ -80,7 +88,7 @@ def main() -> None:
             st.warning(notice, icon=":material/timer_off:")
             login_page()
 
-        st.navigation([st.Page(expired_login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        _only(expired_login_page, "Log ind", "log-ind", ":material/login:")
         return
     except AccessDenied as exc:  # logged in, but no (valid) role: the refusal and no page
         refusal = str(exc)
@@ -91,11 +99,10 @@ def main() -> None:
             if auth.oidc_configured() and st.button("Log ud", key="logout_refused"):
                 auth.logout()
 
-        st.navigation([st.Page(refused_page, title="Ingen adgang", url_path="ingen-adgang",
-                               icon=":material/block:")]).run()
+        _only(refused_page, "Ingen adgang", "ingen-adgang", ":material/block:")
         return
     if viewer is None:
-        st.navigation([st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        _only(login_page, "Log ind", "log-ind", ":material/login:")
         return
     current = st.navigation(pages_for(viewer))
     if viewer.login == "demo":
