@@ -114,6 +114,8 @@ def main() -> None:
         if st.button("Log ud", key="logout"):
             audit.append(data.settings(), components.actor(viewer), "logout", {})
             auth.logout()
+            if viewer.login == "oidc":
+                st.stop()  # the browser follows st.logout's redirect (a rerun would drop it)
             st.rerun()
     current.run()
 
