@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from tests.auth.oidc_fixture import ANALYST_TOKEN_SECONDS, USERS
 from tests.dashboard.dashboard_fixture import OTHER_SECRET_COURSE, build_test_warehouse
 from udbredelse.settings import PROJECT_ROOT, get_settings
 
@@ -37,7 +38,6 @@ NODE = shutil.which("node")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 USER_COOKIE = "_streamlit_user"  # Streamlit's signed identity cookie
-ANALYST_TOKEN_SECONDS = 40  # the analyst's identity tokens are short-lived, to see a session expire
 
 pytestmark = [
     pytest.mark.slow,
@@ -45,17 +45,6 @@ pytestmark = [
     pytest.mark.skipif(NODE is None, reason="Node.js er ikke installeret (node): OIDC-testudbyderen kan ikke køre"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium er ikke installeret (/usr/bin/chromium)"),
 ]
-
-# The three users, with the claims a municipality's IdP (or Keycloak, deploy/keycloak/) must send.
-USERS: dict[str, dict[str, Any]] = {
-    "kbh-medarbejder": {"claims": {"email": "medarbejder@kk.example", "name": "Karen Kommune",
-                                   "udbredelse_role": "kommune", "kommunekode": "101"}},
-    "analytiker": {"claims": {"email": "analytiker@socialstyrelsen.example", "name": "Anders Analytiker",
-                              "udbredelse_role": "analyst"},
-                   "id_token_ttl": ANALYST_TOKEN_SECONDS},
-    "uden-rolle": {"claims": {"email": "uden.rolle@kk.example", "name": "Ulla Udenrolle"}},
-}
-
 
 def _free_port() -> int:
     with socket.socket() as sock:
