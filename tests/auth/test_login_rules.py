@@ -102,3 +102,33 @@ def test_readme_oidc_section_says_what_the_test_configures() -> None:
         assert word in section, word
     provider = (Path(__file__).parent / "provider" / "provider.mjs").read_text(encoding="utf-8")
     assert "conformIdTokenClaims: false" in provider  # the claims travel in the ID token, as the README says
+
+
+def test_dashboard_does_not_start_in_production_without_keys(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from udbredelse import cli
+
+    monkeypatch.setenv("UDBREDELSE_MODE", "production")
+    started = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda *a, **k: started.append(True))
+    assert cli.main(["dashboard"]) == 2
+    assert "UDBREDELSE_PSEUDONYM_KEY er ikke sat" in capsys.readouterr().err
+    assert not started
+
+
+def test_dashboard_listens_on_loopback_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from udbredelse import cli
+
+    monkeypatch.setattr(sys, "argv", list(sys.argv))  # cmd_dashboard hands Streamlit its argv through sys.argv
+    seen: list[list[str]] = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda *a, **k: seen.append(list(sys.argv)))
+    monkeypatch.delenv("STREAMLIT_SERVER_ADDRESS", raising=False)
+    for argv, env in ((["dashboard"], None), (["dashboard", "--address", "0.0.0.0"], None),  # noqa: S104
+                      (["dashboard"], "10.0.0.5")):
+        if env:
+            monkeypatch.setenv("STREAMLIT_SERVER_ADDRESS", env)
+        assert cli.main(argv) == 0
+    addresses = [next(a for a in args if a.startswith("--server.address=")) for args in seen]
+    assert addresses == ["--server.address=127.0.0.1", "--server.address=0.0.0.0", "--server.address=10.0.0.5"]
