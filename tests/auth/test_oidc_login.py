@@ -188,7 +188,7 @@ def _provider_form(page: Any, stack: dict[str, Any], user: str) -> None:
     page.get_by_label("Brugernavn").fill(user)
     page.get_by_label("Adgangskode").fill(stack["users"][user]["password"])
     page.get_by_role("button", name="Log ind").click()
-    page.wait_for_url(re.compile(re.escape(stack["url"])))
+    page.wait_for_url(re.compile(re.escape(stack["url"] + "/")))
 
 
 def _identity(page: Any, stack: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +303,7 @@ def test_user_without_role_gets_the_danish_refusal_and_no_page(page: Any, stack:
     # The refused user can log out (to log in with another account).
     page.get_by_role("button", name="Log ud").click()
     page.get_by_role("button", name="Ja, log mig ud").click()
-    page.wait_for_url(re.compile(re.escape(stack["url"])))
+    page.wait_for_url(re.compile(re.escape(stack["url"] + "/")))
     expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
 
 
@@ -315,7 +315,7 @@ def test_logout_ends_the_session_here_and_at_the_provider(page: Any, stack: dict
     page.get_by_role("button", name="Log ud").click()
     page.wait_for_url(re.compile(re.escape(stack["issuer"]) + r"/session/end"))  # RP-initiated logout
     page.get_by_role("button", name="Ja, log mig ud").click()
-    page.wait_for_url(re.compile(re.escape(stack["url"])))
+    page.wait_for_url(re.compile(re.escape(stack["url"] + "/")))
     expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
     assert USER_COOKIE not in {c["name"] for c in page.context.cookies(stack["url"])}
 
