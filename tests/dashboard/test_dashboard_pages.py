@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from dashboard_fixture import (
@@ -138,7 +139,8 @@ def test_oidc_claims_map_to_viewer(published: Settings) -> None:
 def test_oidc_login_uses_st_user(published: Settings) -> None:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32}
-    at.user = {"is_logged_in": True, "email": "k@kbh.dk", "udbredelse_role": "kommune", "kommunekode": OWN}
+    at.user = {"is_logged_in": True, "email": "k@kbh.dk", "udbredelse_role": "kommune", "kommunekode": OWN,
+               "exp": time.time() + 3600}  # the identity token's expiry (real tokens always carry one)
     at.run()
     assert not at.exception, at.exception
     assert not any("DEMO-login" in w.value for w in at.warning)
