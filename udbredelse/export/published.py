@@ -16,7 +16,7 @@ from udbredelse.settings import Settings, SettingsError
 # §9 indicator table columns, in order (domain brief; a stable interface).
 INDICATOR_COLUMNS = (
     "kommunekode", "indsats", "period_type", "period", "indicator",
-    "numerator", "denominator", "value", "suppressed", "quality",
+    "numerator", "denominator", "value", "suppressed", "suppression", "quality",
 )
 PERIOD_TYPE_ORDER = {"month": 1, "quarter": 2, "year": 3}
 

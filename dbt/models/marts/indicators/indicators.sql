@@ -22,6 +22,7 @@ final as (
         protected.denominator,
         protected.value,
         protected.suppressed,
+        protected.suppression,
         cast(scorecard.quality_badge as varchar) as quality
     from protected
     left join scorecard
