@@ -46,7 +46,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from udbredelse import pipeline
 
-    if args.file:
+    if args.confirm:
+        from udbredelse.ingest import confirm_held, ingest_held
+        from udbredelse.ingest.held import HeldError, record
+
+        settings = get_settings()
+        settings.check()
+        try:
+            if record(settings, args.confirm) is None:
+                print(f"Ingen fil afventer bekræftelse med id {args.confirm}.", file=sys.stderr)
+                return 1
+            confirm_held(settings, args.confirm, by="operator (udbredelse ingest --confirm)")
+        except HeldError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        results = ingest_held(settings, [args.confirm.strip().lower()])
+        summary = {"files": len(results), "by_status": pipeline._count(r["status"] for r in results),
+                   "results": results}
+    elif args.file:
         from udbredelse.ingest import ingest_file
 
         settings = get_settings()
@@ -60,6 +77,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{result['status']:<9} {result['file_type'] or '-':<13} {result['kommunekode'] or '-':<4} "
               f"{result['indsats'] or '-':<6} rækker {result['rows_accepted']}/{result['rows_read']}  {result['name']}")
     print(f"{summary['files']} fil(er) behandlet: {summary['by_status']}")
+    for result in summary["results"]:
+        if result["status"] == "held":
+            print(f"Afventer bekræftelse: {result['name']} ville fjerne {result.get('vanishing')} forløb. Se rapporten "
+                  f"reports/{result['file_id']}.json; bekræft med: udbredelse ingest --confirm {result['file_id']}")
     failed = summary["by_status"].get("failed", 0)
     if failed:
         print(f"{failed} fil(er) kunne ikke gemmes (fx pladsmangel) og ligger stadig i indbakken. Kør igen, "
@@ -147,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kommune")
     p.add_argument("--file", help="indlæs én bestemt fil (fx efter rettelse)")
     p.add_argument("--confirm-wipe", action="store_true",
-                   help="med --file: bekræft et øjebliksbillede, der fjerner alle kommunens forløb i indsatsen")
+                   help="med --file: bekræft et øjebliksbillede, der får forløb til at forsvinde")
+    p.add_argument("--confirm", metavar="FILE_ID",
+                   help="bekræft og indlæs en fil, der afventer bekræftelse (forløb ville forsvinde); id fra rapporten")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("build", help="dbt build og datakvalitetstjek")

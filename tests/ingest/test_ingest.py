@@ -128,15 +128,17 @@ def test_supersession_and_carry_forward(settings) -> None:
 
 
 def test_wipe_guard(settings) -> None:
+    """A snapshot removing every course is the extreme case of the vanishing guard (tests/ingest/test_snapshot.py)."""
     _drop(settings, "101", "101_MOVE_forloeb_2026-03-31.csv", move_file([move_row("F1", dashed(CPRS[0]))]))
     ingest_inbox(settings)
     header_only = _drop(settings, "101", "101_MOVE_forloeb_2026-04-30.csv", move_file([]))
-    refused = ingest_inbox(settings)[0]
-    assert refused["status"] == "rejected" and refused["rows_read"] == 0
-    assert header_only.exists()  # waits for confirmation
-    report = json.loads((settings.reports_dir / f"{refused['file_id']}.json").read_text(encoding="utf-8"))
-    assert report["errors"][0]["code"] == "snapshot_wipe" and "alle" in report["errors"][0]["message"]
+    held = ingest_inbox(settings)[0]
+    assert held["status"] == "held" and held["rows_read"] == 0
+    assert not header_only.exists()  # kept encrypted in held/ while it waits for confirmation
+    report = json.loads((settings.reports_dir / f"{held['file_id']}.json").read_text(encoding="utf-8"))
+    assert report["errors"][0]["code"] == "snapshot_held" and "1 af kommunens 1 forløb" in report["errors"][0]["message"]
     assert _query(settings, "select count(*) from raw.files")[0][0] == 1
+    header_only = _drop(settings, "101", "101_MOVE_forloeb_2026-04-30.csv", move_file([]))
     confirmed = ingest_file(header_only, settings, confirm_wipe=True)
     assert confirmed["status"] == "accepted"
     assert not header_only.exists()

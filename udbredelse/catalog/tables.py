@@ -115,6 +115,8 @@ def catalog_frames(catalog: Catalog, suppression_threshold: int = 5) -> dict[str
         {"parameter": "fidelity_yellow_from", "value": float(fidelity.get("yellow_from", 0.6))},
         {"parameter": "quality_god_from", "value": float(badges.get("god_from", 80))},
         {"parameter": "quality_middel_from", "value": float(badges.get("middel_from", 60))},
+        {"parameter": "snapshot_vanishing_share_max", "value": float(catalog.common["snapshot_guard"]["vanishing_share_max"])},
+        {"parameter": "snapshot_vanishing_count_max", "value": float(catalog.common["snapshot_guard"]["vanishing_count_max"])},
     ]
     return {name: pl.DataFrame(rows[name], schema=schema, orient="row") if rows[name] else pl.DataFrame(schema=schema)
             for name, schema in TABLE_SCHEMAS.items()}
