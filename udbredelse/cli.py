@@ -127,7 +127,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
-    return int(stcli.main() or 0)
+    from udbredelse import worker
+
+    # the embedded default: a worker process ingests and refreshes what is uploaded (off under Airflow)
+    background = worker.start() if args.worker and worker.enabled() else None
+    try:
+        return int(stcli.main() or 0)
+    finally:
+        if background is not None:
+            worker.stop(background)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -187,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="start Streamlit-appen")
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--no-worker", dest="worker", action="store_false",
+                   help="start ikke den indbyggede worker (under Airflow indlæser DAG'en; også UDBREDELSE_WORKER=0)")
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("bench", help="mål ydeevne i en given skala")

@@ -113,10 +113,11 @@ def land_batch(
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="read") as pool:
         prepared = dict(zip(todo, pool.map(
             lambda i: prepare(i, entries[i], settings, catalog, require_uploader=True), todo), strict=True))
+    uploads: set[str] = set()  # files a municipality handed over in the dashboard (they have a receipt)
     if with_receipts:
         for i, entry in enumerate(entries):
-            if entry.uploader in with_receipts:
-                receipts.advance(settings, entry.uploader, ids[i], "checked")
+            if entry.uploader in with_receipts and receipts.advance(settings, entry.uploader, ids[i], "checked"):
+                uploads.add(ids[i])
     data_by_id = {ids[i]: entries[i].data for i in todo}
     # waves: the n-th file of each municipality × intervention × type goes in wave n
     waves: list[list[int]] = []
@@ -132,14 +133,14 @@ def land_batch(
     for wave in waves:
         outcomes = finish_safely([prepared[i] for i in wave], settings, catalog)
         try:
-            stored = _store_wave(con, vault, outcomes, data_by_id, settings, catalog, source, confirm_wipe)
+            stored = _store_wave(con, vault, outcomes, data_by_id, settings, catalog, source, confirm_wipe, uploads)
         except Exception as exc:  # fall back to one file at a time so one bad file never blocks the rest
             log.error("batch store failed (%s); retrying file by file", type(exc).__name__)
             stored = []
             for outcome in outcomes:
                 try:
                     stored.extend(_store_wave(con, vault, [outcome], data_by_id, settings, catalog, source,
-                                              confirm_wipe))
+                                              confirm_wipe, uploads))
                 except Exception as inner:
                     log.error("file %s could not be stored (%s)", outcome.file_id[:12], type(inner).__name__)
                     # not a verdict on the data: the file could not be stored (e.g. disk full); it stays in the inbox
@@ -246,6 +247,7 @@ def _store_wave(
     catalog: Catalog,
     source: str,
     confirm_wipe: bool,
+    uploads: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[dict[str, Any], bool]]:
     previous = _previous_snapshots(con, outcomes)
     refused = {} if confirm_wipe else _hold_vanishing(con, outcomes, previous, settings, catalog, data_by_id, source)
@@ -262,7 +264,8 @@ def _store_wave(
         archive_jobs.append((data_by_id[o.file_id], folder / f"{o.file_id}.bin", o.file_id.encode("ascii")))
         supersedes = previous.get(o.file_id) if status != "rejected" else None
         manifest.append({
-            "file_id": o.file_id, "original_name": o.name, "source": source, "kommunekode": o.kommunekode,
+            "file_id": o.file_id, "original_name": o.name, "source": "upload" if o.file_id in uploads else source,
+            "kommunekode": o.kommunekode,
             "indsats": o.indsats, "file_type": o.file_type, "reporting_date": o.reporting_date,
             "encoding": o.encoding, "delimiter": o.delimiter, "sheet_name": o.sheet_name, "size_bytes": o.size_bytes,
             "rows_read": o.rows_read, "rows_accepted": o.rows_accepted, "rows_rejected": o.rows_rejected,
