@@ -69,18 +69,45 @@ def validate_upload(viewer: Viewer, settings: Settings, name: str, content: byte
     return report
 
 
-def ingest_upload(viewer: Viewer, settings: Settings, name: str, content: bytes) -> dict[str, Any]:
-    """Ingest a confirmed upload through the normal ingest path (source='upload')."""
+def ingest_upload(viewer: Viewer, settings: Settings, name: str, content: bytes,
+                  vanishing: int | None = None) -> dict[str, Any]:
+    """Hand a confirmed upload to the municipality's inbox (the same door as every file; the worker or
+    the ingest DAG loads it). `vanishing`: the disappearing courses the viewer confirmed. Returns the receipt."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import ingest_file
+    from udbredelse.ingest.handover import hand_over
+
+    receipt = hand_over(settings, kommune, safe_upload_name(name), content, by=f"{viewer.role}:{viewer.subject or viewer.login}",
+                        vanishing=vanishing)
+    audit.append(settings, _actor(viewer), "upload", {
+        "file": safe_upload_name(name), "file_id": receipt["file_id"], "vanishing_confirmed": vanishing or 0,
+    })
+    return receipt
+
+
+def confirm_held(viewer: Viewer, settings: Settings, file_id: str, vanishing: int) -> dict[str, Any]:
+    """Confirm one of the viewer's own files that waits for confirmation (the next ingest loads it)."""
+    kommune = _require_municipality(viewer)
+    from udbredelse.ingest import confirm_held as confirm
+    from udbredelse.ingest import held, receipts
+
+    record = held.record(settings, file_id)
+    if record is not None and record.get("kommunekode") == kommune and receipts.read(settings, kommune, file_id) is None:
+        # a file from the inbox (SFTP) has no receipt yet: give it one, so the page can follow it
+        receipts.write_received(settings, kommune, file_id, record.get("name") or "", received_at=record.get("received_at"),
+                                indsats=record.get("indsats"), file_type=record.get("file_type"))
+    result = confirm(settings, file_id, by=f"{viewer.role}:{viewer.subject or viewer.login}", vanishing=vanishing,
+                     kommune=kommune)
+    audit.append(settings, _actor(viewer), "upload_confirm_held", {"file_id": file_id, "vanishing": vanishing})
+    return result
+
+
+def preview_snapshot(viewer: Viewer, settings: Settings, name: str, content: bytes, current: Any) -> Any:
+    """Dry run: what a course file would change against the published current snapshot (stores nothing)."""
+    kommune = _require_municipality(viewer)
+    from udbredelse.ingest import preview_snapshot as preview
 
     with _temp_file(name, content) as path:
-        result = ingest_file(path, settings, kommune=kommune, source="upload")
-    audit.append(settings, _actor(viewer), "upload", {
-        "file": safe_upload_name(name), "status": result.get("status"), "file_id": result.get("file_id"),
-        "rows_accepted": result.get("rows_accepted"), "rows_rejected": result.get("rows_rejected"),
-    })
-    return result
+        return preview(path, settings, current, kommune=kommune)
 
 
 def milestones_file(viewer: Viewer, indsats: str, rows: list[dict[str, Any]], on: date | None = None) -> tuple[str, bytes]:

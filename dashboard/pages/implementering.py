@@ -61,8 +61,9 @@ if viewer.is_municipality:
             st.error("Milepælene kunne ikke gemmes: " + "; ".join(e.get("message", "") for e in
                                                                    report.to_json().get("errors", [])[:5]))
         else:
-            outcome = actions.ingest_upload(viewer, data.settings(), name, content)
-            st.success(f"Gemt som {name} ({outcome.get('status')}). Oversigten opdateres ved næste kørsel.")
+            actions.ingest_upload(viewer, data.settings(), name, content)
+            st.success(f"Gemt som {name} (modtaget). Oversigten opdateres, så snart filen er indlæst; "
+                       "følg den på siden Upload.")
 elif not summary.empty:
     st.markdown("#### Status pr. kommune")
     st.dataframe(summary, hide_index=True, width="stretch", key="impl_summary", column_config={

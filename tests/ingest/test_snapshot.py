@@ -167,3 +167,9 @@ def test_few_vanishing_courses_are_loaded(settings) -> None:
     _drop(settings, "101_MOVE_forloeb_2026-04-30.csv", _courses(12))   # 18 of 30: shown in the dry run, not held
     assert ingest_inbox(settings)[0]["status"] == "accepted"
     assert len(_current_courses(settings)) == 12
+
+
+def test_an_empty_current_snapshot_makes_every_course_new() -> None:
+    empty = pl.DataFrame({"forloeb_id": []})  # dtype null, as from an empty query
+    diff = diff_snapshots(empty, _frame([("A", "henvist", None, None, None)]))
+    assert diff.new == ["A"] and diff.vanishing == [] and diff.current_total == 0

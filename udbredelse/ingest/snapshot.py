@@ -95,7 +95,7 @@ class SnapshotDiff:
 
 def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
     present = [c for c in COMPARED if c in frame.columns]
-    out = frame.select("forloeb_id", *[pl.col(c).cast(pl.Utf8) for c in present])
+    out = frame.select(pl.col("forloeb_id").cast(pl.Utf8), *[pl.col(c).cast(pl.Utf8) for c in present])
     for column in COMPARED:
         if column not in out.columns:
             out = out.with_columns(pl.lit(None, pl.Utf8).alias(column))

@@ -155,7 +155,8 @@ def land_batch(
                 state = {"accepted": "loaded", "partial": "loaded"}.get(item[0]["status"], item[0]["status"])
                 receipts.advance(settings, entry.uploader, item[0]["file_id"], state,
                                  status=item[0]["status"], rows_accepted=item[0]["rows_accepted"],
-                                 rows_read=item[0]["rows_read"])
+                                 rows_read=item[0]["rows_read"], file_type=item[0]["file_type"],
+                                 indsats=item[0]["indsats"])
     return [r for r in results if r is not None]
 
 
