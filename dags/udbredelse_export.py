@@ -7,10 +7,10 @@ where `<date>` is the run's date (`run_after`, so manual runs without a logical 
 
 | task | function | file |
 |---|---|---|
-| `export_indicators_analyst` | `udbredelse.export.export_indicators(audience="analyst")` | `indikatorer_analytiker.csv` |
-| `export_indicators_public` | `udbredelse.export.export_indicators(audience="public")` | `indikatorer_offentlig.csv` |
-| `export_quality` | `udbredelse.export.export_quality` | `datakvalitet.csv` |
-| `export_cohort` | `udbredelse.export.export_cohort` | `kohorte/` (encrypted for the register recipient) |
+| `export_indicators_analyst` | `udbredelse.pipeline.export_indicators(audience="analyst")` | `indikatorer_analytiker.csv` |
+| `export_indicators_public` | `udbredelse.pipeline.export_indicators(audience="public")` | `indikatorer_offentlig.csv` |
+| `export_quality` | `udbredelse.pipeline.export_quality` | `datakvalitet.csv` |
+| `export_cohort` | `udbredelse.pipeline.export_cohort` | `kohorte/` (encrypted for the register recipient) |
 
 Exports read the published read-only copy, never the warehouse, so they never wait for the
 writer lock. Re-running a day's export overwrites that day's files (idempotent). Task results
@@ -65,31 +65,31 @@ DEFAULT_ARGS = default_args(
 def udbredelse_export() -> None:
     @task
     def export_indicators_analyst(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _json_safe(export.export_indicators(settings, out / "indikatorer_analytiker.csv", audience="analyst"))
+        return _json_safe(pipeline.export_indicators(settings, out / "indikatorer_analytiker.csv", audience="analyst"))
 
     @task
     def export_indicators_public(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _json_safe(export.export_indicators(settings, out / "indikatorer_offentlig.csv", audience="public"))
+        return _json_safe(pipeline.export_indicators(settings, out / "indikatorer_offentlig.csv", audience="public"))
 
     @task
     def export_quality(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _json_safe(export.export_quality(settings, out / "datakvalitet.csv"))
+        return _json_safe(pipeline.export_quality(settings, out / "datakvalitet.csv"))
 
     @task
     def export_cohort(**context: Any) -> dict[str, Any]:
-        from udbredelse import export
+        from udbredelse import pipeline
 
         settings, out = _export_dir(context)
-        return _json_safe(export.export_cohort(settings, out / "kohorte"))
+        return _json_safe(pipeline.export_cohort(settings, out / "kohorte"))
 
     export_indicators_analyst()
     export_indicators_public()

@@ -21,6 +21,7 @@ from typing import Any
 
 from dashboard import audit
 from dashboard.viewer import AccessDenied, Viewer
+from udbredelse import pipeline
 from udbredelse.settings import Settings
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
@@ -60,10 +61,8 @@ def _require_municipality(viewer: Viewer) -> str:
 def validate_upload(viewer: Viewer, settings: Settings, name: str, content: bytes) -> Any:
     """Dry run (stores nothing) of an uploaded file against the viewer's own municipality."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import validate_file
-
     with _temp_file(name, content) as path:
-        report = validate_file(path, settings, kommune=kommune)
+        report = pipeline.validate(settings, path, kommune=kommune)
     audit.append(settings, _actor(viewer), "upload_dry_run",
                  {"file": safe_upload_name(name), "status": report.status, "rows_total": report.rows_total})
     return report
@@ -74,10 +73,8 @@ def ingest_upload(viewer: Viewer, settings: Settings, name: str, content: bytes,
     """Hand a confirmed upload to the municipality's inbox (the same door as every file; the worker or
     the ingest DAG loads it). `vanishing`: the disappearing courses the viewer confirmed. Returns the receipt."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest.handover import hand_over
-
-    receipt = hand_over(settings, kommune, safe_upload_name(name), content, by=f"{viewer.role}:{viewer.subject or viewer.login}",
-                        vanishing=vanishing)
+    receipt = pipeline.submit_upload(settings, kommune, safe_upload_name(name), content,
+                                     by=f"{viewer.role}:{viewer.subject or viewer.login}", vanishing=vanishing)
     audit.append(settings, _actor(viewer), "upload", {
         "file": safe_upload_name(name), "file_id": receipt["file_id"], "vanishing_confirmed": vanishing or 0,
     })
@@ -87,27 +84,25 @@ def ingest_upload(viewer: Viewer, settings: Settings, name: str, content: bytes,
 def confirm_held(viewer: Viewer, settings: Settings, file_id: str, vanishing: int) -> dict[str, Any]:
     """Confirm one of the viewer's own files that waits for confirmation (the next ingest loads it)."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import confirm_held as confirm
     from udbredelse.ingest import held, receipts
 
     record = held.record(settings, file_id)
     if record is not None and record.get("kommunekode") == kommune and receipts.read(settings, kommune, file_id) is None:
         # a file from the inbox (SFTP) has no receipt yet: give it one, so the page can follow it
-        receipts.write_received(settings, kommune, file_id, record.get("name") or "", received_at=record.get("received_at"),
-                                indsats=record.get("indsats"), file_type=record.get("file_type"))
-    result = confirm(settings, file_id, by=f"{viewer.role}:{viewer.subject or viewer.login}", vanishing=vanishing,
-                     kommune=kommune)
+        receipts.write_received(settings, kommune, file_id, record.get("name") or "",
+                                received_at=record.get("received_at"), indsats=record.get("indsats"),
+                                file_type=record.get("file_type"))
+    result = pipeline.confirm_held(settings, file_id, by=f"{viewer.role}:{viewer.subject or viewer.login}",
+                                   vanishing=vanishing, kommune=kommune, load=False)
     audit.append(settings, _actor(viewer), "upload_confirm_held", {"file_id": file_id, "vanishing": vanishing})
-    return result
+    return result["confirmation"]
 
 
 def preview_snapshot(viewer: Viewer, settings: Settings, name: str, content: bytes, current: Any) -> Any:
     """Dry run: what a course file would change against the published current snapshot (stores nothing)."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import preview_snapshot as preview
-
     with _temp_file(name, content) as path:
-        return preview(path, settings, current, kommune=kommune)
+        return pipeline.preview_snapshot(settings, path, current, kommune=kommune)
 
 
 def milestones_file(viewer: Viewer, indsats: str, rows: list[dict[str, Any]], on: date | None = None) -> tuple[str, bytes]:
@@ -133,11 +128,9 @@ def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tupl
     _require_analyst(viewer)
     if audience not in ("analyst", "public"):
         raise ValueError(audience)
-    from udbredelse.export import export_indicators as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
         out = Path(folder) / f"indikatorer_{audience}.csv"
-        result = run(settings, out, audience=audience)
+        result = pipeline.export_indicators(settings, out, audience=audience)
         content = out.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "indicators", "audience": audience,
                                                       "bytes": len(content)})
@@ -146,11 +139,9 @@ def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tupl
 
 def export_quality(viewer: Viewer, settings: Settings) -> tuple[str, bytes, dict[str, Any]]:
     _require_analyst(viewer)
-    from udbredelse.export import export_quality as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
         out = Path(folder) / "datakvalitet.csv"
-        result = run(settings, out)
+        result = pipeline.export_quality(settings, out)
         produced = out if out.exists() else next(Path(folder).iterdir())
         name, content = produced.name, produced.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "quality", "bytes": len(content)})
@@ -161,11 +152,9 @@ def export_cohort(viewer: Viewer, settings: Settings) -> tuple[str, bytes, dict[
     """The register cohort delivery (encrypted for DST), zipped. Administrators only."""
     if viewer.role != "admin":
         raise AccessDenied("Kohorteudtræk til Danmarks Statistik kan kun laves af en administrator.")
-    from udbredelse.export import export_cohort as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-cohort-") as folder:
         out_dir = Path(folder) / "kohorte"
-        result = run(settings, out_dir)
+        result = pipeline.export_cohort(settings, out_dir)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(out_dir.rglob("*")):

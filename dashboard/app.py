@@ -11,7 +11,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 
 import streamlit as st  # noqa: E402
 
-from dashboard import audit, auth, components, data  # noqa: E402
+from dashboard import audit, auth, components, queries, store  # noqa: E402
 from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
@@ -43,14 +43,14 @@ def login_page() -> None:
         if st.button("Log ind", key="login_oidc", type="primary"):
             st.login()
         return
-    if not data.settings().is_demo:
+    if not store.settings().is_demo:
         st.error("Der er ikke sat login (OIDC) op, og platformen kører i produktion. Kontakt administratoren.")
         return
     st.warning("**DEMO-login** – kun til demonstration. Vælg en rolle; der er ingen adgangskode.", icon="⚠️")
     role = st.selectbox("Rolle", list(ROLE_LABELS), key="login_role", format_func=lambda r: ROLE_LABELS[r])
     kommune = None
     if role == "kommune":
-        names = data.municipalities(Viewer(role="analyst")) if data.published_available() else None
+        names = queries.municipalities(Viewer(role="analyst")) if store.published_available() else None
         if names is not None and not names.empty:
             names = names[names["kommunekode"] != "000"]
             codes = names["kommunekode"].tolist()
@@ -65,7 +65,7 @@ def login_page() -> None:
         except AccessDenied as exc:
             st.error(str(exc))
             return
-        audit.append(data.settings(), components.actor(viewer), "login", {})
+        audit.append(store.settings(), components.actor(viewer), "login", {})
         st.rerun()
 
 
@@ -84,10 +84,10 @@ def main() -> None:
         st.warning(f"**DEMO-login** · {viewer.label} · demodata, ingen rigtig adgangskontrol", icon="⚠️")
     with st.sidebar:
         st.caption(viewer.label)
-        stamp = data.published_at()
+        stamp = store.published_at()
         st.caption(f"Data publiceret {stamp:%d-%m-%Y %H:%M}" if stamp is not None else "Ingen publicerede data")
         if st.button("Log ud", key="logout"):
-            audit.append(data.settings(), components.actor(viewer), "logout", {})
+            audit.append(store.settings(), components.actor(viewer), "logout", {})
             auth.logout()
             st.rerun()
     current.run()

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from dashboard import data
+from dashboard import store
 from dashboard.viewer import AccessDenied, Viewer
 
 SESSION_KEY = "_demo_viewer"
@@ -28,7 +28,7 @@ def oidc_configured() -> bool:
 
 
 def _users_file() -> dict[str, Any]:
-    path = data.settings().home_path / "config" / "dashboard_users.yaml"
+    path = store.settings().home_path / "config" / "dashboard_users.yaml"
     if not path.exists():
         return {}
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("users", {}) or {}
@@ -55,7 +55,7 @@ def current_viewer() -> Viewer | None:
         if not st.user.is_logged_in:
             return None
         return viewer_from_claims(st.user.to_dict())
-    if not data.settings().is_demo:
+    if not store.settings().is_demo:
         return None
     candidate = st.session_state.get(SESSION_KEY)
     return candidate if isinstance(candidate, Viewer) else None
@@ -63,7 +63,7 @@ def current_viewer() -> Viewer | None:
 
 def demo_login(role: str, kommunekode: str | None, name: str = "") -> Viewer:
     """Log in locally (demo mode only)."""
-    if not data.settings().is_demo or oidc_configured():
+    if not store.settings().is_demo or oidc_configured():
         raise AccessDenied("Lokal login er kun slået til i demotilstand.")
     viewer = Viewer(role=role, kommunekode=kommunekode if role == "kommune" else None,  # type: ignore[arg-type]
                     name=name, subject=f"demo:{role}:{kommunekode or '-'}", login="demo")

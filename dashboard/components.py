@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit, auth, data, tables
+from dashboard import audit, auth, formatting, queries, store, tables
 from dashboard.viewer import NATIONAL, AccessDenied, Viewer
 
 # Colours as text and CSS, not emoji: headless and locked-down browsers often lack an emoji font.
@@ -41,7 +41,7 @@ def require_viewer(*roles: str) -> Viewer:
 
 
 def require_published() -> None:
-    if not data.published_available():
+    if not store.published_available():
         st.warning("Der er endnu ikke publiceret data. Kør `udbredelse demo` eller `udbredelse build` først.")
         st.stop()
 
@@ -52,7 +52,7 @@ def log_view(viewer: Viewer, page: str, **detail: object) -> None:
     key = (page, tuple(sorted((k, str(v)) for k, v in detail.items())))
     if key in seen:
         return
-    audit.append(data.settings(), actor(viewer), "view", {"page": page, **detail})
+    audit.append(store.settings(), actor(viewer), "view", {"page": page, **detail})
     seen.add(key)
 
 
@@ -63,7 +63,7 @@ def _query_param(name: str) -> str | None:
 
 def select_indsats(viewer: Viewer, key: str) -> str | None:
     """Intervention picker (default from ?indsats=); None when there is nothing to pick."""
-    frame = data.interventions(viewer)
+    frame = queries.interventions(viewer)
     if frame.empty:
         st.info("Der er ingen indsatser med data endnu.")
         return None
@@ -76,8 +76,8 @@ def select_indsats(viewer: Viewer, key: str) -> str | None:
 
 def select_period_type(key: str) -> str:
     return st.segmented_control(
-        "Periode", list(data.PERIOD_TYPE_LABELS), default="month", key=key,
-        format_func=lambda p: data.PERIOD_TYPE_LABELS[p],
+        "Periode", list(formatting.PERIOD_TYPE_LABELS), default="month", key=key,
+        format_func=lambda p: formatting.PERIOD_TYPE_LABELS[p],
     ) or "month"
 
 
@@ -86,7 +86,7 @@ def scope_kommune(viewer: Viewer, key: str, allow_national: bool = True) -> str:
     session state cannot change it); analysts pick one (default from ?kommune=)."""
     if viewer.is_municipality:
         return str(viewer.kommunekode)
-    frame = data.municipalities(viewer)
+    frame = queries.municipalities(viewer)
     if not allow_national:
         frame = frame[frame["kommunekode"] != NATIONAL]
     codes = frame["kommunekode"].tolist()
@@ -96,10 +96,10 @@ def scope_kommune(viewer: Viewer, key: str, allow_national: bool = True) -> str:
     return st.selectbox("Kommune", codes, index=index, key=key, format_func=lambda k: f"{k} {names.get(k, '')}")
 
 
-def kpi_cards(cards: list[data.Kpi], badge: tuple[str | None, float | None]) -> None:
+def kpi_cards(cards: list[queries.Kpi], badge: tuple[str | None, float | None]) -> None:
     columns = st.columns(len(cards) + 1)
     for column, card in zip(columns, cards, strict=False):
-        value = data.format_value(card.value, card.code, card.hidden)
+        value = formatting.format_value(card.value, card.code, card.hidden)
         delta = None
         if card.delta is not None:
             if card.kind in ("rate", "index"):
@@ -121,7 +121,7 @@ def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: st
     left, right = st.columns(2)
 
     def _log(fmt: str) -> None:
-        audit.append(data.settings(), actor(viewer), "export",
+        audit.append(store.settings(), actor(viewer), "export",
                      {"table": basename, "format": fmt, "rows": len(frame)})
 
     # Callables: the file is only built when someone actually downloads it (keeps page renders fast).

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from dashboard import store
 from udbredelse import warehouse
 from udbredelse.ingest import held, receipts
 from udbredelse.ingest.headers import reporting_date_from_name
@@ -82,9 +83,9 @@ def published_files(settings: Settings, kommune: str) -> pd.DataFrame:
                                        "reporting_date", "rows_read", "rows_accepted", "rows_rejected", "status"])
 
 
-def published_at(settings: Settings) -> pd.Timestamp | None:
-    path = settings.published_path
-    return pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC") if path.exists() else None
+def held_files(settings: Settings, kommune: str) -> list[dict[str, Any]]:
+    """The municipality's files waiting for confirmation (with their vanishing lists)."""
+    return held.records(settings, kommune)
 
 
 def already_received(settings: Settings, kommune: str, file_id: str) -> str | None:
@@ -107,7 +108,7 @@ def progress(settings: Settings, kommune: str, file_id: str, published: set[str]
     if published is None:
         published = set(published_files(settings, kommune)["file_id"])
     if "published" not in states and file_id in published and states.get("loaded"):
-        stamp = published_at(settings)
+        stamp = store.published_at()
         states["published"] = stamp.tz_convert("UTC").tz_localize(None).isoformat() if stamp is not None else ""
     steps = []
     for state in STEPS:

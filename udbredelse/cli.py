@@ -1,4 +1,4 @@
-"""The `udbredelse` command line (domain brief §9). Thin: parses arguments, calls udbredelse.pipeline."""
+"""The `udbredelse` command line (see README "Command line"). Thin: parses arguments, calls udbredelse.pipeline."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from udbredelse.ingest import validate_file
+    from udbredelse import pipeline
 
-    report = validate_file(Path(args.file), get_settings(), kommune=args.kommune)
+    report = pipeline.validate(get_settings(), Path(args.file), kommune=args.kommune)
     if args.json:
         _print_json(report.to_json())
     else:
@@ -47,29 +47,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from udbredelse import pipeline
 
     if args.confirm:
-        from udbredelse.ingest import confirm_held, ingest_held
-        from udbredelse.ingest.held import HeldError, record
+        from udbredelse.ingest.held import HeldError
 
-        settings = get_settings()
-        settings.check()
         try:
-            if record(settings, args.confirm) is None:
-                print(f"Ingen fil afventer bekræftelse med id {args.confirm}.", file=sys.stderr)
-                return 1
-            confirm_held(settings, args.confirm, by="operator (udbredelse ingest --confirm)")
+            summary = pipeline.confirm_held(get_settings(), args.confirm, by="operator (udbredelse ingest --confirm)")
         except HeldError as exc:
             print(str(exc), file=sys.stderr)
             return 1
-        results = ingest_held(settings, [args.confirm.strip().lower()])
-        summary = {"files": len(results), "by_status": pipeline._count(r["status"] for r in results),
-                   "results": results}
     elif args.file:
-        from udbredelse.ingest import ingest_file
-
-        settings = get_settings()
-        settings.check()
-        result = ingest_file(Path(args.file), settings, kommune=args.kommune, confirm_wipe=args.confirm_wipe)
-        summary = {"files": 1, "by_status": {result["status"]: 1}, "results": [result]}
+        summary = pipeline.ingest_one(get_settings(), Path(args.file), kommune=args.kommune,
+                                      confirm_wipe=args.confirm_wipe)
     else:
         summary = pipeline.ingest(get_settings(), inbox=Path(args.inbox) if args.inbox else None,
                                   kommune=args.kommune)
@@ -98,17 +85,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from udbredelse import export
+    from udbredelse import pipeline
 
     settings = get_settings()
     if args.what == "indicators":
-        result = export.export_indicators(settings, Path(args.out), audience=args.audience)
+        result = pipeline.export_indicators(settings, Path(args.out), audience=args.audience)
     elif args.what == "cohort":
-        result = export.export_cohort(settings, Path(args.out))
+        result = pipeline.export_cohort(settings, Path(args.out))
     elif args.what == "quality":
-        result = export.export_quality(settings, Path(args.out))
+        result = pipeline.export_quality(settings, Path(args.out))
     elif args.what == "report":
-        result = export.export_management_report(settings, Path(args.out), kommune=args.kommune)
+        result = pipeline.export_management_report(settings, Path(args.out), kommune=args.kommune)
     else:  # pragma: no cover - argparse restricts the choices
         raise SystemExit(2)
     _print_json(result)

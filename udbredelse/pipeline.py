@@ -1,16 +1,37 @@
-"""Service functions behind the CLI and the Airflow DAGs: every step runs the same way from both.
+"""The front door: the only way into ingest, refresh, quality and export.
 
-Each function takes the settings, does one step, and returns a small summary with no clear CPR
-(safe for logs, XCom and task results).
+The Airflow DAGs, the CLI, the dashboard's actions and `udbredelse bench` call these functions and
+nothing under them, so every step runs the same way from each. Each function takes the settings,
+does one step, and returns a small summary with no clear CPR (safe for logs, XCom and task results).
+
+The dashboard never writes the warehouse: a confirmed upload is put in its municipality's inbox
+(`submit_upload`) and ingested from there like every other file; its dry run (`validate`) reads only.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from udbredelse import warehouse
 from udbredelse.settings import Settings
+
+
+def validate(settings: Settings, path: Path, kommune: str | None = None) -> Any:
+    """Dry run of every boundary check on one file (a `ValidationReport`). Stores nothing."""
+    from udbredelse.ingest import validate_file
+
+    return validate_file(Path(path), settings, kommune=kommune)
+
+
+def ingest_one(settings: Settings, path: Path, kommune: str | None = None, confirm_wipe: bool = False) -> dict[str, Any]:
+    """Ingest one named file (e.g. a corrected file, from the CLI), summarised like `ingest`."""
+    from udbredelse.ingest import ingest_file
+
+    settings.check()
+    result = ingest_file(Path(path), settings, kommune=kommune, confirm_wipe=confirm_wipe)
+    return {"files": 1, "by_status": {result["status"]: 1}, "results": [result]}
 
 
 def ingest(settings: Settings, inbox: Path | None = None, kommune: str | None = None) -> dict[str, Any]:
@@ -70,6 +91,39 @@ def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None
     return {**ingest_file(path, settings, source="inbox"), "name": name}
 
 
+def submit_upload(settings: Settings, kommune: str, name: str, content: bytes, by: str,
+                  vanishing: int | None = None) -> dict[str, Any]:
+    """A municipality's confirmed upload → its inbox, with a receipt (and the confirmation of
+    `vanishing` disappearing courses, if any). Ingested from there like every other file."""
+    from udbredelse.ingest.handover import hand_over
+
+    return hand_over(settings, kommune, name, content, by=by, vanishing=vanishing)
+
+
+def preview_snapshot(settings: Settings, path: Path, current: Any, kommune: str | None = None) -> Any:
+    """Dry run: what a course file would change against `current` (a `SnapshotDiff` or None). Stores nothing."""
+    from udbredelse.ingest import preview_snapshot as preview
+
+    return preview(Path(path), settings, current, kommune=kommune)
+
+
+def confirm_held(settings: Settings, file_id: str, by: str, vanishing: int | None = None,
+                 kommune: str | None = None, load: bool = True) -> dict[str, Any]:
+    """Confirm a file held for confirmation (courses would disappear). With `load` (the operator's
+    `udbredelse ingest --confirm`) it is ingested at once; otherwise (the dashboard) the next ingest
+    run loads it. Raises `held.HeldError` for an unknown id or another municipality's file."""
+    from udbredelse.ingest import confirm_held as confirm
+    from udbredelse.ingest import held, ingest_held
+
+    settings.check()
+    if load and held.record(settings, file_id) is None:
+        raise held.HeldError(f"Ingen fil afventer bekræftelse med id {file_id}.")
+    confirmation = confirm(settings, file_id, by=by, vanishing=vanishing, kommune=kommune)
+    results = ingest_held(settings, [confirmation["file_id"]]) if load else []
+    return {"files": len(results), "by_status": _count(r["status"] for r in results), "results": results,
+            "confirmation": confirmation}
+
+
 def build(settings: Settings, full: bool = False) -> dict[str, Any]:
     """Publish the catalog, run `dbt build`, run the data-quality suites, publish the read-only copy.
 
@@ -77,11 +131,16 @@ def build(settings: Settings, full: bool = False) -> dict[str, Any]:
     with files that arrived since the last build are recomputed; `full=True` rebuilds everything.
     """
     settings.ensure_dirs()
+    seconds: dict[str, float] = {}
     with warehouse.writer_lock(settings):
+        started = time.perf_counter()
         dbt_summary = _transform(settings, full=full)
+        seconds["transform"] = time.perf_counter() - started
+        started = time.perf_counter()
         quality_summary = quality(settings, _locked=True)
+        seconds["quality"] = time.perf_counter() - started
         warehouse.publish(settings)
-    return {"dbt": dbt_summary, "quality": quality_summary}
+    return {"dbt": dbt_summary, "quality": quality_summary, "seconds": seconds}
 
 
 def refresh(settings: Settings, kommuner: list[str] | None = None, inbox: Path | None = None) -> dict[str, Any]:
@@ -128,6 +187,34 @@ def quality(settings: Settings, _locked: bool = False) -> dict[str, Any]:
         result = run_quality(settings)
         warehouse.publish(settings)
     return result
+
+
+def export_indicators(settings: Settings, out: Path, audience: str = "analyst") -> dict[str, Any]:
+    """The indicator table (published copy) as CSV for `audience` ('analyst' or 'public'); audit-logged."""
+    from udbredelse import export
+
+    return export.export_indicators(settings, Path(out), audience=audience)  # type: ignore[arg-type]
+
+
+def export_quality(settings: Settings, out: Path) -> dict[str, Any]:
+    """The data-quality scorecard (published copy) as CSV; audit-logged."""
+    from udbredelse import export
+
+    return export.export_quality(settings, Path(out))
+
+
+def export_cohort(settings: Settings, out_dir: Path) -> dict[str, Any]:
+    """The register cohort delivery, encrypted for the register recipient; audit-logged."""
+    from udbredelse import export
+
+    return export.export_cohort(settings, Path(out_dir))
+
+
+def export_management_report(settings: Settings, out: Path, kommune: str | None = None) -> dict[str, Any]:
+    """A municipality's management report (XLSX); audit-logged."""
+    from udbredelse import export
+
+    return export.export_management_report(settings, Path(out), kommune=kommune)
 
 
 def _count(values: Any) -> dict[str, int]:

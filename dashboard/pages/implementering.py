@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, components, data
+from dashboard import actions, components, queries, store
 
 STATUS_LABELS = {"ikke_startet": "Ikke startet", "i_gang": "I gang", "opfyldt": "Opfyldt"}
 
@@ -16,9 +16,9 @@ if indsats is None:
     st.stop()
 components.log_view(viewer, "implementering", indsats=indsats)
 
-frame = data.milestones(viewer, indsats)
-cells = data.milestone_cells(viewer, indsats)
-summary = data.milestone_summary(viewer, indsats)
+frame = queries.milestones(viewer, indsats)
+cells = queries.milestone_cells(viewer, indsats)
+summary = queries.milestone_summary(viewer, indsats)
 if not cells.empty:
     st.markdown("#### Andel opfyldte milepæle pr. faktor og fase")
     heat = alt.Chart(cells).mark_rect().encode(
@@ -36,7 +36,7 @@ if not cells.empty:
 
 if viewer.is_municipality:
     st.markdown("#### Opdatér jeres milepæle")
-    base = data.milestone_catalog(indsats)
+    base = queries.milestone_catalog(indsats)
     current = frame[["milestone_code", "status", "status_date"]] if not frame.empty else pd.DataFrame(
         columns=["milestone_code", "status", "status_date"])
     table = base.merge(current, on="milestone_code", how="left")
@@ -56,12 +56,12 @@ if viewer.is_municipality:
         rows = [{"milepael": r.milestone_code, "status": r.status, "dato": r.status_date}
                 for r in edited.itertuples(index=False)]
         name, content = actions.milestones_file(viewer, indsats, rows)
-        report = actions.validate_upload(viewer, data.settings(), name, content)
+        report = actions.validate_upload(viewer, store.settings(), name, content)
         if report.status == "rejected":
             st.error("Milepælene kunne ikke gemmes: " + "; ".join(e.get("message", "") for e in
                                                                    report.to_json().get("errors", [])[:5]))
         else:
-            actions.ingest_upload(viewer, data.settings(), name, content)
+            actions.ingest_upload(viewer, store.settings(), name, content)
             st.success(f"Gemt som {name} (modtaget). Oversigten opdateres, så snart filen er indlæst; "
                        "følg den på siden Upload.")
 elif not summary.empty:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import components, formatting, queries, store
 
 viewer = components.require_viewer()
 st.title("Om indikatorerne")
@@ -13,17 +13,17 @@ st.write(
 )
 st.info(
     f"Diskretionering: uden for kommunens egen visning vises antal under "
-    f"{data.settings().suppression_threshold} som «{data.suppression_label()}», og en rate skjules, "
+    f"{store.settings().suppression_threshold} som «{formatting.suppression_label()}», og en rate skjules, "
     "når dens nævner er skjult."
 )
-table = data.indicator_catalogue(viewer)
+table = queries.indicator_catalogue(viewer)
 if table.empty:
     st.warning("Der er ingen indikatordefinitioner i dbt-projektet endnu.")
     st.stop()
 st.dataframe(table, hide_index=True, width="stretch", key="def_table")
 components.download_buttons(viewer, table, "indikatordefinitioner", key="def_download")
 
-definitions = data.indicator_definitions()
+definitions = queries.indicator_definitions()
 models = definitions[definitions["indicator"].isna()]
 if not models.empty:
     st.markdown("#### Indikatormodellerne i dbt")

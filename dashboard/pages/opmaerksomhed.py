@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import components, queries
 
 viewer = components.require_viewer()
 components.require_published()
@@ -12,7 +12,7 @@ if indsats is None:
     st.stop()
 components.log_view(viewer, "opmaerksomhed", indsats=indsats)
 
-frame = data.course_attention(viewer, indsats)
+frame = queries.course_attention(viewer, indsats)
 if viewer.is_municipality:
     st.write("Forløbene nedenfor bør tjekkes i jeres fagsystem og rettes i næste indberetning.")
 else:

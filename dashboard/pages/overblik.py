@@ -4,7 +4,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import components, formatting, queries
+from dashboard.viewer import NATIONAL
 
 viewer = components.require_viewer()
 components.require_published()
@@ -21,18 +22,18 @@ if indsats is None:
     st.stop()
 components.log_view(viewer, "overblik", indsats=indsats, kommune=kommune, period_type=period_type)
 
-place = data.municipality_name(viewer, kommune)
-latest, cards = data.kpis(viewer, indsats, period_type, kommune)
+place = queries.municipality_name(viewer, kommune)
+latest, cards = queries.kpis(viewer, indsats, period_type, kommune)
 if latest is None:
     st.info(f"Der er ingen indikatorer for {indsats} i {place} endnu.")
     st.stop()
 st.subheader(f"{place} · {indsats} · seneste periode {latest}")
-if not viewer.is_municipality or kommune == data.NATIONAL:
-    st.caption(f"Små tal vises som «{data.suppression_label()}» (diskretionering).")
-components.kpi_cards(cards, data.quality_badge(viewer, indsats, kommune))
+if not viewer.is_municipality or kommune == NATIONAL:
+    st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering).")
+components.kpi_cards(cards, queries.quality_badge(viewer, indsats, kommune))
 
 st.markdown("#### Rekruttering i forhold til måltal")
-recruit = data.recruitment(viewer, indsats, kommune)
+recruit = queries.recruitment(viewer, indsats, kommune)
 if recruit.empty or recruit["starts_ytd"].isna().all():
     st.info("Ingen opstarter eller måltal at vise.")
 else:
@@ -51,12 +52,12 @@ else:
 
 funnel_col, compare_col = st.columns(2)
 with funnel_col:
-    funnel = data.funnel(viewer, indsats, kommune)
+    funnel = queries.funnel(viewer, indsats, kommune)
     st.markdown(f"#### Fra henvisning til afslutning ({funnel['period'].iloc[0] if not funnel.empty else '–'})")
     if funnel.empty:
         st.info("Ingen forløb i året.")
     else:
-        funnel["vist"] = [data.format_value(v, "count", h) for v, h in zip(funnel["value"], funnel["is_hidden"],
+        funnel["vist"] = [formatting.format_value(v, "count", h) for v, h in zip(funnel["value"], funnel["is_hidden"],
                                                                            strict=True)]
         bars = alt.Chart(funnel).mark_bar().encode(
             y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
@@ -69,15 +70,15 @@ with funnel_col:
         components.chart(bars + text)
 with compare_col:
     st.markdown("#### Sammenlignet med hele landet")
-    comparison = data.national_comparison(viewer, indsats, period_type, kommune)
+    comparison = queries.national_comparison(viewer, indsats, period_type, kommune)
     if comparison.empty:
         st.info("Ingen tal at sammenligne.")
     else:
         shown = pd.DataFrame({
             "Indikator": comparison["label"],
-            place: [data.format_value(v, c, h) for v, c, h in zip(
+            place: [formatting.format_value(v, c, h) for v, c, h in zip(
                 comparison["own"], comparison["indicator"], comparison["own_hidden"], strict=True)],
-            "Hele landet": [data.format_value(v, c, bool(h) if pd.notna(h) else False) for v, c, h in zip(
+            "Hele landet": [formatting.format_value(v, c, bool(h) if pd.notna(h) else False) for v, c, h in zip(
                 comparison["national"], comparison["indicator"], comparison["national_hidden"], strict=True)],
         })
         st.dataframe(shown, hide_index=True, width="stretch", key="overblik_sammenligning")
@@ -85,17 +86,17 @@ with compare_col:
         components.download_buttons(viewer, shown, f"sammenligning_{kommune}_{indsats}", key="overblik_sml_dl")
 
 st.markdown("#### Fidelitet: regler som trafiklys")
-rules = data.fidelity_rules(viewer, indsats, period_type, kommune)
-rules = rules[(rules["period"] == latest) & (rules["rule_code"] != data.COMPOSITE_RULE)] if not rules.empty else rules
+rules = queries.fidelity_rules(viewer, indsats, period_type, kommune)
+rules = rules[(rules["period"] == latest) & (rules["rule_code"] != queries.COMPOSITE_RULE)] if not rules.empty else rules
 if rules.empty:
     st.info("Ingen fidelitetsregler er målt i perioden.")
 else:
     table = pd.DataFrame({
         "Lys": [components.light(v) for v in rules["light"]],
         "Regel": rules["label"],
-        "Overholdt": [data.format_value(v, "fidelity_index", h) for v, h in zip(rules["adherence"], rules["is_hidden"],
+        "Overholdt": [formatting.format_value(v, "fidelity_index", h) for v, h in zip(rules["adherence"], rules["is_hidden"],
                                                                                strict=True)],
-        "Forløb tjekket": [data.format_value(v, "count", h) for v, h in zip(rules["checked"], rules["is_hidden"],
+        "Forløb tjekket": [formatting.format_value(v, "count", h) for v, h in zip(rules["checked"], rules["is_hidden"],
                                                                             strict=True)],
     })
     st.dataframe(table.style.map(components.light_style, subset=["Lys"]), hide_index=True, width="stretch",

@@ -11,13 +11,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, components, data, uploads
+from dashboard import actions, components, store, uploads
 from udbredelse.catalog import load_catalog
-from udbredelse.ingest import held
 from udbredelse.ingest.snapshot import changed_text, vanish_limit
 
 viewer = components.require_viewer("kommune")
-settings = data.settings()
+settings = store.settings()
 kommune = viewer.kommunekode
 st.title("Upload")
 components.log_view(viewer, "upload")
@@ -142,7 +141,7 @@ def _progress() -> None:
 _progress()
 
 
-held_files = held.records(settings, kommune)
+held_files = uploads.held_files(settings, kommune)
 if held_files:
     st.markdown("#### Filer der afventer bekræftelse")
     for record in held_files:

@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pandas as pd
 
-from dashboard import tables
+from dashboard import queries, tables
 
 
 def _frame() -> pd.DataFrame:
@@ -29,8 +29,6 @@ def test_xlsx_download_has_no_formulas() -> None:
 
 
 def test_definitions_are_read_from_the_dbt_project(tmp_path) -> None:
-    from dashboard import data
-
     models = tmp_path / "models" / "marts"
     models.mkdir(parents=True)
     (models / "defs.md").write_text(
@@ -44,10 +42,10 @@ def test_definitions_are_read_from_the_dbt_project(tmp_path) -> None:
         "    config:\n      meta:\n        indicators:\n          - {code: completion_rate, definition: completed / ended}\n",
         encoding="utf-8",
     )
-    frame = data.parse_definitions(tmp_path)
-    assert data.definition_for("starts", frame)["definition"] == "courses with startdato in the period"
-    assert data.definition_for("active_end", frame)["definition"] == "Courses active at the period's end."
-    assert data.definition_for("completion_rate", frame)["definition"] == "completed / ended"
-    assert data.definition_for("register_beskaeftiget_12m", frame)["definition"].startswith("the flag 12")
-    assert data.definition_for("unknown_code", frame) is None
+    frame = queries.parse_definitions(tmp_path)
+    assert queries.definition_for("starts", frame)["definition"] == "courses with startdato in the period"
+    assert queries.definition_for("active_end", frame)["definition"] == "Courses active at the period's end."
+    assert queries.definition_for("completion_rate", frame)["definition"] == "completed / ended"
+    assert queries.definition_for("register_beskaeftiget_12m", frame)["definition"].startswith("the flag 12")
+    assert queries.definition_for("unknown_code", frame) is None
     assert "The indicator table." in frame[frame["indicator"].isna()]["definition"].tolist()

@@ -1,23 +1,11 @@
-"""The dashboard's only data access: every query on the published read-only copy, scoped to the viewer.
+"""The dashboard's queries: every figure a page shows, read from the published copy and scoped to the viewer.
 
-Isolation is enforced here, not in the pages: every public function takes the `Viewer` and
-- a municipality user ('kommune') gets its own municipality's rows in full, and other
-  municipalities only as the national aggregate ('000') with suppressed cells blanked; asking
-  for another kommunekode raises `AccessDenied`;
-- analysts/admins get every municipality, with the suppression policy applied (cross-municipality
-  view) and course ids replaced by a keyed pseudonym.
-
-Queries run through `_query`, cached with `st.cache_data(ttl=...)` and keyed on the published
-file's identity (inode, mtime, size): the publish is an atomic file swap, and each cached query
-opens a fresh read-only connection, so a build in progress never shows half-built data.
+Every public function takes the `Viewer` and scopes through `dashboard.scope`; reading and caching go
+through `dashboard.store`; labels and number formats live in `dashboard.formatting`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,252 +15,42 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from dashboard.viewer import NATIONAL, AccessDenied, Viewer
-from udbredelse import warehouse
-from udbredelse.settings import Settings, get_settings
-
-CACHE_TTL_S = 300
-
-# Indicator codes of domain brief §9 that are counts (whole numbers) or rates (fractions 0-1).
-RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration", "fidelity_index",
-                   "conversion_referral_start", "early_dropout_rate", "waiting_within_limit",
-                   "instrument_reliably_improved", "target_projection_year_end", "milestones_done_share"}
-COUNT_INDICATORS = {"referrals", "starts", "active_end", "ended_completed", "ended_interrupted", "ended_total",
-                    "overdue_active", "milestones_overdue", "count"}
-DAY_INDICATORS = {"duration_days_median", "waiting_days_median"}
-PERIOD_TYPE_LABELS = {"month": "Måned", "quarter": "Kvartal", "year": "År"}
-INDICATOR_LABELS = {
-    "referrals": "Henvisninger",
-    "starts": "Opstartede forløb",
-    "active_end": "Aktive forløb ved periodens slut",
-    "ended_completed": "Gennemførte forløb",
-    "ended_interrupted": "Afbrudte forløb",
-    "completion_rate": "Gennemførelsesrate",
-    "duration_days_median": "Varighed (median, dage)",
-    "waiting_days_median": "Ventetid (median, dage)",
-    "target_attainment_ytd": "Måltalsopfyldelse år til dato",
-    "fidelity_dosage": "Fidelitet: dosis",
-    "fidelity_duration": "Fidelitet: varighed",
-    "overdue_active": "Aktive forløb over maksimal varighed",
-    "fidelity_index": "Fidelitetsindeks",
-    "conversion_referral_start": "Henvisning → opstart",
-    "early_dropout_rate": "Tidligt frafald",
-    "waiting_within_limit": "Opstart inden for ventetidsgrænsen",
-    "ended_total": "Afsluttede forløb i alt",
-    "instrument_reliably_improved": "Pålideligt forbedret (måleredskab)",
-    "target_projection_year_end": "Fremskrevet måltalsopfyldelse ved årets slut",
-    "milestones_done_share": "Andel opfyldte milepæle",
-    "milestones_overdue": "Milepæle over tid",
-}
-
-
-# ---- connection and cache ------------------------------------------------------------------
-
-_settings_memo: dict[tuple[str, ...], Settings] = {}
-
-
-def settings() -> Settings:
-    """The settings, read from the environment at call time (never at import time).
-
-    Memoised on the UDBREDELSE_* environment and working directory: building Settings costs ~15 ms,
-    and a page asks many times per run.
-    """
-    key = (os.getcwd(), *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("UDBREDELSE_")))
-    found = _settings_memo.get(key)
-    if found is None:
-        if len(_settings_memo) > 32:
-            _settings_memo.clear()
-        found = _settings_memo[key] = get_settings()
-    return found
-
-
-def _version(published: Path) -> str:
-    """Identity of the published file; the atomic swap gives a new inode, so the cache key changes."""
-    try:
-        stat = published.stat()
-    except FileNotFoundError:
-        return "missing"
-    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
-
-
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=512)
-def _cached_query(published: str, version: str, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
-    s = get_settings(home=Path(published).parent.parent)
-    con = warehouse.connect_published(s)
-    try:
-        return con.execute(sql, list(params)).df()
-    finally:
-        con.close()
-
-
-def _query(sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
-    s = settings()
-    path = s.published_path
-    version = _version(path)
-    if version == "missing":
-        return pd.DataFrame()
-    # Copy so that callers may modify the frame without corrupting the cache.
-    return _cached_query(str(path), version, sql, tuple(params)).copy()
-
-
-def published_available() -> bool:
-    return settings().published_path.exists()
-
-
-def published_at() -> pd.Timestamp | None:
-    path = settings().published_path
-    if not path.exists():
-        return None
-    return pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert("Europe/Copenhagen")
-
-
-@functools.lru_cache(maxsize=8)
-def _schema_map(published: str, version: str) -> dict[tuple[str, str], list[str]]:
-    frame = _cached_query(
-        published, version,
-        "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_schema in ('raw', 'catalog', 'marts') order by table_schema, table_name, ordinal_position",
-        (),
-    )
-    columns: dict[tuple[str, str], list[str]] = {}
-    for schema, table, column in frame.itertuples(index=False):
-        columns.setdefault((schema, table), []).append(column)
-    return columns
-
-
-def _columns(schema: str, table: str) -> list[str]:
-    """The columns of a published table (one cached query per published version for all tables)."""
-    path = settings().published_path
-    version = _version(path)
-    if version == "missing":
-        return []
-    return list(_schema_map(str(path), version).get((schema, table), []))
-
-
-def has_table(schema: str, table: str) -> bool:
-    return bool(_columns(schema, table))
-
-
-def _select(schema: str, table: str, wanted: list[str]) -> list[str]:
-    """The wanted columns the table actually has (marts may still grow; keep queries narrow)."""
-    have = set(_columns(schema, table))
-    return [c for c in wanted if c in have]
-
-
-def _quote(names: list[str]) -> str:
-    return ", ".join(f'"{n}"' for n in names)
-
-
-# ---- result cache: whole answers per viewer and published version ---------------------------
-
-_REGISTRY: dict[str, Any] = {}
-
-
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=2048)
-def _cached_call(name: str, published: str, version: str, viewer: Viewer, args: tuple[Any, ...],
-                 kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    return _REGISTRY[name](viewer, *args, **dict(kwargs))
-
-
-def per_viewer(func: Any) -> Any:
-    """Cache a viewer-scoped answer, keyed on the function, the viewer and the published file's identity.
-
-    The wrapped function still enforces the scope on every miss, and the viewer is part of the key,
-    so a cached answer is only ever returned to the same viewer. A new publish changes the key.
-    """
-    _REGISTRY[func.__name__] = func
-
-    @functools.wraps(func)
-    def wrapper(viewer: Viewer, *args: Any, **kwargs: Any) -> Any:
-        path = settings().published_path
-        version = _version(path)
-        if version == "missing":
-            return func(viewer, *args, **kwargs)
-        return _cached_call(func.__name__, str(path), version, viewer, args, tuple(sorted(kwargs.items())))
-
-    return wrapper
-
-
-# ---- scope: the heart of isolation ---------------------------------------------------------
-
-def _scope(viewer: Viewer, kommunekode: str | None) -> list[str] | None:
-    """Which kommunekoder the query may return; None = all (analyst). Raises AccessDenied otherwise."""
-    if viewer.is_municipality:
-        own = viewer.kommunekode
-        if kommunekode is None:
-            return [own, NATIONAL]
-        if kommunekode in (own, NATIONAL):
-            return [kommunekode]
-        raise AccessDenied("Du kan kun se din egen kommunes tal og landstallene.")
-    if viewer.sees_all_municipalities:
-        return None if kommunekode is None else [kommunekode]
-    raise AccessDenied("Ukendt rolle.")
-
-
-def _own_only(viewer: Viewer, kommunekode: str | None) -> list[str] | None:
-    """For course- and file-level data: a municipality user sees only its own rows, never '000'."""
-    if viewer.is_municipality:
-        if kommunekode not in (None, viewer.kommunekode):
-            raise AccessDenied("Du kan kun se din egen kommunes forløb og filer.")
-        return [viewer.kommunekode]
-    return None if kommunekode is None else [kommunekode]
-
-
-def _where_kommune(scope: list[str] | None, column: str = "kommunekode") -> tuple[str, tuple[Any, ...]]:
-    if scope is None:
-        return "true", ()
-    marks = ", ".join("?" for _ in scope)
-    return f"{column} in ({marks})", tuple(scope)
-
-
-def _is_unsuppressed_for(viewer: Viewer, kommunekode: pd.Series) -> pd.Series:
-    """True where the viewer may see the exact figure regardless of the disclosure flag (own rows)."""
-    if viewer.is_municipality:
-        return kommunekode == viewer.kommunekode
-    return pd.Series(False, index=kommunekode.index)
-
-
-def suppression_label() -> str:
-    return f"<{settings().suppression_threshold}"
-
-
-def _blank_suppressed(viewer: Viewer, frame: pd.DataFrame) -> pd.DataFrame:
-    """Blank value/numerator/denominator where suppressed and the row is not the viewer's own.
-
-    Fails closed: without a `suppressed` column (or with a null flag) every row outside the own
-    view is hidden.
-    """
-    if frame.empty:
-        return frame
-    flag = frame["suppressed"] if "suppressed" in frame.columns else pd.Series(True, index=frame.index)
-    hide = flag.fillna(True).astype(bool) & ~_is_unsuppressed_for(viewer, frame["kommunekode"])
-    for column in ("value", "numerator", "denominator"):
-        if column in frame.columns:
-            frame[column] = frame[column].astype("float64").where(~hide)
-    frame["is_hidden"] = hide
-    return frame
-
-
-def course_pseudonym(kommunekode: str, indsats: str, forloeb_id: str) -> str:
-    """Keyed pseudonym of a municipality's course id, for analysts (who see course level only so)."""
-    key = settings().pseudonym_key_bytes
-    message = f"forloeb:{kommunekode}:{indsats}:{forloeb_id}".encode()
-    return "F-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:12]
-
+from dashboard.formatting import FACTOR_LABELS, INDICATOR_LABELS
+from dashboard.scope import (
+    blank_suppressed,
+    course_ids_for,
+    indicator_scope,
+    own_rows_scope,
+    require_analyst,
+    sees_exact,
+    where_kommune,
+)
+from dashboard.store import (
+    CACHE_TTL_S,
+    columns,
+    existing_columns,
+    has_table,
+    per_viewer,
+    published_available,
+    query,
+    quote_names,
+    settings,
+)
+from dashboard.viewer import NATIONAL, Viewer
 
 # ---- catalog -------------------------------------------------------------------------------
 
 @per_viewer
 def interventions(viewer: Viewer) -> pd.DataFrame:
     """Interventions (indsats, name, track, collects_cpr, reporting_period); a municipality sees those it reports."""
-    cols = _select("catalog", "interventions", ["indsats", "name", "track", "collects_cpr", "reporting_period"])
+    cols = existing_columns("catalog", "interventions", ["indsats", "name", "track", "collects_cpr", "reporting_period"])
     if not cols:
         return pd.DataFrame(columns=["indsats", "name"])
-    frame = _query(f"select {_quote(cols)} from catalog.interventions order by indsats")  # noqa: S608 - column names from information_schema
+    frame = query(f"select {quote_names(cols)} from catalog.interventions order by indsats")  # noqa: S608 - column names from information_schema
     if has_table("marts", "indicators"):
         # Interventions with data first: a municipality's own, or (analysts) any municipality's.
-        where, params = _where_kommune(_own_only(viewer, None))
-        present = _query(f"select distinct indsats from marts.indicators where {where}", params)  # noqa: S608 - placeholders only
+        where, params = where_kommune(own_rows_scope(viewer, None))
+        present = query(f"select distinct indsats from marts.indicators where {where}", params)  # noqa: S608 - placeholders only
         if not present.empty:
             frame = frame[frame["indsats"].isin(present["indsats"])]
     return frame.reset_index(drop=True)
@@ -285,8 +63,8 @@ def municipalities(viewer: Viewer) -> pd.DataFrame:
     if not has_table("catalog", "municipalities"):
         frame = pd.DataFrame(columns=["kommunekode", "kommunenavn"])
     else:
-        where, params = _where_kommune(_own_only(viewer, None))
-        frame = _query(
+        where, params = where_kommune(own_rows_scope(viewer, None))
+        frame = query(
             f"select kommunekode, kommunenavn from catalog.municipalities where {where} order by kommunekode",  # noqa: S608 - placeholders only
             params,
         )
@@ -310,14 +88,14 @@ def indicators(
     codes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of marts.indicators the viewer may see, suppressed cells blanked outside the own view."""
-    scope = _scope(viewer, kommunekode)
-    cols = _select("marts", "indicators", [
+    scope = indicator_scope(viewer, kommunekode)
+    cols = existing_columns("marts", "indicators", [
         "kommunekode", "indsats", "period_type", "period", "indicator", "numerator", "denominator",
         "value", "suppressed", "quality",
     ])
     if not cols:
         return pd.DataFrame(columns=["kommunekode", "indsats", "period_type", "period", "indicator", "value"])
-    where, params = _where_kommune(scope)
+    where, params = where_kommune(scope)
     clauses = [where, "period_type = ?"]
     params = (*params, period_type)
     if indsats:
@@ -327,10 +105,10 @@ def indicators(
         clauses.append(f"indicator in ({', '.join('?' for _ in codes)})")
         params = (*params, *codes)
     sql = (
-        f"select {_quote(cols)} from marts.indicators where {' and '.join(clauses)} "  # noqa: S608 - constant names
+        f"select {quote_names(cols)} from marts.indicators where {' and '.join(clauses)} "  # noqa: S608 - constant names
         "order by kommunekode, indsats, indicator, period"
     )
-    return _blank_suppressed(viewer, _query(sql, params))
+    return blank_suppressed(viewer, query(sql, params))
 
 
 def periods(viewer: Viewer, indsats: str | None, period_type: str, kommunekode: str | None = None) -> list[str]:
@@ -478,17 +256,17 @@ def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunek
 @per_viewer
 def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.fidelity_rule_summary for the viewer's scope; small 'checked' counts hidden outside the own view."""
-    scope = _scope(viewer, kommunekode)
-    cols = _select("marts", "fidelity_rule_summary", [
+    scope = indicator_scope(viewer, kommunekode)
+    cols = existing_columns("marts", "fidelity_rule_summary", [
         "kommunekode", "indsats", "period_type", "period", "rule_code", "rule_type", "label", "guidance", "checked",
         "passed", "adherence", "light", "suppressed",
     ])
     if not cols:
         return pd.DataFrame(columns=["kommunekode", "period", "rule_code", "label", "checked", "passed",
                                      "adherence", "light", "is_hidden"])
-    where, params = _where_kommune(scope)
-    frame = _query(
-        f"select {_quote(cols)} from marts.fidelity_rule_summary "  # noqa: S608 - constant names
+    where, params = where_kommune(scope)
+    frame = query(
+        f"select {quote_names(cols)} from marts.fidelity_rule_summary "  # noqa: S608 - constant names
         f"where {where} and indsats = ? and period_type = ? order by kommunekode, period, rule_code",
         (*params, indsats, period_type),
     )
@@ -505,7 +283,7 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
     frame = frame.drop(columns=["_courses"])
     if "suppressed" in frame:
         small = small | frame["suppressed"].fillna(False).astype(bool)
-    hide = small & ~_is_unsuppressed_for(viewer, frame["kommunekode"])
+    hide = small & ~sees_exact(viewer, frame["kommunekode"])
     for column in ("checked", "passed", "adherence"):
         if column in frame:
             frame[column] = frame[column].astype("float64").where(~hide)
@@ -520,47 +298,39 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
 @per_viewer
 def course_attention(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """Courses that need attention. A municipality sees its own forloeb_id; analysts a pseudonym."""
-    scope = _own_only(viewer, kommunekode)
-    cols = _select("marts", "course_attention",
+    scope = own_rows_scope(viewer, kommunekode)
+    cols = existing_columns("marts", "course_attention",
                    ["kommunekode", "indsats", "forloeb_id", "issue_code", "issue_label", "details"])
     if not cols:
         return pd.DataFrame(columns=["kommunekode", "indsats", "forloeb_id", "issue_code", "issue_label", "details"])
-    where, params = _where_kommune(scope)
+    where, params = where_kommune(scope)
     clauses = [where]
     if indsats:
         clauses.append("indsats = ?")
         params = (*params, indsats)
-    frame = _query(
-        f"select {_quote(cols)} from marts.course_attention where {' and '.join(clauses)} "  # noqa: S608 - constant names
+    frame = query(
+        f"select {quote_names(cols)} from marts.course_attention where {' and '.join(clauses)} "  # noqa: S608 - constant names
         "order by kommunekode, indsats, forloeb_id, issue_code",
         params,
     )
-    if viewer.sees_all_municipalities and not frame.empty and "forloeb_id" in frame:
-        frame["forloeb_id"] = [
-            course_pseudonym(k, i, f) for k, i, f in zip(frame["kommunekode"], frame["indsats"], frame["forloeb_id"],
-                                                        strict=True)
-        ]
-        frame = frame.rename(columns={"forloeb_id": "forloeb_pseudonym"})
-        if "details" in frame:
-            frame = frame.drop(columns=["details"])  # free text may name the local id
-    return frame
+    return course_ids_for(viewer, frame, settings().pseudonym_key_bytes)
 
 
 # ---- data quality --------------------------------------------------------------------------
 
 def _scoped_table(viewer: Viewer, table: str, indsats: str | None, kommunekode: str | None) -> pd.DataFrame:
-    scope = _own_only(viewer, kommunekode)
-    cols = _columns("marts", table)
+    scope = own_rows_scope(viewer, kommunekode)
+    cols = columns("marts", table)
     if not cols:
         return pd.DataFrame()
-    where, params = _where_kommune(scope)
+    where, params = where_kommune(scope)
     clauses = [where]
     if indsats and "indsats" in cols:
         clauses.append("indsats = ?")
         params = (*params, indsats)
     order = ", ".join(c for c in ("kommunekode", "indsats") if c in cols) or "1"
-    return _query(
-        f"select {_quote(cols)} from marts.{table} where {' and '.join(clauses)} order by {order}",  # noqa: S608 - table from a constant list
+    return query(
+        f"select {quote_names(cols)} from marts.{table} where {' and '.join(clauses)} order by {order}",  # noqa: S608 - table from a constant list
         params,
     )
 
@@ -582,7 +352,7 @@ def dq_feedback(viewer: Viewer, indsats: str | None = None, kommunekode: str | N
 @per_viewer
 def quality_badge(viewer: Viewer, indsats: str, kommunekode: str) -> tuple[str | None, float | None]:
     if kommunekode == NATIONAL:
-        _scope(viewer, kommunekode)
+        indicator_scope(viewer, kommunekode)
         return None, None
     card = dq_scorecard(viewer, indsats, kommunekode)
     if card.empty:
@@ -598,9 +368,6 @@ def quality_badge(viewer: Viewer, indsats: str, kommunekode: str) -> tuple[str |
 def milestones(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.implementation_milestones for the viewer's own municipality (analysts: all)."""
     return _scoped_table(viewer, "implementation_milestones", indsats, kommunekode)
-
-
-FACTOR_LABELS = {"ledelse": "Ledelse", "kompetencer": "Kompetencer", "organisering": "Organisering"}
 
 
 def _done(frame: pd.DataFrame) -> pd.Series:
@@ -638,11 +405,11 @@ def milestone_summary(viewer: Viewer, indsats: str) -> pd.DataFrame:
 
 
 def milestone_catalog(indsats: str) -> pd.DataFrame:
-    cols = _select("catalog", "milestones", ["indsats", "milestone_code", "factor", "phase", "due_month", "label"])
+    cols = existing_columns("catalog", "milestones", ["indsats", "milestone_code", "factor", "phase", "due_month", "label"])
     if not cols:
         return pd.DataFrame(columns=["milestone_code", "factor", "phase", "due_month", "label"])
-    return _query(
-        f"select {_quote(cols)} from catalog.milestones where indsats = ? order by due_month, milestone_code",  # noqa: S608 - constant names
+    return query(
+        f"select {quote_names(cols)} from catalog.milestones where indsats = ? order by due_month, milestone_code",  # noqa: S608 - constant names
         (indsats,),
     )
 
@@ -652,32 +419,27 @@ def milestone_catalog(indsats: str) -> pd.DataFrame:
 @per_viewer
 def submissions(viewer: Viewer, kommunekode: str | None = None) -> pd.DataFrame:
     """raw.files: the files a municipality has sent, newest first (analysts: all)."""
-    scope = _own_only(viewer, kommunekode)
-    cols = _select("raw", "files", [
+    scope = own_rows_scope(viewer, kommunekode)
+    cols = existing_columns("raw", "files", [
         "received_at", "original_name", "source", "kommunekode", "indsats", "file_type", "reporting_date",
         "rows_read", "rows_accepted", "rows_rejected", "warnings", "status",
     ])
     if not cols:
         return pd.DataFrame(columns=["received_at", "original_name", "status"])
-    where, params = _where_kommune(scope)
-    return _query(
-        f"select {_quote(cols)} from raw.files where {where} order by received_at desc nulls last limit 500",  # noqa: S608 - constant names
+    where, params = where_kommune(scope)
+    return query(
+        f"select {quote_names(cols)} from raw.files where {where} order by received_at desc nulls last limit 500",  # noqa: S608 - constant names
         params,
     )
 
 
 # ---- national picture (analysts) -----------------------------------------------------------
 
-def _require_analyst(viewer: Viewer) -> None:
-    if not viewer.sees_all_municipalities:
-        raise AccessDenied("Det nationale overblik er kun for analytikere i Socialstyrelsen.")
-
-
 @per_viewer
 def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: str | None = None) -> pd.DataFrame:
     """All municipalities × interventions for one indicator, each intervention at its latest period
     unless `period` is given (suppression applied)."""
-    _require_analyst(viewer)
+    require_analyst(viewer)
     frame = indicators(viewer, None, period_type, None, codes=[indicator])
     if frame.empty:
         return frame
@@ -692,7 +454,7 @@ def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: st
 
 @per_viewer
 def national_trends(viewer: Viewer, indicator: str, period_type: str, indsats: str | None = None) -> pd.DataFrame:
-    _require_analyst(viewer)
+    require_analyst(viewer)
     return indicators(viewer, indsats, period_type, None, codes=[indicator])
 
 
@@ -838,31 +600,5 @@ def indicator_codes(viewer: Viewer) -> list[str]:
     """Every indicator code in the published indicator table (codes are not sensitive)."""
     if not has_table("marts", "indicators"):
         return []
-    return _query("select distinct indicator from marts.indicators order by indicator")["indicator"].tolist()
+    return query("select distinct indicator from marts.indicators order by indicator")["indicator"].tolist()
 
-
-# ---- display helpers (pure) ----------------------------------------------------------------
-
-def format_value(value: float | None, code: str, hidden: bool = False) -> str:
-    if hidden:
-        # Counts below the threshold are shown as "<5"; a rate or median built on them is hidden.
-        return suppression_label() if (code in COUNT_INDICATORS or code.startswith("starts_")) else "skjult"
-    if value is None or pd.isna(value):
-        return "–"
-    if code in RATE_INDICATORS or code == "fidelity_index":
-        return f"{value * 100:.0f} %".replace(".", ",")
-    if code in DAY_INDICATORS:
-        return f"{value:.0f} dage"
-    return f"{value:,.0f}".replace(",", ".")
-
-
-def displayed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add a text column 'vist' with the value as shown (suppressed → '<5')."""
-    if frame.empty:
-        return frame
-    frame = frame.copy()
-    frame["vist"] = [
-        format_value(v, c, bool(h)) for v, c, h in zip(frame["value"], frame["indicator"], frame.get(
-            "is_hidden", pd.Series(False, index=frame.index)), strict=True)
-    ]
-    return frame
