@@ -90,11 +90,19 @@ def dashboard(demo_home: tuple[Settings, Path], tmp_path: Path):  # noqa: ANN201
         assert not ready.exists(), "the worker outlived the dashboard"
 
 
-def _active(page, base: str) -> str:  # noqa: ANN001 - playwright Page
+def _go(page, title: str) -> None:  # noqa: ANN001 - playwright Page
+    """Navigate as a person does, by the sidebar (a new URL would start a new, logged-out session)."""
+    from playwright.sync_api import expect
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=60_000)
+
+
+def _active(page) -> str:  # noqa: ANN001 - playwright Page
     """The "Aktive forløb" figure on Overblik for MOVE."""
     from playwright.sync_api import expect
 
-    page.goto(f"{base}/overblik")
+    _go(page, "Overblik")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Indsats").click()
     page.get_by_role("option", name=re.compile("MOVE")).click()
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="Aktive forløb ved periodens slut")
@@ -124,11 +132,10 @@ def test_upload_confirm_and_see_the_numbers_change(dashboard: str, demo_home: tu
             expect(page.get_by_role("heading", name="Log ind")).to_be_visible(timeout=60_000)
             page.get_by_role("button", name="Log ind").click()  # Kommune, the first municipality (101)
             expect(page.get_by_role("heading", name="Overblik")).to_be_visible(timeout=60_000)
-            before = _active(page, dashboard)
+            before = _active(page)
 
             # one more started course: confirm, and the worker does the rest
-            page.goto(f"{dashboard}/upload")
-            expect(page.get_by_role("heading", name="Upload")).to_be_visible(timeout=60_000)
+            _go(page, "Upload")
             expect(page.get_by_text("Drag and drop")).to_have_count(0)
             expect(page.get_by_text("per file")).to_have_count(0)
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(one_more))
@@ -139,12 +146,11 @@ def test_upload_confirm_and_see_the_numbers_change(dashboard: str, demo_home: tu
             expect(page.get_by_text(re.compile(r"✓ tallene er opdateret \(\d{2}-\d{2}-\d{4} kl\. \d{2}\.\d{2}\)"))
                    ).to_be_visible(timeout=180_000)
             page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
-            after = _active(page, dashboard)
+            after = _active(page)
             assert after != before, (before, after)
 
             # a 2-course snapshot over them all: the vanishing list; declining changes nothing
-            page.goto(f"{dashboard}/upload")
-            expect(page.get_by_role("heading", name="Upload")).to_be_visible(timeout=60_000)
+            _go(page, "Upload")
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(two))
             vanishing = page.get_by_text(re.compile(r"\d+ forløb findes ikke længere i filen: "))
             expect(vanishing).to_be_visible(timeout=60_000)
@@ -155,7 +161,7 @@ def test_upload_confirm_and_see_the_numbers_change(dashboard: str, demo_home: tu
             page.get_by_role("button", name="Fortryd").click()
             expect(page.get_by_text("findes ikke længere i filen")).to_have_count(0, timeout=30_000)
             page.wait_for_timeout(3000)  # give a (wrongly) started refresh time to show
-            assert _active(page, dashboard) == after
+            assert _active(page) == after
         finally:
             browser.close()
     assert not any((settings.inbox_dir / "101").glob("*2026-11-21*"))
