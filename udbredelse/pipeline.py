@@ -68,7 +68,17 @@ def waiting_files(settings: Settings, inbox: Path | None = None) -> list[str]:
     files = [path for path in root.iterdir() if is_waiting(path)]
     files += [path for folder in root.iterdir() if folder.is_dir() for path in folder.iterdir() if is_waiting(path)]
     files.sort(key=lambda path: (reporting_date_from_name(path.name) or "9999", path.stat().st_mtime, str(path)))
-    return [path.relative_to(root).as_posix() for path in files]
+    return _confirmed_held(settings) + [path.relative_to(root).as_posix() for path in files]
+
+
+HELD_PREFIX = "held:"  # a confirmed held file in `waiting_files` (not an inbox path): `held:<file_id>`
+
+
+def _confirmed_held(settings: Settings) -> list[str]:
+    """Held course files that were confirmed since (loaded first, as `ingest_inbox` does)."""
+    from udbredelse.ingest import held
+
+    return [HELD_PREFIX + file_id for file_id in held.confirmed_waiting(settings)]
 
 
 def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None) -> dict[str, Any]:
@@ -76,8 +86,13 @@ def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None
 
     The folder names the uploader, as in `ingest_inbox`. A name that is no longer there (ingested
     by an earlier try or by the CLI meanwhile) gives status 'missing'. `name` in the result is the
-    inbox-relative name.
+    inbox-relative name. `held:<file_id>` is a confirmed held file (decrypted from `held/`).
     """
+    if name.startswith(HELD_PREFIX):
+        from udbredelse.ingest import ingest_held
+
+        settings.ensure_dirs()
+        return {**ingest_held(settings, [name.removeprefix(HELD_PREFIX)])[0], "name": name}
     root = (inbox or settings.inbox_dir).resolve()
     path = (root / name).resolve()
     if root not in (path.parent, path.parent.parent):

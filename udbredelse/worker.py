@@ -83,6 +83,18 @@ def _lock(settings: Settings) -> Any:
     return handle
 
 
+def _warm_up() -> None:
+    """Import what a run needs once, at start (a long-lived worker, like a service): the first upload
+    then does not wait for Python to load dbt, pandera and polars."""
+    import importlib
+
+    for module in ("udbredelse.pipeline", "udbredelse.ingest", "udbredelse.transform", "dbt.cli.main"):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:  # a run will report it properly
+            log.warning("worker: %s kunne ikke indlæses (%s)", module, exc)
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
@@ -95,6 +107,7 @@ def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    _warm_up()
     (settings.home_path / "worker.ready").write_text(str(os.getpid()), encoding="utf-8")
     log.info("worker: kører (pid %d), holder øje med %s", os.getpid(), settings.inbox_dir)
     try:

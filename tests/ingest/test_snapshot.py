@@ -173,3 +173,19 @@ def test_an_empty_current_snapshot_makes_every_course_new() -> None:
     empty = pl.DataFrame({"forloeb_id": []})  # dtype null, as from an empty query
     diff = diff_snapshots(empty, _frame([("A", "henvist", None, None, None)]))
     assert diff.new == ["A"] and diff.vanishing == [] and diff.current_total == 0
+
+
+def test_under_airflow_a_confirmed_held_file_is_a_waiting_file(settings) -> None:
+    """The ingest DAG maps over `pipeline.waiting_files`: a held file confirmed in the dashboard is in it."""
+    from udbredelse import pipeline
+
+    _drop(settings, "101_MOVE_forloeb_2026-03-31.csv", _courses(30))
+    ingest_inbox(settings)
+    _drop(settings, "101_MOVE_forloeb_2026-04-30.csv", _courses(2))
+    file_id = pipeline.ingest_waiting_file(settings, "101/101_MOVE_forloeb_2026-04-30.csv")["file_id"]
+    assert pipeline.waiting_files(settings) == []          # held, not confirmed: nothing waits
+    confirm_held(settings, file_id, by="kommune:test", vanishing=28, kommune="101")
+    assert pipeline.waiting_files(settings) == [f"held:{file_id}"]
+    result = pipeline.ingest_waiting_file(settings, f"held:{file_id}")
+    assert result["status"] == "accepted" and result["name"] == f"held:{file_id}"
+    assert _current_courses(settings) == ["F000", "F001"] and pipeline.waiting_files(settings) == []
