@@ -63,6 +63,7 @@ def _render_issues(result: dict) -> None:
 if uploaded is not None:
     content = uploaded.getvalue()
     digest = hashlib.sha256(content).hexdigest()
+    st.session_state.pop("_upload_sent", None)  # a new file: the previous one's way is in the history
     before = uploads.already_received(settings, kommune, digest)
     if before:
         st.info(f"Filen er allerede modtaget den {before}; intet nyt er indlæst.")

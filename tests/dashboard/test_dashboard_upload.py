@@ -66,8 +66,9 @@ def test_valid_file_is_checked_then_handed_to_the_inbox_on_confirm(published: Se
     assert "✓ modtaget" in text and "✓ kontrolleret" in text and "✓ indlæst" in text and "… tallene er opdateret" in text
     assert "None" not in text and "nan" not in text
 
-    # the same bytes again, under another name
+    # the same bytes again, under another name; the previous file's message is gone
     _upload(at, VALID, name="101_MOVE_forloeb_kopi_2026-03-31.csv")
+    assert "Indsendt" not in _texts(at)
     duplicate = [i.value for i in at.info if "allerede modtaget" in i.value]
     assert duplicate and re.fullmatch(
         r"Filen er allerede modtaget den \d{2}-\d{2}-\d{4} kl\. \d{2}\.\d{2}; intet nyt er indlæst\.", duplicate[0])
