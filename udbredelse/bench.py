@@ -106,7 +106,7 @@ def upload_to_visible(settings: Settings, snapshot_dir: Path, timeout: float = 6
     writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], delimiter=";", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    name = f"{kommune}_{indsats}_forloeb_{date.fromordinal(date.fromisoformat(stamp).toordinal() + 3).isoformat()}.csv"
+    name = f"{kommune}_{indsats}_forloeb_{stamp}.csv"  # same reporting date: the same period's figure moves
     before = _active_end(settings, kommune, indsats)
 
     process = worker.start()
