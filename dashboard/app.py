@@ -11,12 +11,15 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 
 import streamlit as st  # noqa: E402
 
-from dashboard import audit, auth, components, queries, store  # noqa: E402
+from dashboard import audit, auth, chrome, components, queries, store  # noqa: E402
 from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
     # (file, title, url path, icon, roles)
     ("pages/overblik.py", "Overblik", "overblik", ":material/dashboard:", ("kommune", "analyst", "admin")),
+    ("pages/fidelitet.py", "Fidelitet", "fidelitet", ":material/rule:", ("kommune", "analyst", "admin")),
+    ("pages/resultater.py", "Resultater og målgruppe", "resultater", ":material/insights:",
+     ("kommune", "analyst", "admin")),
     ("pages/opmaerksomhed.py", "Forløb der kræver opmærksomhed", "opmaerksomhed", ":material/flag:",
      ("kommune", "analyst", "admin")),
     ("pages/upload.py", "Upload", "upload", ":material/upload_file:", ("kommune",)),
@@ -71,13 +74,36 @@ def login_page() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
+    chrome.hide_streamlit_toolbars()
     try:
         viewer = auth.current_viewer()
-    except AccessDenied as exc:
-        st.error(str(exc))
-        st.stop()
+    except auth.SessionExpired as exc:  # the identity token has expired: log in again, see nothing else
+        notice = str(exc)
+
+        def expired_login_page() -> None:
+            st.warning(notice, icon=":material/timer_off:")
+            login_page()
+
+        st.navigation([st.Page(expired_login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        return
+    except AccessDenied as exc:  # logged in, but no (valid) role: the refusal and no page
+        refusal = str(exc)
+
+        def refused_page() -> None:
+            st.title("Ingen adgang")
+            st.error(refusal)
+            if auth.oidc_configured() and st.button("Log ud", key="logout_refused"):
+                auth.logout()
+
+        st.navigation([st.Page(refused_page, title="Ingen adgang", url_path="ingen-adgang",
+                               icon=":material/block:")]).run()
+        return
     if viewer is None:
-        st.navigation([st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        # Every page's address shows the login while logged out, so a deep link (e.g. /implementering)
+        # is kept: after the login's rerun the same address opens the real page.
+        login = [st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:", default=True)]
+        login += [st.Page(login_page, title=title, url_path=url) for _, title, url, _, _ in PAGES]
+        st.navigation(login, position="hidden").run()
         return
     current = st.navigation(pages_for(viewer))
     if viewer.login == "demo":

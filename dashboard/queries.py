@@ -602,3 +602,187 @@ def indicator_codes(viewer: Viewer) -> list[str]:
         return []
     return query("select distinct indicator from marts.indicators order by indicator")["indicator"].tolist()
 
+
+
+# ---- management information: labels, comparable municipalities, drill-down, outcomes ----------
+
+@per_viewer
+def catalog_labels(viewer: Viewer) -> dict[str, dict[str, str]]:
+    """Danish labels of the catalog's codes by kind, for `formatting.indicator_label` (codes are not sensitive)."""
+    out: dict[str, dict[str, str]] = {}
+
+    def add(kind: str, sql: str) -> None:
+        frame = query(sql)
+        out.setdefault(kind, {}).update({str(c): str(lab) for c, lab in frame.itertuples(index=False) if lab})
+
+    if has_table("catalog", "codes"):
+        add("referral_reason", "select distinct code, label from catalog.codes where code_type = 'referral_reason'")
+        add("end_reason", "select distinct code, label from catalog.codes where code_type = 'end_reason'")
+        add("status", "select distinct code, label from catalog.codes where code_type = 'status'")
+    if has_table("catalog", "fidelity_rules"):
+        add("fidelity_rule", "select distinct rule_code, label from catalog.fidelity_rules")
+    if has_table("catalog", "register_indicators"):
+        add("register", "select distinct indicator_code, label from catalog.register_indicators")
+    if has_table("catalog", "milestone_phases"):
+        add("milestone_phase", "select phase_code, label from catalog.milestone_phases")
+    out.setdefault("factor", {}).update(FACTOR_LABELS)
+    return out
+
+
+def label(viewer: Viewer, code: str) -> str:
+    """The Danish name of an indicator code (catalog labels for templated codes)."""
+    from dashboard.formatting import indicator_label
+
+    return indicator_label(code, catalog_labels(viewer))
+
+
+def mi_parameter(name: str, default: float) -> float:
+    """A catalog parameter (catalog.parameters), e.g. mi_min_courses."""
+    if not has_table("catalog", "parameters"):
+        return default
+    frame = query("select value from catalog.parameters where parameter = ?", (name,))
+    return default if frame.empty or pd.isna(frame["value"].iloc[0]) else float(frame["value"].iloc[0])
+
+
+@per_viewer
+def comparable_groups(viewer: Viewer, kommunekode: str) -> dict[str, Any]:
+    """The municipality's region and size group, and the members of each (municipality codes are public)."""
+    indicator_scope(viewer, kommunekode)  # a municipality asks only about itself (or the nation)
+    cols = columns("catalog", "municipalities")
+    if kommunekode == NATIONAL or not {"regionskode", "size_group"} <= set(cols):
+        return {}
+    frame = query("select kommunekode, regionskode, regionsnavn, size_group, size_group_label "
+                  "from catalog.municipalities")
+    own = frame[frame["kommunekode"] == kommunekode]
+    if own.empty:
+        return {}
+    row = own.iloc[0]
+    return {
+        "region": {"label": str(row["regionsnavn"]),
+                   "members": frame.loc[frame["regionskode"] == row["regionskode"], "kommunekode"].tolist()},
+        "size": {"label": str(row["size_group_label"]),
+                 "members": frame.loc[frame["size_group"] == row["size_group"], "kommunekode"].tolist()},
+    }
+
+
+@per_viewer
+def comparable_medians(viewer: Viewer, indsats: str, kommunekode: str, codes: tuple[str, ...],
+                       period_type: str = "month", rolling: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per period and indicator, the median over the other municipalities of the same region and of the
+    same size group. Built from those municipalities' rows as anyone outside them sees them (suppressed
+    cells left out, as in the public export); only medians over at least 3 municipalities leave here.
+    For the codes in `rolling` each member's rolling 12-month rate is taken first."""
+    from dashboard.trends import comparable_median, rolling_rate
+
+    groups = comparable_groups(viewer, kommunekode)
+    empty = pd.DataFrame(columns=["group", "group_label", "indicator", "period", "value", "members"])
+    if not groups:
+        return empty
+    members = sorted(set(groups["region"]["members"]) | set(groups["size"]["members"]))
+    cols = existing_columns("marts", "indicators", ["kommunekode", "indsats", "period_type", "period", "indicator",
+                                                    "numerator", "denominator", "value", "suppressed"])
+    if not cols:
+        return empty
+    marks = ", ".join("?" for _ in members)
+    code_marks = ", ".join("?" for _ in codes)
+    rows = query(
+        f"select {quote_names(cols)} from marts.indicators where kommunekode in ({marks}) and kommunekode <> ? "  # noqa: S608 - placeholders only
+        f"and indsats = ? and period_type = ? and indicator in ({code_marks})",
+        (*members, kommunekode, indsats, period_type, *codes),
+    )
+    if rows.empty:
+        return empty
+    # Outside one's own municipality every suppressed cell is blanked, whoever looks (fails closed).
+    flag = rows["suppressed"].fillna(True).astype(bool) if "suppressed" in rows else True
+    rows["is_hidden"] = flag
+    for column in ("value", "numerator", "denominator"):
+        rows[column] = rows[column].astype("float64").where(~rows["is_hidden"])
+    if rolling:
+        rolled = rolling_rate(rows[rows["indicator"].isin(rolling)], keys=["kommunekode", "indsats", "indicator"])
+        rolled["value"], rolled["is_hidden"] = rolled["rolling_value"], False
+        rows = pd.concat([rows[~rows["indicator"].isin(rolling)], rolled[rows.columns]], ignore_index=True)
+    parts = []
+    for group in ("region", "size"):
+        for code, sub in rows.groupby("indicator"):
+            med = comparable_median(sub, groups[group]["members"], exclude=kommunekode)
+            if not med.empty:
+                parts.append(med.assign(group=group, group_label=groups[group]["label"], indicator=code))
+    return pd.concat(parts, ignore_index=True) if parts else empty
+
+
+def _intermediate_table(table: str) -> bool:
+    frame = query("select count(*) as n from information_schema.tables where table_schema = 'intermediate' "
+                  "and table_name = ?", (table,))
+    return bool(frame["n"].iloc[0])
+
+
+@per_viewer
+def fidelity_courses(viewer: Viewer, indsats: str, kommunekode: str | None, rule_code: str,
+                     since: str | None = None) -> pd.DataFrame:
+    """The courses checked against one fidelity rule (marts.fidelity_by_course): a municipality its own
+    course ids, analysts keyed pseudonyms. `since` ('YYYY-MM-DD') keeps checks on or after that day."""
+    scope = own_rows_scope(viewer, kommunekode)
+    cols = existing_columns("marts", "fidelity_by_course",
+                            ["kommunekode", "indsats", "forloeb_id", "rule_code", "check_date", "is_passed"])
+    if len(cols) < 6:
+        return pd.DataFrame(columns=cols)
+    where, params = where_kommune(scope)
+    clauses = [where, "indsats = ?", "rule_code = ?"]
+    params = (*params, indsats, rule_code)
+    if since:
+        clauses.append("check_date >= cast(? as date)")
+        params = (*params, since)
+    frame = query(
+        f"select {quote_names(cols)} from marts.fidelity_by_course where {' and '.join(clauses)} "  # noqa: S608 - constant names
+        "order by is_passed, check_date desc, forloeb_id",
+        params,
+    )
+    return course_ids_for(viewer, frame, settings().pseudonym_key_bytes)
+
+
+@per_viewer
+def caseloads(viewer: Viewer, indsats: str, kommunekode: str | None, period_type: str, period: str) -> pd.DataFrame:
+    """Active courses per caseworker (medarbejder_id) at the period's end against the catalog's maximum.
+
+    A municipality sees its own caseworker ids; analysts a keyed pseudonym (`M-…`), never the id."""
+    from udbredelse.pseudonym import course_pseudonym
+
+    scope = own_rows_scope(viewer, kommunekode)
+    if not _intermediate_table("int_fidelity__caseload"):
+        return pd.DataFrame(columns=["kommunekode", "medarbejder", "active_courses", "max_caseload", "is_passed"])
+    where, params = where_kommune(scope, "c.kommunekode")
+    frame = query(
+        "select c.kommunekode, c.indsats, c.practitioner_id as medarbejder, c.active_courses, "  # noqa: S608 - placeholders only
+        "r.max_value as max_caseload, c.is_passed from intermediate.int_fidelity__caseload c "
+        "left join catalog.fidelity_rules r on r.indsats = c.indsats and r.rule_code = c.rule_code "
+        f"where {where} and c.indsats = ? and c.period_type = ? and c.period = ? "
+        "order by c.active_courses desc, c.practitioner_id",
+        (*params, indsats, period_type, period),
+    )
+    if viewer.sees_all_municipalities and not frame.empty:
+        key = settings().pseudonym_key_bytes
+        frame["medarbejder"] = ["M-" + course_pseudonym(k, i, f"medarbejder:{m}", key)[2:]
+                                for k, i, m in zip(frame["kommunekode"], frame["indsats"], frame["medarbejder"],
+                                                   strict=True)]
+    return frame
+
+
+@per_viewer
+def success_criteria(viewer: Viewer, indsats: str, kommunekode: str) -> pd.DataFrame:
+    """marts.success_criteria_status for one municipality (or '000'), suppressed outside the own view."""
+    scope = indicator_scope(viewer, kommunekode)
+    cols = existing_columns("marts", "success_criteria_status", [
+        "kommunekode", "indsats", "indicator", "label", "operator", "threshold", "period", "numerator", "denominator",
+        "value", "suppressed", "is_met"])
+    if not cols:
+        return pd.DataFrame(columns=["label", "threshold", "value", "is_met"])
+    where, params = where_kommune(scope)
+    frame = query(
+        f"select {quote_names(cols)} from marts.success_criteria_status where {where} and indsats = ? "  # noqa: S608 - constant names
+        "order by indicator, period",
+        (*params, indsats),
+    )
+    frame = blank_suppressed(viewer, frame)
+    if "is_met" in frame:
+        frame["is_met"] = frame["is_met"].where(~frame["is_hidden"])
+    return frame

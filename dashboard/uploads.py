@@ -14,7 +14,7 @@ import pandas as pd
 import polars as pl
 
 from dashboard import store
-from udbredelse import warehouse
+from udbredelse import pipeline, warehouse
 from udbredelse.ingest import held, receipts
 from udbredelse.ingest.headers import reporting_date_from_name
 from udbredelse.ingest.report import STATUS_TEXT, TYPE_TEXT
@@ -103,8 +103,8 @@ def already_received(settings: Settings, kommune: str, file_id: str) -> str | No
 
 def progress(settings: Settings, kommune: str, file_id: str, published: set[str] | None = None) -> list[dict[str, str]]:
     """The steps of one upload: modtaget, kontrolleret, indlæst (or its other outcome), tallene er opdateret."""
-    receipt = receipts.read(settings, kommune, file_id) or {"states": {}}
-    states = dict(receipt.get("states", {}))
+    receipt = receipts.read(settings, kommune, file_id)
+    states = receipts.states(receipt) if receipt else {}
     if published is None:
         published = set(published_files(settings, kommune)["file_id"])
     if "published" not in states and file_id in published and states.get("loaded"):
@@ -127,14 +127,14 @@ def history(settings: Settings, kommune: str) -> pd.DataFrame:
     files = published_files(settings, kommune)
     seen = set(files["file_id"])
     rows: list[dict[str, Any]] = []
-    for receipt in receipts.listing(settings, kommune):
+    for receipt in pipeline.upload_receipts(settings, kommune):
         if receipt["file_id"] in seen:
             continue
         steps = progress(settings, kommune, receipt["file_id"], seen)
         reached = [s for s in steps if s["time"]]
-        rows.append({"received_at": receipt.get("received_at"), "original_name": receipt.get("name"),
+        rows.append({"received_at": receipt.get("received_at"), "original_name": receipt.get("original_name"),
                      "source": "upload", "indsats": receipt.get("indsats"), "file_type": receipt.get("file_type"),
-                     "reporting_date": reporting_date_from_name(receipt.get("name") or ""),
+                     "reporting_date": reporting_date_from_name(receipt.get("original_name") or ""),
                      "rows_read": receipt.get("rows_read"),
                      "rows_accepted": receipt.get("rows_accepted"), "rows_rejected": None,
                      "status_text": reached[-1]["text"] if reached else receipts.STATE_TEXT["received"]})

@@ -46,6 +46,6 @@ class Viewer:
 
     @property
     def label(self) -> str:
-        who = self.name or self.subject or ROLE_LABELS[self.role]
+        """The person's name and role as a reader sees it; never the login subject (an e-mail or 'demo:…')."""
         where = f" · kommune {self.kommunekode}" if self.kommunekode else ""
-        return f"{who} ({ROLE_LABELS[self.role]}{where})"
+        return f"{self.name} ({ROLE_LABELS[self.role]}{where})" if self.name else f"{ROLE_LABELS[self.role]}{where}"

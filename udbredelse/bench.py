@@ -161,7 +161,8 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, Any]:
     }
 
 
-def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5) -> dict[str, Any]:
+def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5,
+              airflow: bool = True) -> dict[str, Any]:
     from udbredelse import pipeline
     from udbredelse.generate import generate
 
@@ -188,6 +189,12 @@ def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_ru
         started = time.perf_counter()
         pipeline.ingest(settings)
         result["ingest_s"] = round(time.perf_counter() - started, 2)
+
+        # orchestration: the same files through the Airflow ingest DAG (dag.test(); udbredelse/bench_airflow.py)
+        if airflow:
+            from udbredelse.bench_airflow import airflow_ingest
+
+            result.update(airflow_ingest(snapshot, result["ingest_s"]))
 
         built = pipeline.build(settings, full=True)
         result["build_s"] = round(built["seconds"]["transform"], 2)

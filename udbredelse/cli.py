@@ -60,9 +60,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         summary = pipeline.ingest(get_settings(), inbox=Path(args.inbox) if args.inbox else None,
                                   kommune=args.kommune)
-    for result in summary["results"]:
-        print(f"{result['status']:<9} {result['file_type'] or '-':<13} {result['kommunekode'] or '-':<4} "
-              f"{result['indsats'] or '-':<6} rækker {result['rows_accepted']}/{result['rows_read']}  {result['name']}")
+    from udbredelse.ingest import echo_name
+
+    for result in summary["results"]:  # every field echoed: a file name cannot forge a line or show a CPR
+        fields = {k: echo_name(str(result.get(k) or "-")) for k in ("status", "file_type", "kommunekode", "indsats")}
+        print(f"{fields['status']:<9} {fields['file_type']:<13} {fields['kommunekode']:<4} "
+              f"{fields['indsats']:<6} rækker {result['rows_accepted']}/{result['rows_read']}  "
+              f"{echo_name(str(result['name']))}")
     print(f"{summary['files']} fil(er) behandlet: {summary['by_status']}")
     for result in summary["results"]:
         if result["status"] == "held":
@@ -107,10 +111,13 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     from udbredelse.settings import PROJECT_ROOT
 
+    get_settings().check()  # production: no start without the platform's keys
     app = PROJECT_ROOT / "dashboard" / "app.py"
-    argv = ["streamlit", "run", str(app), "--server.headless=true",
-            # a product, not a notebook: no "Deploy" button, no usage statistics to Streamlit
-            "--client.toolbarMode=viewer", "--browser.gatherUsageStats=false"]
+    # Loopback unless told otherwise (--address, or STREAMLIT_SERVER_ADDRESS as in the container).
+    address = args.address or os.environ.get("STREAMLIT_SERVER_ADDRESS") or "127.0.0.1"
+    argv = ["streamlit", "run", str(app), "--server.headless=true", f"--server.address={address}",
+            # a product: no Streamlit menu or "Deploy" button (English; see dashboard/chrome.py), no usage statistics
+            "--client.toolbarMode=minimal", "--browser.gatherUsageStats=false"]
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
@@ -184,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--no-worker", dest="worker", action="store_false",
                    help="start ikke den indbyggede worker (under Airflow indlæser DAG'en; også UDBREDELSE_WORKER=0)")
+    p.add_argument("--address", default=None,
+                   help="adressen der lyttes på (standard 127.0.0.1, eller STREAMLIT_SERVER_ADDRESS)")
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("bench", help="mål ydeevne i en given skala")

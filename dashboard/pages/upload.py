@@ -2,7 +2,7 @@
 confirm, and follow the file on its way: modtaget → kontrolleret → indlæst → tallene er opdateret.
 
 The page never writes the warehouse: a confirmed file goes to the municipality's inbox
-(`actions.ingest_upload`), where the worker started with the dashboard (or Airflow's ingest DAG)
+(`actions.submit_upload`), where the worker started with the dashboard (or Airflow's ingest DAG)
 loads it and refreshes the numbers.
 """
 
@@ -116,7 +116,7 @@ if uploaded is not None:
             agreed = st.checkbox(f"Ja, de {vanishing} forløb skal forsvinde fra tallene", key="upload_agree_vanishing")
         left, right = st.columns(2)
         if left.button("Bekræft og indsend", key="upload_confirm", type="primary", disabled=not agreed):
-            receipt = actions.ingest_upload(viewer, settings, checked["name"], content, vanishing=vanishing or None)
+            receipt = actions.submit_upload(viewer, settings, checked["name"], content, vanishing=vanishing or None)
             st.session_state["_upload_sent"] = receipt["file_id"]
             _next_file()
             st.rerun()

@@ -1,4 +1,4 @@
-"""Upload page: dry run with row-level Danish errors and the snapshot diff, confirm → the municipality's
+"""Upload page: dry run with row-level Danish errors and the snapshot diff, confirm hands the file to the
 inbox (never the warehouse from Streamlit), the file's way shown from its receipt, Danish texts."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import actions
 from dashboard.viewer import AccessDenied, Viewer
+from udbredelse import pipeline
 from udbredelse.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -33,34 +34,55 @@ def _texts(at: AppTest) -> str:
     return "\n".join(e.value for kind in (at.success, at.info, at.warning, at.error, at.markdown) for e in kind)
 
 
-def _uploaded_files(settings: Settings) -> list[tuple]:
+def _files(settings: Settings, kommune: str = OWN) -> list[tuple]:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        return con.execute("select source, kommunekode, status from raw.files where source = 'upload'").fetchall()
+        return con.execute("select file_id, kommunekode, status from raw.files where kommunekode = ?", [kommune]).fetchall()
     finally:
         con.close()
 
 
-def test_valid_file_is_checked_then_handed_to_the_inbox_on_confirm(published: Settings) -> None:
-    from udbredelse import pipeline
+def _forbid_warehouse_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard process must neither take the writer lock nor call ingest."""
+    import udbredelse.ingest
+    from udbredelse import warehouse
 
-    at = page(login("kommune", OWN), "upload")
-    _upload(at, VALID)
-    assert any("godkendt" in s.value for s in at.success)
-    assert _uploaded_files(published) == []  # the dry run stores nothing
-    at.button(key="upload_confirm").click().run()
-    assert not at.exception, at.exception
-    assert _uploaded_files(published) == []  # Streamlit never writes the warehouse
-    assert [p.name for p in (published.inbox_dir / OWN).iterdir()] == [VALID.name]
-    assert "upload_confirm" not in [b.key for b in at.button]      # the confirm button is gone
-    assert at.file_uploader[0].key == "upload_file_1"               # a fresh widget for the next file
-    assert "Indsendt" in _texts(at) and "modtaget" in _texts(at)
-    history = at.dataframe[-1].value
-    assert (history["Fil"].iloc[0], history["Status"].iloc[0]) == (VALID.name, "modtaget")  # from the receipt
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the dashboard wrote the warehouse")
 
-    pipeline.ingest(published)  # what the worker (or the ingest DAG) does next
-    files = _uploaded_files(published)
-    assert len(files) == 1 and files[0][:2] == ("upload", OWN) and files[0][2] in ("accepted", "partial")
+    monkeypatch.setattr(warehouse, "writer_lock", refuse)
+    monkeypatch.setattr(udbredelse.ingest, "ingest_file", refuse)
+    monkeypatch.setattr(udbredelse.ingest, "ingest_inbox", refuse)
+
+
+def test_valid_file_is_checked_then_handed_to_the_inbox_on_confirm(
+    published: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = _files(published)
+    with monkeypatch.context() as patched:
+        _forbid_warehouse_writes(patched)
+        at = page(login("kommune", OWN), "upload")
+        _upload(at, VALID)
+        assert any("godkendt" in s.value for s in at.success)
+        assert not (published.inbox_dir / OWN).exists() or not any((published.inbox_dir / OWN).iterdir())  # dry run
+        at.button(key="upload_confirm").click().run()
+        assert not at.exception, at.exception
+        assert "upload_confirm" not in [b.key for b in at.button]      # the confirm button is gone
+        assert at.file_uploader[0].key == "upload_file_1"               # a fresh widget for the next file
+        assert "Indsendt" in _texts(at) and "✓ modtaget" in _texts(at)
+        history = at.dataframe[-1].value
+        assert (history["Fil"].iloc[0], history["Status"].iloc[0]) == (VALID.name, "modtaget")  # from the receipt
+    assert _files(published) == before  # the warehouse is untouched until ingest runs
+    [receipt] = pipeline.upload_receipts(published, OWN)
+    assert receipt["status"] == "modtaget" and receipt["inbox_name"] == f"{OWN}/{VALID.name}"
+    assert (published.inbox_dir / receipt["inbox_name"]).read_bytes() == VALID.read_bytes()
+    assert pipeline.waiting_files(published) == [receipt["inbox_name"]]
+    assert not [p.name for p in (published.inbox_dir / OWN).iterdir() if p.name.startswith(".")]  # no temp left
+
+    pipeline.ingest(published, kommune=OWN)  # what the ingest DAG or the worker does next
+    ingested = {row[0]: row for row in _files(published)}
+    assert ingested[receipt["file_id"]][1:2] == (OWN,) and ingested[receipt["file_id"]][2] in ("accepted", "partial")
+    assert pipeline.waiting_files(published) == []
     at.run()
     text = _texts(at)
     assert "✓ modtaget" in text and "✓ kontrolleret" in text and "✓ indlæst" in text and "… tallene er opdateret" in text
@@ -75,22 +97,6 @@ def test_valid_file_is_checked_then_handed_to_the_inbox_on_confirm(published: Se
     assert "upload_confirm" not in [b.key for b in at.button]
 
 
-def test_history_is_danish(published: Settings) -> None:
-    from udbredelse import pipeline
-    from udbredelse.ingest.handover import hand_over
-
-    hand_over(published, OWN, VALID.name, VALID.read_bytes(), by="test")
-    pipeline.ingest(published)
-    at = page(login("kommune", OWN), "upload")
-    history = at.dataframe[-1].value
-    row = history.iloc[0]
-    assert row["Type"] == "forløbsfil" and row["Kanal"] == "Upload" and row["Indberetningsdato"] == "31-03-2026"
-    assert re.fullmatch(r"\d{2}-\d{2}-\d{4} kl\. \d{2}\.\d{2}", row["Modtaget"])
-    assert row["Status"] in ("indlæst", "Godkendt", "Delvist godkendt")
-    cells = " ".join(str(v) for v in history.to_numpy().ravel())
-    assert "None" not in cells and "nan" not in cells and "courses" not in cells and "accepted" not in cells
-
-
 def test_file_for_another_municipality_is_rejected_with_row_errors(published: Settings) -> None:
     at = page(login("kommune", OWN), "upload")
     _upload(at, WRONG_KOMMUNE, name="101_MOVE_forloeb_2026-03-31.csv")
@@ -99,7 +105,7 @@ def test_file_for_another_municipality_is_rejected_with_row_errors(published: Se
     row = issues[issues["Kode"] == "kommune_mismatch"]
     assert row["Række"].tolist() == ["3"]  # the other municipality's row (header = row 1)
     assert "anden kommune" in row["Besked"].iloc[0]
-    assert _uploaded_files(published) == []
+    assert pipeline.waiting_files(published) == []
 
 
 def test_rejected_file_cannot_be_confirmed(published: Settings, tmp_path: Path) -> None:
@@ -115,24 +121,26 @@ def test_only_municipality_users_can_upload(published: Settings) -> None:
     with pytest.raises(AccessDenied):
         actions.validate_upload(Viewer(role="analyst"), published, VALID.name, VALID.read_bytes())
     with pytest.raises(ValueError):
-        actions.safe_upload_name("../../etc/passwd")
-    assert actions.safe_upload_name("C:\\temp\\101 MOVE forløb.csv") == "101_MOVE_forl_b.csv"
+        pipeline.upload_name("../../etc/passwd")
+    assert pipeline.upload_name("C:\\temp\\101 MOVE forløb.csv") == "101_MOVE_forl_b.csv"
 
 
-def test_milestone_edits_go_through_ingest(published: Settings) -> None:
-    at = page(login("kommune", OWN), "implementering")
-    at.selectbox(key="impl_indsats").set_value("MOVE").run()
-    at.button(key="impl_save").click().run()
-    assert not at.exception, at.exception
+def test_milestone_edits_go_through_the_inbox(published: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patched:
+        _forbid_warehouse_writes(patched)
+        at = page(login("kommune", OWN), "implementering")
+        at.selectbox(key="impl_indsats").set_value("MOVE").run()
+        at.button(key="impl_save").click().run()
+        assert not at.exception, at.exception
     assert any("Gemt som" in s.value for s in at.success), [e.value for e in at.error]
-    from udbredelse import pipeline
-
-    pipeline.ingest(published)  # the worker's (or the ingest DAG's) job
+    [receipt] = pipeline.upload_receipts(published, OWN)
+    assert receipt["inbox_name"].startswith(f"{OWN}/{OWN}_MOVE_milepaele_")
+    pipeline.ingest(published, kommune=OWN)
     con = duckdb.connect(str(published.warehouse_path), read_only=True)
     try:
         rows = con.execute(
-            "select m.kommunekode, m.milepael, m.status from raw.milestones m join raw.files f using (file_id) "
-            "where f.source = 'upload' order by m.milepael"
+            "select m.kommunekode, m.milepael, m.status from raw.milestones m where m.file_id = ? order by m.milepael",
+            [receipt["file_id"]],
         ).fetchall()
     finally:
         con.close()
@@ -154,6 +162,19 @@ def test_milestones_file_follows_the_file_contract() -> None:
     ]
 
 
+def test_history_is_danish(published: Settings) -> None:
+    pipeline.submit_upload(published, OWN, VALID.name, VALID.read_bytes(), submitted_by="test")
+    pipeline.ingest(published)
+    at = page(login("kommune", OWN), "upload")
+    history = at.dataframe[-1].value
+    row = history.iloc[0]
+    assert row["Type"] == "forløbsfil" and row["Kanal"] == "Upload" and row["Indberetningsdato"] == "31-03-2026"
+    assert re.fullmatch(r"\d{2}-\d{2}-\d{4} kl\. \d{2}\.\d{2}", row["Modtaget"])
+    assert row["Status"] in ("indlæst", "Godkendt", "Delvist godkendt")
+    cells = " ".join(str(v) for v in history.to_numpy().ravel())
+    assert "None" not in cells and "nan" not in cells and "courses" not in cells and "accepted" not in cells
+
+
 HEADER = ("kommunekode;indsats;forloeb_id;cpr;henvisningsdato;henvisningsaarsag;status;startdato;slutdato;"
           "afslutningsaarsag;antal_sessioner;medarbejder_id;ungmap_screening")
 
@@ -165,7 +186,7 @@ def _snapshot(ids: range) -> bytes:
 
 
 def test_vanishing_courses_are_listed_and_need_a_named_confirmation(published: Settings, tmp_path: Path) -> None:
-    from udbredelse import pipeline, warehouse
+    from udbredelse import warehouse
     from udbredelse.ingest import held, ingest_file
 
     current = tmp_path / "101_MOVE_forloeb_2026-04-30.csv"
@@ -198,7 +219,6 @@ def test_vanishing_courses_are_listed_and_need_a_named_confirmation(published: S
 
 
 def test_a_held_inbox_file_is_shown_and_confirmed_by_the_municipality(published: Settings, tmp_path: Path) -> None:
-    from udbredelse import pipeline
     from udbredelse.ingest import held, ingest_file
 
     first = tmp_path / "101_MOVE_forloeb_2026-04-30.csv"

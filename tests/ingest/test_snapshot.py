@@ -175,17 +175,17 @@ def test_an_empty_current_snapshot_makes_every_course_new() -> None:
     assert diff.new == ["A"] and diff.vanishing == [] and diff.current_total == 0
 
 
-def test_under_airflow_a_confirmed_held_file_is_a_waiting_file(settings) -> None:
-    """The ingest DAG maps over `pipeline.waiting_files`: a held file confirmed in the dashboard is in it."""
+def test_under_airflow_the_ingest_batch_loads_a_confirmed_held_file(settings) -> None:
+    """The ingest DAG lands the inbox with `pipeline.ingest_batch`: a held file confirmed in the dashboard goes in."""
     from udbredelse import pipeline
 
     _drop(settings, "101_MOVE_forloeb_2026-03-31.csv", _courses(30))
     ingest_inbox(settings)
     _drop(settings, "101_MOVE_forloeb_2026-04-30.csv", _courses(2))
-    file_id = pipeline.ingest_waiting_file(settings, "101/101_MOVE_forloeb_2026-04-30.csv")["file_id"]
-    assert pipeline.waiting_files(settings) == []          # held, not confirmed: nothing waits
-    confirm_held(settings, file_id, by="kommune:test", vanishing=28, kommune="101")
-    assert pipeline.waiting_files(settings) == [f"held:{file_id}"]
-    result = pipeline.ingest_waiting_file(settings, f"held:{file_id}")
-    assert result["status"] == "accepted" and result["name"] == f"held:{file_id}"
-    assert _current_courses(settings) == ["F000", "F001"] and pipeline.waiting_files(settings) == []
+    first = pipeline.ingest_batch(settings)
+    assert first["by_status"] == {"held": 1} and first["loaded"] == 0
+    [record] = heldmod.records(settings, "101")
+    confirm_held(settings, record["file_id"], by="kommune:test", vanishing=28, kommune="101")
+    second = pipeline.ingest_batch(settings)
+    assert second["by_status"] == {"accepted": 1} and second["loaded"] == 1
+    assert _current_courses(settings) == ["F000", "F001"] and heldmod.records(settings) == []

@@ -10,7 +10,6 @@ from helpers import move_file, move_row
 
 from udbredelse import worker
 from udbredelse.ingest import ingest_inbox, receipts
-from udbredelse.ingest.handover import hand_over
 
 
 def _cpr(i: int) -> str:
@@ -36,12 +35,17 @@ def test_a_rejected_or_held_file_does_not_refresh(settings, monkeypatch) -> None
     (settings.inbox_dir / "101" / "101_MOVE_forloeb_2026-04-30.csv").write_bytes(
         move_file([move_row(f"F{i:03d}", _cpr(i)) for i in range(30)]))
     ingest_inbox(settings)
-    hand_over(settings, "101", "101_MOVE_forloeb_2026-05-31.csv", move_file([move_row("F000", _cpr(0))]), by="test")
+    from udbredelse import pipeline as front
+
+    front.submit_upload(settings, "101", "101_MOVE_forloeb_2026-05-31.csv", move_file([move_row("F000", _cpr(0))]))
     summary = worker.run_once(settings)
     assert summary["by_status"] == {"held": 1} and not summary["refreshed"]
     assert worker.run_once(settings) is None  # held without confirmation: nothing waits
-    states = receipts.listing(settings, "101")[0]["states"]
-    assert set(states) == {"received", "checked", "held"}
+    from udbredelse import pipeline as front
+
+    [receipt] = front.upload_receipts(settings, "101")
+    assert set(receipts.states(receipt)) == {"received", "checked", "held"}
+    assert receipt["status"] == "afventer bekræftelse"
 
 
 def test_one_worker_per_data_home(settings, monkeypatch) -> None:

@@ -10,7 +10,14 @@ import polars as pl
 from udbredelse.catalog import load_catalog
 from udbredelse.export.audit import append_audit
 from udbredelse.export.indicators import apply_public_suppression
-from udbredelse.export.published import NATIONAL, published, read_indicators, read_table, relation_exists
+from udbredelse.export.published import (
+    NATIONAL,
+    published,
+    read_indicators,
+    read_table,
+    read_threshold,
+    relation_exists,
+)
 from udbredelse.export.safe_csv import new_workbook, safe_sheet_name, write_cell, write_frame
 from udbredelse.settings import Settings, SettingsError
 
@@ -100,6 +107,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
     reporting = {code: iv.reporting.period for code, iv in catalog.interventions.items()}
     with published(settings) as con:
         indicators = read_indicators(con)
+        threshold = read_threshold(con)
         fidelity = (
             read_table(con, "marts", "fidelity_rule_summary", where="kommunekode = ?", params=[kommune])
             if relation_exists(con, "marts", "fidelity_rule_summary") else None
@@ -109,8 +117,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
             if relation_exists(con, "marts", "dq_scorecard") else None
         )
     own = indicators.filter(pl.col("kommunekode") == kommune)
-    national, _ = apply_public_suppression(indicators.filter(pl.col("kommunekode") == NATIONAL),
-                                           settings.suppression_threshold)
+    national, _ = apply_public_suppression(indicators.filter(pl.col("kommunekode") == NATIONAL), threshold)
     latest = _latest_periods(own, reporting)
 
     kpi_rows: list[dict[str, Any]] = []
@@ -132,7 +139,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
                 "Kommunen: tæller": mine["numerator"],
                 "Kommunen: nævner": mine["denominator"],
                 "Hele landet: værdi": None if nat is None else nat["value"],
-                f"Hele landet skjult (<{settings.suppression_threshold})": None if nat is None else nat["suppressed"],
+                f"Hele landet skjult (<{threshold})": None if nat is None else nat["suppressed"],
                 "Datakvalitet": mine["quality"],
                 "_share": code in SHARE_INDICATORS,
             })
@@ -168,6 +175,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
             ["kommunekode", "indsats", "period_type", "period", "indicator", "indikator_tekst",
              "numerator", "denominator", "value", "suppressed", "quality"]),
         "national": national,
+        "threshold": threshold,
         "fidelity": fidelity_latest,
         "quality": quality.sort("indsats") if quality is not None and "indsats" in quality.columns else quality,
     }
@@ -206,8 +214,11 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
     title = workbook.add_format({"bold": True, "font_size": 14})
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    pct = workbook.add_format({"num_format": "0.0%"})
-    num = workbook.add_format({"num_format": "#,##0.##"})
+    # Number formats are stored locale-free and shown in the reader's locale: Danish Excel shows
+    # "#,##0" as 1.234, "0.0" as 12,5 and "0 %" as 58 %.
+    pct = workbook.add_format({"num_format": "0 %"})
+    num = workbook.add_format({"num_format": "#,##0"})
+    dec = workbook.add_format({"num_format": "#,##0.0"})
     sheets: dict[str, int] = {}
     try:
         # Oversigt -------------------------------------------------------------------------
@@ -215,7 +226,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
         ws.write_string(0, 0, f"Ledelsesinformation – {name} Kommune ({code})", title)
         ws.write_string(1, 0, "Seneste periode pr. indsats. Kommunens egne tal vises fuldt ud; "
                               f"tal for hele landet er skjult, når de bygger på færre end "
-                              f"{settings.suppression_threshold} forløb.")
+                              f"{frames['threshold']} forløb.")
         headers = [k for k in (frames["kpis"][0] if frames["kpis"] else {}) if not k.startswith("_")]
         for j, header in enumerate(headers):
             ws.write_string(3, j, header, bold)
@@ -225,6 +236,8 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
             for j, header in enumerate(headers):
                 value = row[header]
                 fmt = pct if (row["_share"] and header.endswith("værdi") and isinstance(value, float)) else None
+                if fmt is None and isinstance(value, float) and not value.is_integer():
+                    fmt = dec
                 write_cell(ws, i, j, value, {"number": num}, cell_format=fmt)
         if not frames["kpis"]:
             ws.write_string(3, 0, "Der er endnu ingen indikatorer for kommunen.")
@@ -243,7 +256,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
             series = _time_series(frames, indsats)
             sheet_name = safe_sheet_name(f"Udvikling {indsats}", used)
             ws = workbook.add_worksheet(sheet_name)
-            last = write_frame(workbook, ws, series)
+            last = write_frame(workbook, ws, series, column_formats={c: num for c in series.columns[1:]})
             ws.set_column(0, series.width - 1, 18)
             if series.height:
                 chart = workbook.add_chart({"type": "line"})
@@ -308,7 +321,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
             f"Kommune: {name} ({code}). Kilde: den publicerede kopi af datavarehuset (seneste godkendte "
             "forløbsfil pr. indsats).",
             "Kommunens egne tal vises fuldt ud, også små tal. Tal for hele landet (kommunekode 000) er "
-            f"diskretioneret: tæller, nævner og værdi er tomme, når et tal under {settings.suppression_threshold} "
+            f"diskretioneret: tæller, nævner og værdi er tomme, når et tal under {frames['threshold']} "
             "ellers kunne afsløres.",
             "Rater er andele mellem 0 og 1 (vist som procent i oversigten). En indikator med nævner 0 har ingen værdi.",
             "Fidelitetsarket viser for hver regel, hvor stor en andel af forløbene der opfylder den, og en kort "

@@ -15,19 +15,33 @@ from typing import Any
 
 from udbredelse import warehouse
 from udbredelse.catalog import load_catalog
-from udbredelse.cpr import mask_text
+from udbredelse.cpr import ECHO_MAX_CHARS, echo, has_invalid_bytes
 from udbredelse.ingest import held
-from udbredelse.ingest.check import REGISTER_UPLOADER, Entry, check_bytes
+from udbredelse.ingest.check import REGISTER_UPLOADER, Entry, check_many
 from udbredelse.ingest.report import ValidationReport
 from udbredelse.ingest.store import land_batch, result_dict
 from udbredelse.settings import Settings
 from udbredelse.vault import VaultWriter
 
-__all__ = ["ValidationReport", "confirm_held", "ingest_file", "ingest_held", "ingest_inbox", "preview_snapshot",
-           "validate_file"]
+__all__ = ["ValidationReport", "confirm_held", "echo_name", "ingest_file", "ingest_held", "ingest_inbox", "is_waiting",
+           "preview_snapshot", "validate_file"]
 
 log = logging.getLogger("udbredelse.ingest")
-INBOX_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+# Every file in the inbox gets a verdict (an .ods, a .pdf: rejected with a Danish message), except
+# hidden files, Office lock files (~$…) and files still being transferred (.part, .tmp, .crdownload).
+IN_TRANSFER_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".filepart")
+
+
+def is_waiting(path: Path) -> bool:
+    """A file in the inbox that is waiting for its verdict (the one selection the DAG and the CLI use)."""
+    return (path.is_file() and not path.name.startswith((".", "~$"))
+            and not path.name.lower().endswith(IN_TRANSFER_SUFFIXES))
+
+
+def echo_name(name: str, limit: int = ECHO_MAX_CHARS) -> str:
+    """A file name as it may be shown or stored anywhere (reports, raw.files, logs, the dashboard's
+    audit log): not-UTF-8 bytes as U+FFFD, no control characters, CPR-like numbers masked, cut."""
+    return echo(name, limit=limit) or ""
 
 
 def _now() -> dt.datetime:
@@ -47,7 +61,10 @@ def validate_file(path: Path, settings: Settings, kommune: str | None = None) ->
     path = Path(path)
     data = path.read_bytes()
     uploader = kommune or _uploader_from_path(path, settings, catalog)
-    outcome = check_bytes(data, mask_text(path.name), settings, catalog, uploader, _now())
+    outcome = check_many([Entry(data, echo_name(path.name), uploader, _now(), has_invalid_bytes(path.name))],
+                         settings, catalog)[0]
+    if outcome.empty_snapshot:  # the same verdict ingest gives (it waits for a confirmation)
+        return ValidationReport.awaiting_confirmation(outcome, "snapshot_empty")
     return ValidationReport.from_outcome(outcome)
 
 
@@ -79,13 +96,14 @@ def _ingest_paths(
                 entries: list[Entry] = []
                 readable: list[Path] = []
                 for path, uploader in chunk:
-                    name = mask_text(original_name or path.name)  # a CPR typed into a file name stays masked
+                    raw_name = original_name or path.name
+                    name = echo_name(raw_name)  # a CPR typed into a file name stays masked
                     try:
                         data = path.read_bytes()
                     except OSError:
                         results.append(result_dict(None, name, "", "failed"))
                         continue
-                    entries.append(Entry(data, name, uploader, _received_at(path, source)))
+                    entries.append(Entry(data, name, uploader, _received_at(path, source), has_invalid_bytes(raw_name)))
                     readable.append(path)
                 for path, (result, done) in zip(
                     readable, land_batch(con, vault, entries, settings, catalog, source, confirm_wipe), strict=True
@@ -140,11 +158,11 @@ def ingest_inbox(settings: Settings, inbox: Path | None = None, kommune: str | N
         uploader = kommune or (folder.name if (folder.name in catalog.municipalities
                                                or folder.name == REGISTER_UPLOADER) else None)
         for path in folder.iterdir():
-            if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INBOX_SUFFIXES:
+            if is_waiting(path):
                 candidates.append((path, uploader))
     if kommune is None:
         for path in root.iterdir():  # loose files in the inbox root: the uploader is unknown
-            if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INBOX_SUFFIXES:
+            if is_waiting(path):
                 candidates.append((path, None))
 
     from udbredelse.ingest.headers import reporting_date_from_name
@@ -167,7 +185,8 @@ def preview_snapshot(path: Path, settings: Settings, current: Any, kommune: str 
     catalog = load_catalog(settings.catalog_path)
     path = Path(path)
     uploader = kommune or _uploader_from_path(path, settings, catalog)
-    outcome = check_bytes(path.read_bytes(), mask_text(path.name), settings, catalog, uploader, _now())
+    outcome = check_many([Entry(path.read_bytes(), echo_name(path.name), uploader, _now(),
+                                has_invalid_bytes(path.name))], settings, catalog)[0]
     if outcome.file_type != "courses" or outcome.file_rejected or outcome.accepted is None:
         return None
     return diff_snapshots(current, outcome.accepted, outcome.all_ids)

@@ -29,7 +29,15 @@ from udbredelse.ingest.headers import (
     type_from_name,
 )
 from udbredelse.ingest.messages import MESSAGES, message
-from udbredelse.ingest.parse import parse_bool, parse_date, parse_date_scalar, parse_int, parse_number
+from udbredelse.ingest.parse import (
+    EARLIEST_DATE,
+    has_two_digit_year,
+    parse_bool,
+    parse_date,
+    parse_date_scalar,
+    parse_int,
+    parse_number,
+)
 from udbredelse.ingest.reader import ROW, FileProblem, RawTable, read_table
 from udbredelse.settings import Settings
 from validation.contracts import CONTRACTS, contract_columns
@@ -45,6 +53,8 @@ ISSUE_SCHEMA = {
 BATCH_ISSUE_SCHEMA = {FILE: pl.Int32, **ISSUE_SCHEMA, "_src": pl.Utf8}
 PSEUDONYM_FORMAT = r"^[0-9a-f]{32}$"
 MAX_VALUE_CHARS = 80
+MAX_CODE_CHARS = 20          # an unknown indsats or kommunekode is echoed at most this long
+UNKNOWN_COLUMNS_SHOWN = 5
 STARTED = ["i_gang", "gennemfoert", "afbrudt"]
 ENDED = ["gennemfoert", "afbrudt"]
 NOT_STARTED = ["henvist", "ikke_startet"]
@@ -78,8 +88,8 @@ def mask_values(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(cprmod.mask_text_expr(value).str.slice(0, MAX_VALUE_CHARS))
     )
     # a header cell may itself hold a number (echoed as the column name, also inside messages)
-    return frame.with_columns(value=masked, column=cprmod.mask_text_expr(pl.col("column")),
-                              message=cprmod.mask_text_expr(pl.col("message")))
+    return frame.with_columns(value=cprmod.echo_expr(masked), column=cprmod.echo_expr(pl.col("column")),
+                              message=cprmod.echo_expr(pl.col("message"), limit=None))
 
 
 class _FileIssues:
@@ -176,6 +186,11 @@ class Outcome:
     all_ids: list[str] = field(default_factory=list)                # every forloeb_id named in the file
 
     @property
+    def empty_snapshot(self) -> bool:
+        """A course file with a header and no rows: loaded, it would empty the municipality's courses."""
+        return self.file_type == "courses" and not self.file_rejected and self.rows_read == 0
+
+    @property
     def rows_accepted(self) -> int:
         return 0 if self.file_rejected or self.accepted is None else self.accepted.height
 
@@ -209,9 +224,10 @@ class Entry:
     """One file to check: its bytes and where it came from."""
 
     data: bytes
-    name: str
+    name: str                       # as echoed: masked, no control characters, cut (cpr.echo)
     uploader: str | None
     received_at: dt.datetime
+    name_unreadable: bool = False   # the name on disk was not valid UTF-8
 
 
 @dataclass
@@ -289,7 +305,8 @@ def finish_safely(prepared: list[Prepared], settings: Settings, catalog: Catalog
 
 
 def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, require_uploader: bool) -> Prepared:
-    outcome = Outcome(file_id_of(entry.data), entry.name, len(entry.data), entry.uploader, entry.received_at)
+    outcome = Outcome(file_id_of(entry.data), cprmod.echo(entry.name) or "", len(entry.data), entry.uploader,
+                      entry.received_at)
     # what the sender and the name say, so that even a rejected file is counted for its municipality
     if entry.uploader not in (None, REGISTER_UPLOADER):
         outcome.kommunekode = entry.uploader
@@ -298,6 +315,10 @@ def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, req
     outcome.file_type = type_from_name(entry.name)
     issues = _FileIssues()
     prepared = Prepared(index, outcome, issues)
+    if entry.name_unreadable:
+        issues.file("file_name_encoding")
+        outcome.file_rejected = True
+        return prepared
     if require_uploader and entry.uploader is None:
         issues.file("uploader_unknown")
         outcome.file_rejected = True
@@ -305,10 +326,11 @@ def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, req
     try:
         table = read_table(entry.data, entry.name, settings.max_upload_mb * 1024 * 1024)
     except FileProblem as problem:
-        issues.file(problem.code if problem.code != "formula" else "formula_header")
+        issues.file(problem.code if problem.code != "formula" else "formula_header", **problem.params)
         outcome.file_rejected = True
         return prepared
-    outcome.encoding, outcome.delimiter, outcome.sheet_name = table.encoding, table.delimiter, table.sheet_name
+    outcome.encoding, outcome.delimiter = table.encoding, table.delimiter
+    outcome.sheet_name = cprmod.echo(table.sheet_name)  # a sheet named "<CPR> Forløb" is echoed masked
     outcome.rows_read = table.frame.height
     outcome.file_type = detect_file_type(set(table.headers), type_from_name(outcome.name))
     if outcome.file_type is None:
@@ -320,11 +342,12 @@ def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, req
     except _Reject:
         outcome.file_rejected = True
         return prepared
-    issues.cells(table.cell_errors)
     keep = set(COLUMNS[outcome.file_type]) | {"cpr"}
     intervention = catalog.intervention(outcome.indsats or "")
     if intervention is not None:
         keep |= {item.code for item in intervention.items}
+    # a formula or an Excel error in a column that is not ours (a helper column) is ignored with that column
+    issues.cells([e for e in table.cell_errors if not e[1] or e[1] in keep])
     columns = [c for c in table.frame.columns if c in keep]
     prepared.frame = table.frame.select(
         pl.lit(index, pl.Int32).alias(FILE),
@@ -435,7 +458,7 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog:
     if "indsats" in columns and intervention is None:
         issues.file("unknown_indsats")
         rejected = True
-    outcome.indsats = intervention.code if intervention else indsats
+    outcome.indsats = intervention.code if intervention else cprmod.echo(indsats, limit=MAX_CODE_CHARS)
     # municipality: must be the uploader's
     if "kommunekode" in columns:
         codes = raw.get_column("kommunekode")
@@ -449,7 +472,7 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog:
             if mode is None and raw.height:
                 issues.file("missing_kommune")
                 rejected = True
-            outcome.kommunekode = mode
+            outcome.kommunekode = cprmod.echo(mode, limit=MAX_CODE_CHARS)
     if file_type == "courses" and intervention is not None:
         has_cpr_values = "cpr" in columns and raw.get_column("cpr").drop_nulls().len() > 0
         if intervention.collects_cpr and "cpr" not in columns:
@@ -467,11 +490,22 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog:
     known = set(COLUMNS[file_type]) | set(EXTRA_KNOWN)
     if file_type == "courses" and intervention is not None:
         known |= {item.code for item in intervention.items}
-    for column in table.headers:
-        if column not in known and not (column == "cpr" and file_type == "courses"):
-            issues.file("unknown_column", column=column, severity="warning")
+    _unknown_columns(table.headers, known | ({"cpr"} if file_type == "courses" else set()), issues)
     if rejected:
         raise _Reject
+
+
+def _unknown_columns(headers: list[str], known: set[str], issues: _FileIssues) -> None:
+    """Columns that are not ours are ignored: one warning per kind (named, unnamed), naming a few."""
+    unknown = [h for h in headers if h not in known]
+    unnamed = [h for h in unknown if h.startswith("kolonne_") and h[len("kolonne_"):].isdigit()]
+    named = [h for h in unknown if h not in unnamed]
+    for code, columns in (("unknown_columns", named), ("unnamed_columns", unnamed)):
+        if len(columns) == 1 and code == "unknown_columns":
+            issues.file("unknown_column", column=columns[0], severity="warning")
+        elif columns:
+            shown = ", ".join(columns[:UNKNOWN_COLUMNS_SHOWN]) + (" …" if len(columns) > UNKNOWN_COLUMNS_SHOWN else "")
+            issues.file(code, severity="warning", count=len(columns), columns=shown)
 
 
 # ---- typing ----------------------------------------------------------------------------------
@@ -487,7 +521,15 @@ def _parse(stacked: pl.DataFrame, file_type: str, issues: _RowIssues, catalog: C
     for column, dtype in dtypes.items():
         src = pl.col(f"raw__{column}") if column in present else pl.lit(None, pl.Utf8)
         if dtype == pl.Date:
-            typed, code = parse_date(src), "date_format"
+            parsed = parse_date(src)
+            typed, code = pl.when(parsed >= EARLIEST_DATE).then(parsed), "date_format"
+            if column in present:
+                raw = pl.col(f"raw__{column}")
+                issues.rows(parsed < EARLIEST_DATE, column, "date_too_early", value=f"raw__{column}", src="parse")
+                issues.rows(has_two_digit_year(raw) & parsed.is_not_null(), column, "two_digit_year",
+                            severity="warning", value=f"raw__{column}")
+                issues.rows(raw.is_not_null() & parsed.is_null(), column, code, value=f"raw__{column}", src="parse")
+                code = None
         elif dtype == pl.Int64:
             typed, code = parse_int(src), "integer_format"
         elif dtype == pl.Float64:
@@ -690,7 +732,7 @@ def _course_rules(work: pl.DataFrame, issues: _RowIssues, settings: Settings, ca
             sex=pl.when(collects).then(checked.get_column("sex")),
         )
         issues.rows(collects & pl.col("raw__cpr").is_null(), "cpr", "cpr_missing")
-        for rule in ("cpr_format", "cpr_date", "cpr_fictitious"):
+        for rule in ("cpr_leading_zero", "cpr_format", "cpr_date", "cpr_fictitious"):
             issues.rows(pl.col("cpr_error") == rule, "cpr", rule, value="raw__cpr")
         issues.rows(pl.col("birth_date") > pl.col(CTX_DATE), "cpr", "cpr_date", value="raw__cpr")
         issues.rows(pl.col("cpr_mod11"), "cpr", "cpr_mod11", severity="warning", value="raw__cpr")

@@ -1,7 +1,8 @@
 """Receipts: where a municipality's upload is on its way, from the moment it is received.
 
-The upload writes `receipts/<kommunekode>/<file_id>.json` when it hands the file over; ingest and
-the worker move it on. The upload page and its history read the receipts, so a file is listed the
+The upload writes `receipts/<kommunekode>/<receipt_id>.json` when it hands the file over
+(`pipeline.submit_upload`); ingest and the worker move it on (`state`, `states`: time per state,
+`status`: the Danish text). The upload page and its history read the receipts, so a file is listed the
 moment it is received, before any build published it. A receipt holds no CPR (the name is masked
 by the writer; ids, states and times only).
 
@@ -27,52 +28,53 @@ STATE_TEXT = {
 
 
 def receipts_dir(settings: Settings) -> Path:
-    return settings.home_path / "receipts"
+    return settings.receipts_dir
 
 
-def _path(settings: Settings, kommune: str, file_id: str) -> Path:
-    if not (kommune.isdigit() and len(kommune) == 3) or not all(c in "0123456789abcdef" for c in file_id):
-        raise ValueError("invalid receipt key")
-    return receipts_dir(settings) / kommune / f"{file_id}.json"
+def _find(settings: Settings, kommune: str, file_id: str) -> Path | None:
+    """The newest receipt of these bytes in the municipality's folder (receipts are named by receipt id)."""
+    folder = receipts_dir(settings) / kommune
+    if not (kommune.isdigit() and len(kommune) == 3) or not folder.is_dir():
+        return None
+    found = []
+    for path in folder.glob("*.json"):
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if payload.get("file_id") == file_id:
+            found.append((payload.get("receipt_id", ""), path))
+    return max(found)[1] if found else None
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _write(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     os.replace(tmp, path)
 
 
-def write_received(settings: Settings, kommune: str, file_id: str, name: str, **info: Any) -> dict[str, Any]:
-    """The upload's receipt (state 'received', now)."""
-    payload = {"file_id": file_id, "name": name, "kommunekode": kommune, "received_at": _now(),
-               "state": "received", "states": {"received": _now()}, **info}
-    _write(_path(settings, kommune, file_id), payload)
-    return payload
-
-
 def read(settings: Settings, kommune: str, file_id: str) -> dict[str, Any] | None:
-    path = _path(settings, kommune, file_id)
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    path = _find(settings, kommune, file_id)
+    return json.loads(path.read_text(encoding="utf-8")) if path else None
+
+
+def states(receipt: dict[str, Any]) -> dict[str, str]:
+    """{state: time (UTC, ISO)}; 'received' is the receipt's own time."""
+    return {"received": receipt.get("received_at", ""), **receipt.get("states", {})}
 
 
 def advance(settings: Settings, kommune: str | None, file_id: str, state: str, **info: Any) -> bool:
     """Move a receipt on (when there is one: inbox files without an upload have none)."""
     if not kommune or state not in STATES:
         return False
-    try:
-        path = _path(settings, kommune, file_id)
-    except ValueError:
-        return False
-    if not path.is_file():
+    path = _find(settings, kommune, file_id)
+    if path is None:
         return False
     payload = json.loads(path.read_text(encoding="utf-8"))
     payload["states"] = {**payload.get("states", {}), state: _now()}
     payload["state"] = state
+    payload["status"] = STATE_TEXT[state]
     payload.update(info)
     _write(path, payload)
     return True
@@ -86,15 +88,6 @@ def has_any(settings: Settings, kommuner: set[str | None]) -> set[str]:
     return {k for k in kommuner if k and (root / k).is_dir()}
 
 
-def listing(settings: Settings, kommune: str) -> list[dict[str, Any]]:
-    """The municipality's receipts, newest first."""
-    folder = receipts_dir(settings) / kommune
-    if not folder.is_dir():
-        return []
-    out = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")]
-    return sorted(out, key=lambda r: r.get("received_at", ""), reverse=True)
-
-
 def mark_published(settings: Settings) -> int:
     """Every loaded receipt becomes 'published' (after a refresh has published the copy)."""
     root = receipts_dir(settings)
@@ -104,5 +97,9 @@ def mark_published(settings: Settings) -> int:
     for path in root.glob("*/*.json"):
         payload = json.loads(path.read_text(encoding="utf-8"))
         if payload.get("state") == "loaded":
-            count += advance(settings, payload.get("kommunekode"), payload["file_id"], "published")
+            payload["states"] = {**payload.get("states", {}), "published": _now()}
+            payload["state"] = "published"
+            payload["status"] = STATE_TEXT["published"]
+            _write(path, payload)
+            count += 1
     return count

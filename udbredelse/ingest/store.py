@@ -154,7 +154,7 @@ def land_batch(
             if item is not None and entry.uploader in with_receipts and item[0]["file_id"]:
                 state = {"accepted": "loaded", "partial": "loaded"}.get(item[0]["status"], item[0]["status"])
                 receipts.advance(settings, entry.uploader, item[0]["file_id"], state,
-                                 status=item[0]["status"], rows_accepted=item[0]["rows_accepted"],
+                                 verdict=item[0]["status"], rows_accepted=item[0]["rows_accepted"],
                                  rows_read=item[0]["rows_read"], file_type=item[0]["file_type"],
                                  indsats=item[0]["indsats"])
     return [r for r in results if r is not None]
@@ -196,13 +196,15 @@ def _hold_vanishing(
     con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], previous: dict[str, str], settings: Settings,
     catalog: Catalog, data_by_id: dict[str, bytes], source: str,
 ) -> dict[str, tuple[dict[str, Any], bool]]:
-    """A course snapshot that would make more courses disappear than the catalog's limit, without a
-    confirmation covering them, is held: kept encrypted, reported in Danish, not loaded."""
-    candidates = [o for o in outcomes
-                  if o.file_type == "courses" and not o.file_rejected and o.file_id in previous]
+    """A course snapshot that would make more courses disappear than the catalog's limit (or a course
+    file with a header and no rows), without a confirmation covering them, is held: kept encrypted,
+    reported in Danish, not loaded."""
+    candidates = [o for o in outcomes if o.file_type == "courses" and not o.file_rejected
+                  and (o.file_id in previous or o.empty_snapshot)]
     if not candidates:
         return {}
-    prev_ids = pl.DataFrame({"file_id": sorted({previous[o.file_id] for o in candidates})})
+    prev_ids = pl.DataFrame({"file_id": sorted({previous[o.file_id] for o in candidates if o.file_id in previous})},
+                            schema={"file_id": pl.Utf8})
     con.register("prev_ids", prev_ids)
     try:
         columns = ("file_id", "forloeb_id", "status", "henvisningsdato", "startdato", "slutdato", "antal_sessioner")
@@ -215,20 +217,26 @@ def _hold_vanishing(
     held_files: dict[str, tuple[dict[str, Any], bool]] = {}
     for o in candidates:
         new = o.accepted if o.accepted is not None else pl.DataFrame(schema={"forloeb_id": pl.Utf8})
-        diff = diff_snapshots(current.filter(pl.col("file_id") == previous[o.file_id]), new, o.all_ids)
-        if not diff.exceeds(limit) or held.confirmed_for(settings, o.file_id, len(diff.vanishing)):
+        diff = diff_snapshots(current.filter(pl.col("file_id") == previous.get(o.file_id, "")), new, o.all_ids)
+        if held.confirmed_for(settings, o.file_id, len(diff.vanishing)):
+            continue
+        if not o.empty_snapshot and not diff.exceeds(limit):  # header only: held whether or not courses exist
             continue
         report = ValidationReport.from_outcome(o)
         report.status = held.STATUS
-        report.errors.insert(0, {"row": None, "column": None, "code": "snapshot_held", "value": None,
-                                 "message": message("snapshot_held", count=len(diff.vanishing),
-                                                    existing=diff.current_total, file_id=o.file_id)})
+        if diff.current_total:
+            report.errors.insert(0, {"row": None, "column": None, "code": "snapshot_held", "value": None,
+                                     "message": message("snapshot_held", count=len(diff.vanishing),
+                                                        existing=diff.current_total, file_id=o.file_id)})
+        if o.empty_snapshot:
+            report.errors.insert(0, {"row": None, "column": None, "code": "snapshot_empty", "value": None,
+                                     "message": message("snapshot_empty")})
         snapshot = {**diff.to_json(), "vanishing_text": diff.vanishing_text(limit), "limit": limit.text()}
         held.hold(settings, data_by_id[o.file_id], {
             "file_id": o.file_id, "name": o.name, "source": source, "kommunekode": o.kommunekode,
             "indsats": o.indsats, "file_type": o.file_type, "uploader": o.uploader,
             "reporting_date": o.reporting_date, "received_at": o.received_at, "rows_read": o.rows_read,
-            "replaces": previous[o.file_id], "snapshot": snapshot,
+            "replaces": previous.get(o.file_id), "snapshot": snapshot,
         })
         _write_report(settings, report, {"awaiting_confirmation": True, "snapshot": snapshot})
         log.warning("file %s held: %d of %d courses would disappear", o.file_id[:12], len(diff.vanishing),

@@ -28,7 +28,7 @@ COLUMNS = [*KEY, *NUMBERS, "suppressed"]
 
 def refreshed_indsats():
     """None in a full build; otherwise the interventions with new files (possibly none)."""
-    from udbredelse.transform import REFRESH_INDSATS_ENV
+    from udbredelse.disclosure import REFRESH_INDSATS_ENV
 
     listed = os.environ.get(REFRESH_INDSATS_ENV)
     if listed is None:
