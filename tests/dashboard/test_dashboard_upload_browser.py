@@ -136,8 +136,11 @@ def test_upload_confirm_and_see_the_numbers_change(dashboard: str, demo_home: tu
 
             # one more started course: confirm, and the worker does the rest
             _go(page, "Upload")
-            expect(page.get_by_text("Drag and drop")).to_have_count(0)
-            expect(page.get_by_text("per file")).to_have_count(0)
+            expect(page.locator('[data-testid="stFileUploaderDropzone"]')).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Vælg fil (CSV eller XLSX, højst")).to_be_visible()
+            # Streamlit's English widget texts are hidden (they cannot be translated)
+            expect(page.get_by_text("Drag and drop").first).to_be_hidden()
+            expect(page.get_by_text("per file").first).to_be_hidden()
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(one_more))
             expect(page.get_by_text("Nye forløb: 1")).to_be_visible(timeout=60_000)
             page.get_by_role("button", name="Bekræft og indsend").click()
