@@ -1,1 +1,1 @@
-"""Streamlit dashboard: app.py routes, pages/ render, data.py does every query on the published copy."""
+"""Streamlit dashboard: app.py routes, pages/ render, queries.py (scoped by scope.py, read through store.py) does every query on the published copy."""

@@ -1,15 +1,16 @@
 """What a viewer may DO (upload, edit milestones, export), bound to the viewer's role and municipality.
 
-Uploads and milestone edits go through the same ingest path as the inbox
-(`udbredelse.ingest.validate_file` / `ingest_file(source='upload')`), always with the viewer's own
-kommunekode, so a file naming another municipality is rejected by ingest's own check.
+Everything goes through `udbredelse.pipeline`. The dry run (`pipeline.validate`) runs in-process and
+reads only. A confirmed upload or milestone edit is handed to the inbox of the viewer's own
+municipality (`pipeline.submit_upload`: file + receipt) and ingested from there like every other
+file, so a file naming another municipality is rejected by ingest's own check. The dashboard never
+takes the writer lock nor writes the warehouse.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import tempfile
 import zipfile
@@ -21,30 +22,19 @@ from typing import Any
 
 from dashboard import audit
 from dashboard.viewer import AccessDenied, Viewer
+from udbredelse import pipeline
 from udbredelse.settings import Settings
-
-ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
 
 def _actor(viewer: Viewer) -> dict[str, Any]:
     return {"role": viewer.role, "kommunekode": viewer.kommunekode, "subject": viewer.subject, "login": viewer.login}
 
 
-def safe_upload_name(name: str) -> str:
-    """A bare, harmless file name (the name carries the reporting date; never a path)."""
-    base = Path(name.replace("\\", "/")).name
-    stem, dot, suffix = base.rpartition(".")
-    if not dot or f".{suffix.lower()}" not in ALLOWED_SUFFIXES:
-        raise ValueError("Kun CSV- og XLSX-filer kan indsendes.")
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "upload"
-    return f"{stem[:120]}.{suffix.lower()}"
-
-
 @contextmanager
 def _temp_file(name: str, content: bytes) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="udbredelse-upload-"))
     try:
-        path = folder / safe_upload_name(name)
+        path = folder / pipeline.upload_name(name)
         path.write_bytes(content)
         yield path
     finally:
@@ -60,27 +50,42 @@ def _require_municipality(viewer: Viewer) -> str:
 def validate_upload(viewer: Viewer, settings: Settings, name: str, content: bytes) -> Any:
     """Dry run (stores nothing) of an uploaded file against the viewer's own municipality."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import validate_file
-
     with _temp_file(name, content) as path:
-        report = validate_file(path, settings, kommune=kommune)
+        report = pipeline.validate(settings, path, kommune=kommune)
     audit.append(settings, _actor(viewer), "upload_dry_run",
-                 {"file": safe_upload_name(name), "status": report.status, "rows_total": report.rows_total})
+                 {"file": pipeline.upload_name(name), "status": report.status, "rows_total": report.rows_total})
     return report
 
 
-def ingest_upload(viewer: Viewer, settings: Settings, name: str, content: bytes) -> dict[str, Any]:
-    """Ingest a confirmed upload through the normal ingest path (source='upload')."""
+def submit_upload(viewer: Viewer, settings: Settings, name: str, content: bytes,
+                  vanishing: int | None = None) -> dict[str, Any]:
+    """Hand a confirmed upload to the viewer's own municipality's inbox; returns the receipt.
+    `vanishing`: how many disappearing courses the viewer confirmed after the dry run (then ingest
+    loads the snapshot instead of holding it)."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import ingest_file
-
-    with _temp_file(name, content) as path:
-        result = ingest_file(path, settings, kommune=kommune, source="upload")
+    receipt = pipeline.submit_upload(settings, kommune, name, content, submitted_by=viewer.subject,
+                                     vanishing=vanishing)
     audit.append(settings, _actor(viewer), "upload", {
-        "file": safe_upload_name(name), "status": result.get("status"), "file_id": result.get("file_id"),
-        "rows_accepted": result.get("rows_accepted"), "rows_rejected": result.get("rows_rejected"),
+        "file": receipt["inbox_name"], "receipt_id": receipt["receipt_id"], "file_id": receipt["file_id"],
+        "status": receipt["status"], "vanishing_confirmed": vanishing or 0,
     })
-    return result
+    return receipt
+
+
+def confirm_held(viewer: Viewer, settings: Settings, file_id: str, vanishing: int) -> dict[str, Any]:
+    """Confirm one of the viewer's own files that waits for confirmation (the next ingest loads it)."""
+    kommune = _require_municipality(viewer)
+    result = pipeline.confirm_held(settings, file_id, by=f"{viewer.role}:{viewer.subject or viewer.login}",
+                                   vanishing=vanishing, kommune=kommune, load=False)
+    audit.append(settings, _actor(viewer), "upload_confirm_held", {"file_id": file_id, "vanishing": vanishing})
+    return result["confirmation"]
+
+
+def preview_snapshot(viewer: Viewer, settings: Settings, name: str, content: bytes, current: Any) -> Any:
+    """Dry run: what a course file would change against the published current snapshot (stores nothing)."""
+    kommune = _require_municipality(viewer)
+    with _temp_file(name, content) as path:
+        return pipeline.preview_snapshot(settings, path, current, kommune=kommune)
 
 
 def milestones_file(viewer: Viewer, indsats: str, rows: list[dict[str, Any]], on: date | None = None) -> tuple[str, bytes]:
@@ -106,11 +111,9 @@ def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tupl
     _require_analyst(viewer)
     if audience not in ("analyst", "public"):
         raise ValueError(audience)
-    from udbredelse.export import export_indicators as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
         out = Path(folder) / f"indikatorer_{audience}.csv"
-        result = run(settings, out, audience=audience)
+        result = pipeline.export_indicators(settings, out, audience=audience)
         content = out.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "indicators", "audience": audience,
                                                       "bytes": len(content)})
@@ -119,11 +122,9 @@ def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tupl
 
 def export_quality(viewer: Viewer, settings: Settings) -> tuple[str, bytes, dict[str, Any]]:
     _require_analyst(viewer)
-    from udbredelse.export import export_quality as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
         out = Path(folder) / "datakvalitet.csv"
-        result = run(settings, out)
+        result = pipeline.export_quality(settings, out)
         produced = out if out.exists() else next(Path(folder).iterdir())
         name, content = produced.name, produced.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "quality", "bytes": len(content)})
@@ -134,11 +135,9 @@ def export_cohort(viewer: Viewer, settings: Settings) -> tuple[str, bytes, dict[
     """The register cohort delivery (encrypted for DST), zipped. Administrators only."""
     if viewer.role != "admin":
         raise AccessDenied("Kohorteudtræk til Danmarks Statistik kan kun laves af en administrator.")
-    from udbredelse.export import export_cohort as run
-
     with tempfile.TemporaryDirectory(prefix="udbredelse-cohort-") as folder:
         out_dir = Path(folder) / "kohorte"
-        result = run(settings, out_dir)
+        result = pipeline.export_cohort(settings, out_dir)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(out_dir.rglob("*")):

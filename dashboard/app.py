@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -11,12 +12,15 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 
 import streamlit as st  # noqa: E402
 
-from dashboard import audit, auth, components, data  # noqa: E402
-from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
+from dashboard import audit, auth, chrome, components, queries, store  # noqa: E402
+from dashboard.viewer import NATIONAL, ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
     # (file, title, url path, icon, roles)
     ("pages/overblik.py", "Overblik", "overblik", ":material/dashboard:", ("kommune", "analyst", "admin")),
+    ("pages/fidelitet.py", "Fidelitet", "fidelitet", ":material/rule:", ("kommune", "analyst", "admin")),
+    ("pages/resultater.py", "Resultater og målgruppe", "resultater", ":material/insights:",
+     ("kommune", "analyst", "admin")),
     ("pages/opmaerksomhed.py", "Forløb der kræver opmærksomhed", "opmaerksomhed", ":material/flag:",
      ("kommune", "analyst", "admin")),
     ("pages/upload.py", "Upload", "upload", ":material/upload_file:", ("kommune",)),
@@ -43,16 +47,16 @@ def login_page() -> None:
         if st.button("Log ind", key="login_oidc", type="primary"):
             st.login()
         return
-    if not data.settings().is_demo:
+    if not store.settings().is_demo:
         st.error("Der er ikke sat login (OIDC) op, og platformen kører i produktion. Kontakt administratoren.")
         return
     st.warning("**DEMO-login** – kun til demonstration. Vælg en rolle; der er ingen adgangskode.", icon="⚠️")
     role = st.selectbox("Rolle", list(ROLE_LABELS), key="login_role", format_func=lambda r: ROLE_LABELS[r])
     kommune = None
     if role == "kommune":
-        names = data.municipalities(Viewer(role="analyst")) if data.published_available() else None
+        names = queries.municipalities(Viewer(role="analyst")) if store.published_available() else None
         if names is not None and not names.empty:
-            names = names[names["kommunekode"] != "000"]
+            names = names[names["kommunekode"] != NATIONAL]
             codes = names["kommunekode"].tolist()
             labels = dict(zip(names["kommunekode"], names["kommunenavn"], strict=True))
             kommune = st.selectbox("Kommune", codes, key="login_kommune",
@@ -65,30 +69,59 @@ def login_page() -> None:
         except AccessDenied as exc:
             st.error(str(exc))
             return
-        audit.append(data.settings(), components.actor(viewer), "login", {})
+        audit.append(store.settings(), components.actor(viewer), "login", {})
         st.rerun()
+
+
+def _only(page: Callable[[], None], title: str, url_path: str, icon: str) -> None:
+    """Run one page (login, refusal) whatever the address: a bookmarked page address shows it too,
+    instead of Streamlit's "Page not found"; no page of the dashboard is registered."""
+    urls = [url_path] + [url for _, _, url, _, _ in PAGES]
+    st.navigation([st.Page(page, title=title, url_path=url, icon=icon, default=url == url_path) for url in urls],
+                  position="hidden").run()
 
 
 def main() -> None:
     st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
+    chrome.hide_streamlit_toolbars()
     try:
         viewer = auth.current_viewer()
-    except AccessDenied as exc:
-        st.error(str(exc))
-        st.stop()
+    except auth.SessionExpired as exc:  # the identity token has expired: log in again, see nothing else
+        notice = str(exc)
+
+        def expired_login_page() -> None:
+            st.warning(notice, icon=":material/timer_off:")
+            login_page()
+
+        _only(expired_login_page, "Log ind", "log-ind", ":material/login:")
+        return
+    except AccessDenied as exc:  # logged in, but no (valid) role: the refusal and no page
+        refusal = str(exc)
+
+        def refused_page() -> None:
+            st.title("Ingen adgang")
+            st.error(refusal)
+            if auth.oidc_configured() and st.button("Log ud", key="logout_refused"):
+                auth.logout()
+
+        _only(refused_page, "Ingen adgang", "ingen-adgang", ":material/block:")
+        return
     if viewer is None:
-        st.navigation([st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        # Every page's address shows the login while logged out, so a deep link is kept after login.
+        _only(login_page, "Log ind", "log-ind", ":material/login:")
         return
     current = st.navigation(pages_for(viewer))
     if viewer.login == "demo":
         st.warning(f"**DEMO-login** · {viewer.label} · demodata, ingen rigtig adgangskontrol", icon="⚠️")
     with st.sidebar:
         st.caption(viewer.label)
-        stamp = data.published_at()
+        stamp = store.published_at()
         st.caption(f"Data publiceret {stamp:%d-%m-%Y %H:%M}" if stamp is not None else "Ingen publicerede data")
         if st.button("Log ud", key="logout"):
-            audit.append(data.settings(), components.actor(viewer), "logout", {})
+            audit.append(store.settings(), components.actor(viewer), "logout", {})
             auth.logout()
+            if viewer.login == "oidc":
+                st.stop()  # the browser follows st.logout's redirect (a rerun would drop it)
             st.rerun()
     current.run()
 

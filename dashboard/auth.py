@@ -3,20 +3,28 @@
 The role and municipality of an OIDC user come from the identity token's claims
 (`udbredelse_role`, `kommunekode`) or, failing that, from `$UDBREDELSE_HOME/config/dashboard_users.yaml`
 (e-mail → role, kommunekode). An OIDC user is re-derived from `st.user` on every run, never taken
-from session state. Without OIDC in production mode nobody gets in.
+from session state. The session lasts as long as the identity token: once its `exp` has passed
+(or when it has none) the login is refused until the user logs in again. Without OIDC in
+production mode nobody gets in.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import streamlit as st
 import yaml
 
-from dashboard import data
+from dashboard import store
 from dashboard.viewer import AccessDenied, Viewer
 
 SESSION_KEY = "_demo_viewer"
+EXPIRED_MESSAGE = "Din session er udløbet. Log ind igen."
+
+
+class SessionExpired(AccessDenied):
+    """The identity token behind an OIDC login has expired (or carries no expiry)."""
 
 
 def oidc_configured() -> bool:
@@ -28,7 +36,7 @@ def oidc_configured() -> bool:
 
 
 def _users_file() -> dict[str, Any]:
-    path = data.settings().home_path / "config" / "dashboard_users.yaml"
+    path = store.settings().home_path / "config" / "dashboard_users.yaml"
     if not path.exists():
         return {}
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("users", {}) or {}
@@ -49,13 +57,26 @@ def viewer_from_claims(claims: dict[str, Any]) -> Viewer:
                   name=str(claims.get("name") or ""), subject=email, login="oidc")
 
 
+def check_not_expired(claims: dict[str, Any], now: float | None = None) -> None:
+    """Refuse claims whose identity token has expired: the session ends with the token's `exp`."""
+    try:
+        expires = float(claims["exp"])
+    except (KeyError, TypeError, ValueError):
+        raise SessionExpired(EXPIRED_MESSAGE) from None
+    if (time.time() if now is None else now) >= expires:
+        raise SessionExpired(EXPIRED_MESSAGE)
+
+
 def current_viewer() -> Viewer | None:
-    """The logged-in viewer, or None. Raises AccessDenied for a known login without a role."""
+    """The logged-in viewer, or None. Raises SessionExpired for an OIDC login whose identity token has
+    expired and AccessDenied for a login without a role."""
     if oidc_configured():
         if not st.user.is_logged_in:
             return None
-        return viewer_from_claims(st.user.to_dict())
-    if not data.settings().is_demo:
+        claims = st.user.to_dict()
+        check_not_expired(claims)
+        return viewer_from_claims(claims)
+    if not store.settings().is_demo:
         return None
     candidate = st.session_state.get(SESSION_KEY)
     return candidate if isinstance(candidate, Viewer) else None
@@ -63,7 +84,7 @@ def current_viewer() -> Viewer | None:
 
 def demo_login(role: str, kommunekode: str | None, name: str = "") -> Viewer:
     """Log in locally (demo mode only)."""
-    if not data.settings().is_demo or oidc_configured():
+    if not store.settings().is_demo or oidc_configured():
         raise AccessDenied("Lokal login er kun slået til i demotilstand.")
     viewer = Viewer(role=role, kommunekode=kommunekode if role == "kommune" else None,  # type: ignore[arg-type]
                     name=name, subject=f"demo:{role}:{kommunekode or '-'}", login="demo")

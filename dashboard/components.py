@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit, auth, data, tables
+from dashboard import audit, auth, formatting, queries, store, tables
 from dashboard.viewer import NATIONAL, AccessDenied, Viewer
 
 # Colours as text and CSS, not emoji: headless and locked-down browsers often lack an emoji font.
@@ -41,7 +41,7 @@ def require_viewer(*roles: str) -> Viewer:
 
 
 def require_published() -> None:
-    if not data.published_available():
+    if not store.published_available():
         st.warning("Der er endnu ikke publiceret data. Kør `udbredelse demo` eller `udbredelse build` først.")
         st.stop()
 
@@ -52,7 +52,7 @@ def log_view(viewer: Viewer, page: str, **detail: object) -> None:
     key = (page, tuple(sorted((k, str(v)) for k, v in detail.items())))
     if key in seen:
         return
-    audit.append(data.settings(), actor(viewer), "view", {"page": page, **detail})
+    audit.append(store.settings(), actor(viewer), "view", {"page": page, **detail})
     seen.add(key)
 
 
@@ -63,7 +63,7 @@ def _query_param(name: str) -> str | None:
 
 def select_indsats(viewer: Viewer, key: str) -> str | None:
     """Intervention picker (default from ?indsats=); None when there is nothing to pick."""
-    frame = data.interventions(viewer)
+    frame = queries.interventions(viewer)
     if frame.empty:
         st.info("Der er ingen indsatser med data endnu.")
         return None
@@ -71,14 +71,29 @@ def select_indsats(viewer: Viewer, key: str) -> str | None:
     names = dict(zip(frame["indsats"], frame["name"], strict=True))
     wanted = _query_param("indsats")
     index = codes.index(wanted) if wanted in codes else 0
+    if key in st.session_state:  # chosen before (or handed over by another page): the session's choice wins
+        if st.session_state[key] not in codes:
+            del st.session_state[key]
+        else:
+            index = 0  # a second default beside the session's value would make Streamlit warn
     return st.selectbox("Indsats", codes, index=index, key=key, format_func=lambda c: f"{c} – {names.get(c, c)}")
 
 
-def select_period_type(key: str) -> str:
-    return st.segmented_control(
-        "Periode", list(data.PERIOD_TYPE_LABELS), default="month", key=key,
-        format_func=lambda p: data.PERIOD_TYPE_LABELS[p],
-    ) or "month"
+def select_period_type(key: str, default: str = "year") -> str:
+    """Year / quarter / month buttons (year by default: a month of a few courses says little). Clicking
+    the selected button again keeps it selected (Streamlit's segmented control would deselect it)."""
+    memory = f"{key}__last"
+
+    def _keep_selection() -> None:
+        if st.session_state.get(key) is None:
+            st.session_state[key] = st.session_state.get(memory, default)
+
+    value = st.segmented_control(
+        "Periode", list(formatting.PERIOD_TYPE_LABELS), default=default, key=key,
+        format_func=lambda p: formatting.PERIOD_TYPE_LABELS[p], on_change=_keep_selection,
+    ) or st.session_state.get(memory, default)
+    st.session_state[memory] = value
+    return value
 
 
 def scope_kommune(viewer: Viewer, key: str, allow_national: bool = True) -> str:
@@ -86,7 +101,7 @@ def scope_kommune(viewer: Viewer, key: str, allow_national: bool = True) -> str:
     session state cannot change it); analysts pick one (default from ?kommune=)."""
     if viewer.is_municipality:
         return str(viewer.kommunekode)
-    frame = data.municipalities(viewer)
+    frame = queries.municipalities(viewer)
     if not allow_national:
         frame = frame[frame["kommunekode"] != NATIONAL]
     codes = frame["kommunekode"].tolist()
@@ -96,10 +111,10 @@ def scope_kommune(viewer: Viewer, key: str, allow_national: bool = True) -> str:
     return st.selectbox("Kommune", codes, index=index, key=key, format_func=lambda k: f"{k} {names.get(k, '')}")
 
 
-def kpi_cards(cards: list[data.Kpi], badge: tuple[str | None, float | None]) -> None:
+def kpi_cards(cards: list[queries.Kpi], badge: tuple[str | None, float | None]) -> None:
     columns = st.columns(len(cards) + 1)
     for column, card in zip(columns, cards, strict=False):
-        value = data.format_value(card.value, card.code, card.hidden)
+        value = formatting.format_value(card.value, card.code, card.hidden)
         delta = None
         if card.delta is not None:
             if card.kind in ("rate", "index"):
@@ -113,25 +128,36 @@ def kpi_cards(cards: list[data.Kpi], badge: tuple[str | None, float | None]) -> 
                        border=True, help="Datakvalitetsscore 0–100 for kommunens indberetninger (se Datakvalitet)")
 
 
-def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: str) -> None:
-    """CSV and XLSX downloads of a table (formula injection neutralised); each download is audited."""
+def download_buttons(viewer: Viewer, frame: pd.DataFrame, basename: str, key: str, sheet: str = "Tabel") -> None:
+    """CSV and XLSX downloads of a table for Danish Excel (`tables`: `;`, decimal comma, BOM; numeric
+    cells on a sheet named `sheet`); each download is audited. Pass numbers, not formatted text, and
+    Danish column headers."""
     if frame.empty:
         return
     safe_name = re.sub(r"[^A-Za-z0-9_-]+", "_", basename)
     left, right = st.columns(2)
 
     def _log(fmt: str) -> None:
-        audit.append(data.settings(), actor(viewer), "export",
+        audit.append(store.settings(), actor(viewer), "export",
                      {"table": basename, "format": fmt, "rows": len(frame)})
 
     # Callables: the file is only built when someone actually downloads it (keeps page renders fast).
     left.download_button("Hent som CSV", lambda: tables.to_csv_bytes(frame), f"{safe_name}.csv", "text/csv",
                          key=f"{key}_csv", on_click=_log, args=("csv",))
     right.download_button(
-        "Hent som Excel", lambda: tables.to_xlsx_bytes(frame), f"{safe_name}.xlsx",
+        "Hent som Excel", lambda: tables.to_xlsx_bytes(frame, sheet=sheet), f"{safe_name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx", on_click=_log, args=("xlsx",),
     )
+
+
+def file_download(viewer: Viewer, label: str, make: Any, filename: str, mime: str, key: str,
+                  detail: dict[str, object]) -> None:
+    """One audited download button for a file built on click (e.g. the management report)."""
+    def _log() -> None:
+        audit.append(store.settings(), actor(viewer), "export", {"file": filename, **detail})
+
+    st.download_button(label, make, filename, mime, key=key, on_click=_log, type="primary")
 
 
 def chart(figure: Any, **kwargs: Any) -> None:

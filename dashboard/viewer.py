@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from udbredelse.disclosure import NATIONAL
+
 Role = Literal["kommune", "analyst", "admin"]
 ROLES: tuple[str, ...] = ("kommune", "analyst", "admin")
 ROLE_LABELS = {"kommune": "Kommune", "analyst": "Analytiker (Socialstyrelsen)", "admin": "Administrator"}
-NATIONAL = "000"
 _KOMMUNEKODE = re.compile(r"^[0-9]{3}$")
 
 
@@ -46,6 +47,6 @@ class Viewer:
 
     @property
     def label(self) -> str:
-        who = self.name or self.subject or ROLE_LABELS[self.role]
+        """The person's name and role as a reader sees it; never the login subject (an e-mail or 'demo:…')."""
         where = f" · kommune {self.kommunekode}" if self.kommunekode else ""
-        return f"{who} ({ROLE_LABELS[self.role]}{where})"
+        return f"{self.name} ({ROLE_LABELS[self.role]}{where})" if self.name else f"{ROLE_LABELS[self.role]}{where}"

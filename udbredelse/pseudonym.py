@@ -1,4 +1,4 @@
-"""Keyed pseudonyms for CPR numbers: HMAC-SHA256 under a secret key, never a plain hash."""
+"""Keyed pseudonyms: HMAC-SHA256 under a secret key, never a plain hash (CPR numbers, and course ids for analysts)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,9 @@ def pseudonymise(cpr10: str, key: bytes) -> str:
         raise ValueError("pseudonymise() needs a normalised 10-digit CPR number")
     digest = hmac.new(key, cpr10.encode("ascii"), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_HEX_CHARS]
+
+
+def course_pseudonym(kommunekode: str, indsats: str, forloeb_id: str, key: bytes) -> str:
+    """`F-` + keyed pseudonym of a municipality's course id: how analysts see course level in the dashboard."""
+    message = f"forloeb:{kommunekode}:{indsats}:{forloeb_id}".encode()
+    return "F-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:12]

@@ -3,14 +3,14 @@
 import altair as alt
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import components, queries
 
 viewer = components.require_viewer()
 components.require_published()
 st.title("Datakvalitet")
 components.log_view(viewer, "datakvalitet")
 
-card = data.dq_scorecard(viewer)
+card = queries.dq_scorecard(viewer)
 if card.empty:
     st.info("Der er ingen datakvalitetsmåling endnu.")
     st.stop()
@@ -47,7 +47,7 @@ else:
     components.download_buttons(viewer, card[keep], "datakvalitet", key="dq_download")
 
 st.markdown("#### Det skal I rette" if viewer.is_municipality else "#### Tilbagemeldinger til kommunerne")
-feedback = data.dq_feedback(viewer)
+feedback = queries.dq_feedback(viewer)
 if feedback.empty:
     st.success("Ingen tilbagemeldinger – godt arbejde.")
 else:

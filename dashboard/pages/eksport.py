@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from dashboard import actions, components, data
+from dashboard import actions, components, store
 
 viewer = components.require_viewer("analyst", "admin")
 components.require_published()
-settings = data.settings()
+settings = store.settings()
 st.title("Eksport")
 components.log_view(viewer, "eksport")
 st.write("Eksporterne laves fra den publicerede kopi og skrives i revisionsloggen.")

@@ -4,35 +4,39 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import charts, components, formatting, queries
+from dashboard.viewer import NATIONAL
 
 viewer = components.require_viewer("analyst", "admin")
 components.require_published()
 st.title("Nationalt overblik")
-st.caption(f"Små tal vises som «{data.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
+st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
 
-published_codes = data.indicator_codes(viewer)
-codes = [c for c in data.INDICATOR_LABELS if c in published_codes] + sorted(
-    c for c in published_codes if c not in data.INDICATOR_LABELS)
+published_codes = queries.indicator_codes(viewer)
+labels = {code: queries.label(viewer, code) for code in queries.indicator_labels(published_codes)}  # in definition order
+codes = list(labels)
 if not codes:
     st.info("Der er ingen indikatorer endnu.")
     st.stop()
 left, right = st.columns([3, 1])
 with left:
-    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: data.INDICATOR_LABELS.get(c, c))
+    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: labels[c])
 with right:
     period_type = components.select_period_type("nat_periode")
 components.log_view(viewer, "nationalt", indicator=indicator, period_type=period_type)
 
-matrix = data.national_matrix(viewer, indicator, period_type)
+matrix = queries.national_matrix(viewer, indicator, period_type)
 if matrix.empty:
     st.info("Ingen tal for denne indikator.")
     st.stop()
 periods = matrix.groupby("indsats")["period"].first()
 period = max(periods)
-st.subheader(data.INDICATOR_LABELS.get(indicator, indicator))
+title = labels[indicator]
+axis = alt.Axis(labelExpr=charts.AXIS_LABELS.get(formatting.indicator_kind(indicator), charts.AXIS_LABELS["count"]),
+                title=title)
+st.subheader(title)
 
-matrix = data.displayed(matrix)
+matrix = formatting.displayed(matrix)
 matrix["indsats"] = [f"{i} ({periods[i]})" for i in matrix["indsats"]]
 wide_text = matrix.pivot_table(index=["kommunekode", "kommunenavn"], columns="indsats", values="vist",
                                aggfunc="first").reset_index()
@@ -44,19 +48,20 @@ components.download_buttons(viewer, wide_text, f"nationalt_{indicator}_{period}"
 dist_col, out_col = st.columns(2)
 with dist_col:
     st.markdown("#### Fordeling mellem kommuner")
-    values = matrix[(matrix["kommunekode"] != data.NATIONAL) & matrix["value"].notna()]
+    values = matrix[(matrix["kommunekode"] != NATIONAL) & matrix["value"].notna()]
     if values.empty:
         st.info("Alle celler er diskretioneret.")
     else:
         dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
-            x=alt.X("value:Q", title=data.INDICATOR_LABELS.get(indicator, indicator)),
+            x=alt.X("value:Q", axis=axis),
             y=alt.Y("indsats:N", title="Indsats"),
-            tooltip=["kommunenavn:N", "indsats:N", alt.Tooltip("vist:N", title="Værdi")],
+            tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
+                     alt.Tooltip("vist:N", title="Værdi")],
         )
         components.chart(dist)
 with out_col:
     st.markdown("#### Afvigere (mere end 2 standardafvigelser)")
-    flagged = data.outliers(matrix)
+    flagged = queries.outliers(matrix)
     if flagged.empty:
         st.success("Ingen afvigere i perioden.")
     else:
@@ -65,26 +70,30 @@ with out_col:
                          "z-score", format="%.1f")})
 
 st.markdown("#### Udvikling pr. indsats (hele landet)")
-trend = data.national_trends(viewer, indicator, period_type)
-national = trend[trend["kommunekode"] == data.NATIONAL].dropna(subset=["value"])
+trend = queries.national_trends(viewer, indicator, period_type)
+national = trend[trend["kommunekode"] == NATIONAL].dropna(subset=["value"])
 if national.empty:
     st.info("Ingen landstal.")
 else:
+    national = formatting.displayed(national)
     lines = alt.Chart(national).mark_line(point=True).encode(
         x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", title=data.INDICATOR_LABELS.get(indicator, indicator)),
-        tooltip=["indsats:N", "period:N", "value:Q"],
+        y=alt.Y("value:Q", axis=axis),
+        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("period:N", title="Periode"),
+                 alt.Tooltip("vist:N", title="Værdi")],
     ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
     components.chart(lines, width="content")
 
 st.markdown("#### Forløbstragt pr. indsats (hele landet, seneste år)")
-funnels = [data.funnel(viewer, code, data.NATIONAL).assign(indsats=code) for code in periods.index]
+funnels = [queries.funnel(viewer, code, NATIONAL).assign(indsats=code) for code in periods.index]
 funnels = [f for f in funnels if not f.empty and "indsats" in f]
 if funnels:
     frame = pd.concat(funnels, ignore_index=True)
-    frame["vist"] = [data.format_value(v, "count", h) for v, h in zip(frame["value"], frame["is_hidden"], strict=True)]
+    frame["vist"] = [formatting.format_value(v, "count", h) for v, h in zip(frame["value"], frame["is_hidden"], strict=True)]
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
-        color=alt.Color("label:N", legend=None), tooltip=["indsats:N", "label:N", "vist:N"],
+        color=alt.Color("label:N", legend=None),
+        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
+                 alt.Tooltip("vist:N", title="Antal")],
     ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
     components.chart(bars, width="content")

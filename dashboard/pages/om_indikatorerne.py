@@ -1,33 +1,71 @@
-"""Om indikatorerne: every indicator's definition, read from the dbt project (the same text as dbt docs)."""
+"""Om indikatorerne: every published indicator in plain Danish – its name and what it counts – grouped
+by theme. The definitions are the ones the build computes from (the dbt project's indicator
+definitions); codes and file names are left out, they mean nothing to a reader."""
 
+import re
+
+import pandas as pd
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import components, formatting, queries, store
 
 viewer = components.require_viewer()
 st.title("Om indikatorerne")
 components.log_view(viewer, "om_indikatorerne")
 st.write(
-    "Definitionerne herunder læses direkte fra dbt-projektet, hvor indikatorerne beregnes – den samme "
-    "tekst som dokumentationen af datamodellerne – så dashboard og beregning ikke kan komme ud af trit."
+    "Her kan du læse, hvad hvert tal på siderne tæller. Alle tal beregnes ud fra de forløbsfiler, kommunerne "
+    "indberetter, og ud fra indsatsens katalog (fx hvor mange samtaler et forløb bør have)."
 )
 st.info(
     f"Diskretionering: uden for kommunens egen visning vises antal under "
-    f"{data.settings().suppression_threshold} som «{data.suppression_label()}», og en rate skjules, "
-    "når dens nævner er skjult."
+    f"{store.settings().suppression_threshold} som «{formatting.suppression_label()}», og en andel skjules, "
+    "når den bygger på så få forløb, at enkeltpersoner kunne genkendes."
 )
-table = data.indicator_catalogue(viewer)
-if table.empty:
-    st.warning("Der er ingen indikatordefinitioner i dbt-projektet endnu.")
-    st.stop()
-st.dataframe(table, hide_index=True, width="stretch", key="def_table")
-components.download_buttons(viewer, table, "indikatordefinitioner", key="def_download")
 
-definitions = data.indicator_definitions()
-models = definitions[definitions["indicator"].isna()]
-if not models.empty:
-    st.markdown("#### Indikatormodellerne i dbt")
-    for _, row in models.iterrows():
-        with st.expander(f"dbt-model {row['model']}"):
-            st.markdown(row["definition"] or "–")
-            st.caption(row["source"])
+THEMES = [
+    ("Rekruttering og ventetid", ("referrals", "starts", "conversion_referral_start", "waiting_")),
+    ("Måltal", ("target_",)),
+    ("Forløb og afslutning", ("active_end", "overdue_active", "ended_", "completion_rate", "early_dropout_rate",
+                              "duration_")),
+    ("Fidelitet", ("fidelity_",)),
+    ("Målgruppen ved start", ("starts_age_", "starts_sex_", "starts_reason_")),
+    ("Måleredskaber", ("instrument_",)),
+    ("Registeropfølgning", ("register_",)),
+    ("Implementering", ("milestones_",)),
+]
+
+
+def _theme(code: str) -> str:
+    for theme, prefixes in THEMES:
+        if code.startswith(prefixes) and not (theme == "Rekruttering og ventetid" and code.startswith("starts_")):
+            return theme
+    return "Øvrige"
+
+
+def _plain(text: str) -> str:
+    """A definition without markdown code marks and internal names."""
+    return re.sub(r"`([^`]*)`", r"\1", str(text or "")).strip()
+
+
+codes = queries.indicator_codes(viewer) if queries.published_available() else []
+definitions = queries.indicator_definitions()
+if not codes:
+    st.warning("Der er endnu ikke publiceret indikatorer.")
+    st.stop()
+rows = []
+for code in codes:
+    match = queries.definition_for(code, definitions)
+    rows.append({"theme": _theme(code), "Indikator": queries.label(viewer, code),
+                 "Hvad tæller den?": _plain(match["definition"]) if match is not None else
+                 "Definitionen mangler – kontakt Socialstyrelsen."})
+table = pd.DataFrame(rows)
+order = [t for t, _ in THEMES] + ["Øvrige"]
+for theme in order:
+    part = table[table["theme"] == theme]
+    if part.empty:
+        continue
+    with st.expander(f"{theme} ({len(part)})", expanded=theme == order[0]):
+        for _, row in part.iterrows():
+            st.markdown(f"**{row['Indikator']}**  \n{row['Hvad tæller den?']}")
+components.download_buttons(viewer, table.rename(columns={"theme": "Tema"}), "indikatordefinitioner",
+                            key="def_download", sheet="Indikatorer")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import components, queries
 
 viewer = components.require_viewer()
 components.require_published()
@@ -12,7 +12,7 @@ if indsats is None:
     st.stop()
 components.log_view(viewer, "opmaerksomhed", indsats=indsats)
 
-frame = data.course_attention(viewer, indsats)
+frame = queries.course_attention(viewer, indsats)
 if viewer.is_municipality:
     st.write("Forløbene nedenfor bør tjekkes i jeres fagsystem og rettes i næste indberetning.")
 else:
@@ -25,9 +25,10 @@ counts = frame.groupby("issue_label").size().rename("Forløb").reset_index().ren
 st.dataframe(counts.sort_values("Forløb", ascending=False), hide_index=True, key="opm_summary")
 issues = sorted(frame["issue_label"].dropna().unique().tolist())
 chosen = st.multiselect("Vis problemer", issues, default=issues, key="opm_filter")
-shown = frame[frame["issue_label"].isin(chosen)].rename(columns={
+shown = frame[frame["issue_label"].isin(chosen)].drop(columns=["issue_code", "indsats"], errors="ignore").rename(columns={
     "kommunekode": "Kommune", "indsats": "Indsats", "forloeb_id": "Forløb-id", "forloeb_pseudonym": "Forløb (pseudonym)",
     "issue_code": "Kode", "issue_label": "Problem", "details": "Detaljer",
 })
 st.dataframe(shown, hide_index=True, width="stretch", key="opm_table")
-components.download_buttons(viewer, shown, f"forloeb_opmaerksomhed_{indsats}", key="opm_download")
+components.download_buttons(viewer, shown, f"forloeb_opmaerksomhed_{indsats}", key="opm_download",
+                            sheet="Forløb")

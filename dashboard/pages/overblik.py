@@ -1,10 +1,18 @@
-"""Overblik: a municipality's management information for one intervention, beside the national level."""
+"""Overblik: a municipality's management information for one intervention, as a monthly management
+meeting uses it: key figures (year by default), 24-month trends beside the national level and
+comparable municipalities, run-chart signals in words, fidelity lights, and the XLSX report."""
+
+import tempfile
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import charts, components, formatting, queries, runchart, trends
+from dashboard.store import settings
+from dashboard.viewer import NATIONAL
+from udbredelse.catalog import load_catalog
 
 viewer = components.require_viewer()
 components.require_published()
@@ -21,87 +29,260 @@ if indsats is None:
     st.stop()
 components.log_view(viewer, "overblik", indsats=indsats, kommune=kommune, period_type=period_type)
 
-place = data.municipality_name(viewer, kommune)
-latest, cards = data.kpis(viewer, indsats, period_type, kommune)
-if latest is None:
-    st.info(f"Der er ingen indikatorer for {indsats} i {place} endnu.")
+mi = load_catalog(settings().catalog_path).common.get("management_information", {})
+key_figures = [(k["indicator"], k["subject"]) for k in mi.get("key_figures", [])]
+min_courses = queries.mi_parameter("mi_min_courses", float(mi.get("min_courses", 10)))
+place = queries.municipality_name(viewer, kommune)
+names = queries.interventions(viewer).set_index("indsats")["name"].to_dict()
+
+# ---- key figures ---------------------------------------------------------------------------------
+codes = [c for c, _ in key_figures] + ["target_projection_year_end", "starts", "target_year"]
+frame = queries.indicators(viewer, indsats, period_type, kommune, codes=codes)
+if frame.empty:
+    st.info(f"Der er ingen indikatorer for {names.get(indsats, indsats)} i {place} endnu.")
     st.stop()
-st.subheader(f"{place} · {indsats} · seneste periode {latest}")
-if not viewer.is_municipality or kommune == data.NATIONAL:
-    st.caption(f"Små tal vises som «{data.suppression_label()}» (diskretionering).")
-components.kpi_cards(cards, data.quality_badge(viewer, indsats, kommune))
+if "fidelity_index" not in set(frame["indicator"]):  # older marts: the index is the rule summary's composite row
+    _, kpi_cards = queries.kpis(viewer, indsats, period_type, kommune)
+    index_card = next((c for c in kpi_cards if c.code == "fidelity_index"), None)
+    if index_card is not None:
+        periods_now = sorted(frame["period"].unique())
+        extra = [{"kommunekode": kommune, "indsats": indsats, "period_type": period_type, "period": p,
+                  "indicator": "fidelity_index", "value": v, "is_hidden": index_card.hidden}
+                 for p, v in zip(periods_now[-2:][::-1], (index_card.value, index_card.previous), strict=False)]
+        frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+all_periods = sorted(frame["period"].unique())
+latest = all_periods[-1]
+previous = all_periods[-2] if len(all_periods) > 1 else None
+st.subheader(f"{place} · {names.get(indsats, indsats)} · {formatting.period_label(latest)}")
+if not viewer.is_municipality or kommune == NATIONAL:
+    st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering).")
 
-st.markdown("#### Rekruttering i forhold til måltal")
-recruit = data.recruitment(viewer, indsats, kommune)
-if recruit.empty or recruit["starts_ytd"].isna().all():
-    st.info("Ingen opstarter eller måltal at vise.")
-else:
-    base = alt.Chart(recruit).encode(x=alt.X("month_date:T", title="Måned", axis=alt.Axis(format="%m-%Y", tickCount="month")))
-    actual = base.mark_line(point=True).encode(
-        y=alt.Y("starts_ytd:Q", title="Opstartede forløb år til dato"),
-        tooltip=[alt.Tooltip("period:N", title="Periode"), alt.Tooltip("starts:Q", title="Opstart i måneden"),
-                 alt.Tooltip("starts_ytd:Q", title="År til dato"), alt.Tooltip("target:Q", title="Årets måltal")],
-    )
-    pace = base.mark_line(strokeDash=[6, 4], color="gray").encode(y="target_pace:Q")
-    components.chart(actual + pace)
-    target = recruit["target"].dropna()
-    st.caption(f"Fuld linje: opstartede forløb fra 1. januar {recruit['month_date'].dt.year.max()}. "
-               "Stiplet linje: måltallet fordelt jævnt over året"
-               + (f" (årets måltal: {target.iloc[-1]:.0f})." if not target.empty else "."))
 
+def _row(code: str, period: str | None) -> pd.Series | None:
+    if period is None:
+        return None
+    rows = frame[(frame["indicator"] == code) & (frame["period"] == period)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _shown(code: str, row: pd.Series | None) -> str:
+    if row is None:
+        return "–"
+    return formatting.format_value(row["value"], code, bool(row.get("is_hidden", False)))
+
+
+cards = []
+for code, _subject in key_figures:
+    now, before = _row(code, latest), _row(code, previous)
+    kind = formatting.indicator_kind(code)
+    delta, delta_color, note = None, "normal", "Ændring i forhold til forrige periode"
+    if now is not None and before is not None and pd.notna(now["value"]) and pd.notna(before["value"]):
+        change = float(now["value"]) - float(before["value"])
+        delta = (f"{formatting.format_number(change * 100)} procentpoint" if kind == "rate"
+                 else formatting.format_number(change))
+        if change > 0 and not delta.startswith("+"):
+            delta = "+" + delta
+        delta_color = "inverse" if code == "waiting_days_median" else "normal"
+    if kind in ("rate", "days") and now is not None and code != "target_attainment_ytd" and \
+            trends.few_courses(now.get("denominator"), min_courses) and not bool(now.get("is_hidden", False)):
+        courses = now.get("denominator")
+        delta = f"få forløb ({formatting.format_number(courses)})" if pd.notna(courses) else "få forløb"
+        delta_color = "off"
+        note = (f"Tallet bygger på færre end {formatting.format_number(min_courses)} forløb og vurderes derfor "
+                "ikke. Se udviklingen over 12 måneder nedenfor.")
+    cards.append((queries.label(viewer, code), _shown(code, now), delta,
+                  delta_color, note))
+
+projection = _row("target_projection_year_end", latest)
+target = _row("target_year", latest[:4])
+if projection is not None:
+    detail = "Fremskrevne opstarter ved årets slut i forhold til årets måltal"
+    if pd.notna(projection.get("numerator")) and pd.notna(projection.get("denominator")):
+        detail += (f": {formatting.format_number(projection['numerator'])} af "
+                   f"{formatting.format_number(projection['denominator'])} forløb")
+    cards.insert(1, ("Fremskrevet ved årets slut", _shown("target_projection_year_end", projection), None, "off",
+                     detail + "."))
+badge, score = queries.quality_badge(viewer, indsats, kommune)
+cards.append(("Datakvalitet", components.BADGE_LABELS.get(str(badge), "–") if badge else "–",
+              None if score is None else f"score {formatting.format_number(score)} af 100", "off",
+              "Datakvalitetsscore 0–100 for kommunens indberetninger (se Datakvalitet)"))
+for start in range(0, len(cards), 4):
+    for column, (label, value, delta, colour, note) in zip(st.columns(4), cards[start:start + 4], strict=False):
+        column.metric(label, value, delta, delta_color=colour, border=True, help=note,
+                      delta_arrow="off" if colour == "off" else "auto")
+
+# ---- 24-month trends beside the national level and comparable municipalities ----------------------
+st.markdown(f"#### Udviklingen de seneste 24 måneder: {place}")
+trend_codes = tuple(c for c, _ in key_figures)
+rolling_codes = tuple(c for c in trend_codes if formatting.indicator_kind(c) == "rate" and c != "target_attainment_ytd")
+monthly = queries.indicators(viewer, indsats, "month", kommune, codes=list(trend_codes))
+national = queries.indicators(viewer, indsats, "month", NATIONAL, codes=list(trend_codes)) if kommune != NATIONAL \
+    else pd.DataFrame(columns=monthly.columns)
+groups = queries.comparable_groups(viewer, kommune)
+comparable = queries.comparable_medians(viewer, indsats, kommune, trend_codes, rolling=rolling_codes)
+st.caption(
+    "Rater (fx gennemførelsesraten) vises som rullende 12-måneders tal: alle forløb i de seneste 12 måneder "
+    "under ét, så en måned med få forløb ikke får linjen til at svinge. Sammenlignelige kommuner er medianen "
+    "af de øvrige kommuner i samme region og i samme størrelsesgruppe (mindst 3 kommuner)."
+)
+
+
+def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFrame:
+    rows = rows[rows["indicator"] == code]
+    if rows.empty:
+        return pd.DataFrame(columns=["period", "value", "series"])
+    if rolled:
+        rows = trends.rolling_rate(rows)
+        rows = rows.assign(value=rows["rolling_value"])
+    return rows[["period", "value"]].assign(series=name)
+
+
+columns = st.columns(2)
+for n, (code, subject) in enumerate(key_figures):
+    rolled = code in rolling_codes
+    parts = [_series(monthly, code, place, rolled)]
+    if kommune != NATIONAL:
+        parts.append(_series(national, code, "Hele landet", rolled))
+    for group in ("region", "size"):
+        med = comparable[(comparable["group"] == group) & (comparable["indicator"] == code)] \
+            if not comparable.empty else comparable
+        if not med.empty:
+            label = groups[group]["label"] if group == "region" else f"Kommuner med {groups[group]['label'].lower()}"
+            parts.append(med[["period", "value"]].assign(series=f"{label} (median)"))
+    series = trends.last_months(pd.concat(parts, ignore_index=True))
+    series = series[series["value"].notna()]
+    with columns[n % 2]:
+        title = queries.label(viewer, code)
+        st.markdown(f"**{title}**" + (" – rullende 12 måneder" if rolled else ""))
+        if series.empty:
+            st.info("Ingen tal at vise endnu.")
+            continue
+        kind = formatting.indicator_kind(code)
+        series = series.assign(
+            month_date=trends.month_index(series["period"]),
+            month_text=[formatting.period_label(p) for p in series["period"]],
+            shown=[formatting.format_value(v, code) for v in series["value"]],
+        )
+        components.chart(charts.trend_chart(series, kind))
+        # Stable over time? Anhøj's rules on the municipality's own monthly values.
+        own = trends.last_months(monthly[monthly["indicator"] == code].sort_values("period"))
+        own = own[own["value"].notna()]
+        if own.empty:
+            continue
+        chart_result = runchart.anhoej(own["value"].tolist())
+        ticks = [formatting.month_tick(p) for p in own["period"]]
+        sentence = runchart.summary_sentence(subject, chart_result, ticks)
+        (st.warning if chart_result.signal else st.caption)(sentence)
+        if chart_result.n_useful:
+            with st.expander("Seriediagram (månedstal og median)"):
+                runs = own.assign(
+                    month_date=trends.month_index(own["period"]),
+                    month_text=[formatting.period_label(p) for p in own["period"]],
+                    shown=[formatting.format_value(v, code) for v in own["value"]],
+                    in_run=[chart_result.long_run and chart_result.longest_run_start is not None
+                            and chart_result.longest_run_start <= i <= chart_result.longest_run_end
+                            for i in range(len(own))],
+                )
+                components.chart(charts.run_chart(runs, float(chart_result.median), kind))
+                st.caption("Stiplet linje: medianen. Et usædvanligt langt forløb på samme side af medianen eller "
+                           "for få krydsninger af den (Anhøjs regler) tyder på en reel ændring, ikke tilfældig "
+                           "variation.")
+
+# ---- funnel and comparison ------------------------------------------------------------------------
 funnel_col, compare_col = st.columns(2)
 with funnel_col:
-    funnel = data.funnel(viewer, indsats, kommune)
+    funnel = queries.funnel(viewer, indsats, kommune)
     st.markdown(f"#### Fra henvisning til afslutning ({funnel['period'].iloc[0] if not funnel.empty else '–'})")
     if funnel.empty:
         st.info("Ingen forløb i året.")
     else:
-        funnel["vist"] = [data.format_value(v, "count", h) for v, h in zip(funnel["value"], funnel["is_hidden"],
-                                                                           strict=True)]
+        funnel["vist"] = [formatting.format_value(v, "count", h) for v, h in zip(funnel["value"], funnel["is_hidden"],
+                                                                                strict=True)]
         bars = alt.Chart(funnel).mark_bar().encode(
             y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
-            x=alt.X("value:Q", title="Forløb"),
+            x=alt.X("value:Q", title="Forløb", axis=alt.Axis(labelExpr=charts.AXIS_LABELS["count"])),
             color=alt.Color("label:N", legend=None, sort=alt.SortField("order"),
                             scale=alt.Scale(range=["#90caf9", "#1e88e5", "#2e7d32", "#c62828"])),
             tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
         )
-        text = bars.mark_text(align="left", dx=3).encode(text="vist:N")
-        components.chart(bars + text)
+        components.chart(bars + bars.mark_text(align="left", dx=3).encode(text="vist:N"))
 with compare_col:
     st.markdown("#### Sammenlignet med hele landet")
-    comparison = data.national_comparison(viewer, indsats, period_type, kommune)
+    comparison = queries.national_comparison(viewer, indsats, period_type, kommune)
     if comparison.empty:
         st.info("Ingen tal at sammenligne.")
     else:
         shown = pd.DataFrame({
             "Indikator": comparison["label"],
-            place: [data.format_value(v, c, h) for v, c, h in zip(
+            place: [formatting.format_value(v, c, h) for v, c, h in zip(
                 comparison["own"], comparison["indicator"], comparison["own_hidden"], strict=True)],
-            "Hele landet": [data.format_value(v, c, bool(h) if pd.notna(h) else False) for v, c, h in zip(
+            "Hele landet": [formatting.format_value(v, c, bool(h) if pd.notna(h) else False) for v, c, h in zip(
                 comparison["national"], comparison["indicator"], comparison["national_hidden"], strict=True)],
         })
         st.dataframe(shown, hide_index=True, width="stretch", key="overblik_sammenligning")
-        st.caption(f"Periode {comparison['period'].iloc[0]}")
-        components.download_buttons(viewer, shown, f"sammenligning_{kommune}_{indsats}", key="overblik_sml_dl")
+        st.caption(f"Periode: {formatting.period_label(comparison['period'].iloc[0])}")
+        is_rate = comparison["indicator"].map(formatting.indicator_kind).eq("rate")
+        numbers = pd.DataFrame({
+            "Indikator": comparison["label"],
+            "Enhed": ["procent" if r else "antal/dage" for r in is_rate],
+            place: [round(v * 100, 1) if r and pd.notna(v) else v for v, r in zip(comparison["own"], is_rate,
+                                                                                  strict=True)],
+            "Hele landet": [round(v * 100, 1) if r and pd.notna(v) else v for v, r in zip(comparison["national"],
+                                                                                          is_rate, strict=True)],
+        })
+        components.download_buttons(viewer, numbers, f"sammenligning_{kommune}_{indsats}", key="overblik_sml_dl",
+                                    sheet="Sammenligning")
 
-st.markdown("#### Fidelitet: regler som trafiklys")
-rules = data.fidelity_rules(viewer, indsats, period_type, kommune)
-rules = rules[(rules["period"] == latest) & (rules["rule_code"] != data.COMPOSITE_RULE)] if not rules.empty else rules
+# ---- fidelity traffic lights ---------------------------------------------------------------------
+st.markdown("#### Fidelitet: reglerne som trafiklys")
+rules = queries.fidelity_rules(viewer, indsats, period_type, kommune)
+rules = rules[(rules["period"] == latest) & (rules["rule_code"] != queries.COMPOSITE_RULE)] if not rules.empty \
+    else rules
 if rules.empty:
     st.info("Ingen fidelitetsregler er målt i perioden.")
 else:
+    few = rules["checked"].isna() | (rules["checked"] < min_courses)
+    lights = [("Få forløb" if f and not h else (components.light(v) or "–")) for v, f, h in zip(
+        rules["light"], few, rules["is_hidden"], strict=True)]
     table = pd.DataFrame({
-        "Lys": [components.light(v) for v in rules["light"]],
+        "Lys": lights,
         "Regel": rules["label"],
-        "Overholdt": [data.format_value(v, "fidelity_index", h) for v, h in zip(rules["adherence"], rules["is_hidden"],
-                                                                               strict=True)],
-        "Forløb tjekket": [data.format_value(v, "count", h) for v, h in zip(rules["checked"], rules["is_hidden"],
-                                                                            strict=True)],
+        "Overholdt": [formatting.format_value(v, "fidelity_index", h) for v, h in zip(
+            rules["adherence"], rules["is_hidden"], strict=True)],
+        "Forløb tjekket": [formatting.format_value(v, "count", h) for v, h in zip(rules["checked"], rules["is_hidden"],
+                                                                                 strict=True)],
     })
     st.dataframe(table.style.map(components.light_style, subset=["Lys"]), hide_index=True, width="stretch",
                  key="overblik_fidelitet")
-    components.download_buttons(viewer, table, f"fidelitet_{kommune}_{indsats}_{latest}", key="overblik_fid_dl")
-    failing = rules[rules["light"].astype(str).str.lower().isin(components.FAILING_LIGHTS)]
+    st.caption(f"«Få forløb»: reglen er tjekket på færre end {formatting.format_number(min_courses)} forløb i "
+               "perioden, så andelen vurderes ikke med et trafiklys.")
+    components.download_buttons(viewer, pd.DataFrame({
+        "Lys": lights, "Regel": rules["label"],
+        "Overholdt (%)": [round(v * 100, 1) if pd.notna(v) else None for v in rules["adherence"]],
+        "Forløb tjekket": rules["checked"],
+    }), f"fidelitet_{kommune}_{indsats}_{latest}", key="overblik_fid_dl", sheet="Fidelitet")
+    failing = rules[rules["light"].astype(str).str.lower().isin(components.FAILING_LIGHTS) & ~few]
     for _, rule in failing.iterrows():
         with st.expander(f"{components.light_markdown(rule['light'])} {rule['label']} – hvad kan I gøre?"):
             st.write(rule.get("guidance") or "")
+            if st.button("Se forløb og medarbejdere bag reglen", key=f"drill_{rule['rule_code']}"):
+                st.session_state["fidelitet_regel_valg"] = rule["rule_code"]
+                st.session_state["fidelitet_indsats_valg"] = indsats
+                st.switch_page("pages/fidelitet.py")
+
+# ---- the management report ----------------------------------------------------------------------
+if viewer.is_municipality:
+    st.markdown("#### Ledelsesrapport")
+    st.write("Hele kommunens ledelsesinformation som Excel-ark: nøgletal, udvikling, fidelitet, datakvalitet og "
+             "alle indikatorer. Tallene er tal (ikke tekst), så I kan regne videre på dem.")
+
+    def _report() -> bytes:
+        from udbredelse.export.report import export_management_report
+
+        with tempfile.TemporaryDirectory() as folder:
+            result = export_management_report(settings(), Path(folder), kommune=kommune)
+            return Path(result["path"]).read_bytes()
+
+    components.file_download(viewer, "Hent ledelsesrapport (Excel)", _report, f"ledelsesrapport_{kommune}.xlsx",
+                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             key="overblik_rapport", detail={"report": "ledelsesrapport", "kommunekode": kommune})

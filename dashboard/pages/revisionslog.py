@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit, components, data
+from dashboard import audit, components, store
 
 viewer = components.require_viewer("admin")
 st.title("Revisionslog")
 components.log_view(viewer, "revisionslog")
-settings = data.settings()
+settings = store.settings()
 ok, count = audit.verify(settings)
 (st.success if ok else st.error)(
     f"{count} poster. Kæden af sha256-hashes er {'intakt' if ok else 'BRUDT – loggen er ændret'}."

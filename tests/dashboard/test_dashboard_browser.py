@@ -94,6 +94,7 @@ def test_demo_login_and_overview_in_chromium(dashboard_url: str, tmp_path: Path)
             expect(page.get_by_text("DEMO-login").first).to_be_visible()  # the banner stays on every page
             page.locator('[data-testid="stSelectbox"]').filter(has_text="Indsats").click()
             page.get_by_role("option", name=re.compile("MOVE")).click()
+            page.get_by_role("radio", name="Måned").first.click()  # the test warehouse has monthly figures
             metrics = page.locator('[data-testid="stMetricValue"]')
             expect(metrics.first).to_be_visible(timeout=60_000)
             expect(page.locator(".vega-embed").nth(1)).to_be_visible(timeout=60_000)
@@ -106,11 +107,11 @@ def test_demo_login_and_overview_in_chromium(dashboard_url: str, tmp_path: Path)
                 shutil.copyfile(shot, keep)
             with page.expect_download(timeout=60_000) as download_info:  # the comparison table as CSV
                 page.get_by_role("button", name="Hent som CSV").first.click()
-            downloaded = Path(download_info.value.path()).read_text(encoding="utf-8")
+            downloaded = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
         finally:
             browser.close()
 
     assert len(values) >= 5
     assert any(re.search(r"\d", value) for value in values), values
     assert shot.stat().st_size > 20_000
-    assert downloaded.startswith("Indikator,") and "Hele landet" in downloaded.splitlines()[0]
+    assert downloaded.startswith("Indikator;") and "Hele landet" in downloaded.splitlines()[0]

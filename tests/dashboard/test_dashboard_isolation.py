@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from dashboard_fixture import OTHER, OTHER_ACTIVE_END, OTHER_SECRET_COURSE, OWN
 
-from dashboard import data
+from dashboard import formatting, queries, store
 from dashboard.viewer import AccessDenied, Viewer
 from udbredelse import warehouse
 from udbredelse.settings import Settings
@@ -17,8 +17,7 @@ ANALYST = Viewer(role="analyst")
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    data._cached_query.clear()  # noqa: SLF001
-    data._cached_call.clear()  # noqa: SLF001
+    store.clear_caches()
 
 
 def test_viewer_binding_is_validated() -> None:
@@ -33,27 +32,27 @@ def test_viewer_binding_is_validated() -> None:
 
 
 def test_municipality_gets_own_and_national_rows_only(published: Settings) -> None:
-    frame = data.indicators(KOMMUNE, "MOVE", "month")
+    frame = queries.indicators(KOMMUNE, "MOVE", "month")
     assert set(frame["kommunekode"]) == {OWN, "000"}
     assert OTHER_ACTIVE_END not in frame["value"].tolist()
 
 
 @pytest.mark.parametrize("call", [
-    lambda: data.indicators(KOMMUNE, "MOVE", "month", kommunekode=OTHER),
-    lambda: data.kpis(KOMMUNE, "MOVE", "month", OTHER),
-    lambda: data.recruitment(KOMMUNE, "MOVE", OTHER),
-    lambda: data.funnel(KOMMUNE, "MOVE", OTHER),
-    lambda: data.national_comparison(KOMMUNE, "MOVE", "month", OTHER),
-    lambda: data.fidelity_rules(KOMMUNE, "MOVE", "month", OTHER),
-    lambda: data.course_attention(KOMMUNE, "MOVE", kommunekode=OTHER),
-    lambda: data.course_attention(KOMMUNE, "MOVE", kommunekode="000"),
-    lambda: data.dq_scorecard(KOMMUNE, kommunekode=OTHER),
-    lambda: data.dq_feedback(KOMMUNE, kommunekode=OTHER),
-    lambda: data.milestones(KOMMUNE, "MOVE", kommunekode=OTHER),
-    lambda: data.submissions(KOMMUNE, kommunekode=OTHER),
-    lambda: data.quality_badge(KOMMUNE, "MOVE", OTHER),
-    lambda: data.national_matrix(KOMMUNE, "starts", "month"),
-    lambda: data.national_trends(KOMMUNE, "starts", "month"),
+    lambda: queries.indicators(KOMMUNE, "MOVE", "month", kommunekode=OTHER),
+    lambda: queries.kpis(KOMMUNE, "MOVE", "month", OTHER),
+    lambda: queries.recruitment(KOMMUNE, "MOVE", OTHER),
+    lambda: queries.funnel(KOMMUNE, "MOVE", OTHER),
+    lambda: queries.national_comparison(KOMMUNE, "MOVE", "month", OTHER),
+    lambda: queries.fidelity_rules(KOMMUNE, "MOVE", "month", OTHER),
+    lambda: queries.course_attention(KOMMUNE, "MOVE", kommunekode=OTHER),
+    lambda: queries.course_attention(KOMMUNE, "MOVE", kommunekode="000"),
+    lambda: queries.dq_scorecard(KOMMUNE, kommunekode=OTHER),
+    lambda: queries.dq_feedback(KOMMUNE, kommunekode=OTHER),
+    lambda: queries.milestones(KOMMUNE, "MOVE", kommunekode=OTHER),
+    lambda: queries.submissions(KOMMUNE, kommunekode=OTHER),
+    lambda: queries.quality_badge(KOMMUNE, "MOVE", OTHER),
+    lambda: queries.national_matrix(KOMMUNE, "starts", "month"),
+    lambda: queries.national_trends(KOMMUNE, "starts", "month"),
 ])
 def test_municipality_cannot_ask_for_another_municipality(published: Settings, call) -> None:
     with pytest.raises(AccessDenied):
@@ -61,39 +60,39 @@ def test_municipality_cannot_ask_for_another_municipality(published: Settings, c
 
 
 def test_course_and_file_level_data_is_own_only(published: Settings) -> None:
-    attention = data.course_attention(KOMMUNE)
+    attention = queries.course_attention(KOMMUNE)
     assert set(attention["kommunekode"]) == {OWN}
     assert OTHER_SECRET_COURSE not in attention.to_string()
-    assert set(data.dq_scorecard(KOMMUNE)["kommunekode"]) == {OWN}
-    assert set(data.dq_feedback(KOMMUNE)["kommunekode"]) == {OWN}
-    assert set(data.milestones(KOMMUNE)["kommunekode"]) == {OWN}
-    assert set(data.submissions(KOMMUNE)["kommunekode"]) == {OWN}
-    assert set(data.municipalities(KOMMUNE)["kommunekode"]) == {"000", OWN}
+    assert set(queries.dq_scorecard(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(queries.dq_feedback(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(queries.milestones(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(queries.submissions(KOMMUNE)["kommunekode"]) == {OWN}
+    assert set(queries.municipalities(KOMMUNE)["kommunekode"]) == {"000", OWN}
 
 
 def test_suppressed_cells_are_blanked_outside_the_own_view(published: Settings) -> None:
-    frame = data.indicators(KOMMUNE, "MOVE", "month", codes=["ended_interrupted"])
+    frame = queries.indicators(KOMMUNE, "MOVE", "month", codes=["ended_interrupted"])
     national = frame[frame["kommunekode"] == "000"]
     own = frame[frame["kommunekode"] == OWN]
     assert national["suppressed"].all() and national["value"].isna().all() and national["is_hidden"].all()
     assert own["suppressed"].all() and (own["value"] == 2).all() and not own["is_hidden"].any()
-    shown = data.displayed(national)
+    shown = formatting.displayed(national)
     assert set(shown["vist"]) == {"<5"}
 
 
 def test_analyst_sees_all_municipalities_with_suppression(published: Settings) -> None:
-    frame = data.indicators(ANALYST, "MOVE", "month", codes=["starts", "active_end"])
+    frame = queries.indicators(ANALYST, "MOVE", "month", codes=["starts", "active_end"])
     assert {OWN, OTHER, "000"} <= set(frame["kommunekode"])
     small = frame[(frame["kommunekode"] == OTHER) & (frame["indicator"] == "starts")]
     assert small["value"].isna().all() and small["is_hidden"].all()
     big = frame[(frame["kommunekode"] == OTHER) & (frame["indicator"] == "active_end")]
     assert (big["value"] == OTHER_ACTIVE_END).all()
-    rules = data.fidelity_rules(ANALYST, "MOVE", "month", OTHER)
+    rules = queries.fidelity_rules(ANALYST, "MOVE", "month", OTHER)
     assert rules["is_hidden"].all() and rules["adherence"].isna().all()  # 3 courses checked < 5
 
 
 def test_analyst_sees_courses_only_under_pseudonym(published: Settings) -> None:
-    frame = data.course_attention(ANALYST, "MOVE")
+    frame = queries.course_attention(ANALYST, "MOVE")
     assert "forloeb_id" not in frame.columns and "details" not in frame.columns
     assert frame["forloeb_pseudonym"].str.match(r"^F-[0-9a-f]{12}$").all()
     assert OTHER_SECRET_COURSE not in frame.to_string()
@@ -101,38 +100,38 @@ def test_analyst_sees_courses_only_under_pseudonym(published: Settings) -> None:
 
 
 def test_kpis_compare_latest_with_previous_period(published: Settings) -> None:
-    latest, cards = data.kpis(KOMMUNE, "MOVE", "month", OWN)
+    latest, cards = queries.kpis(KOMMUNE, "MOVE", "month", OWN)
     assert latest == "2026-03"
     by_code = {card.code: card for card in cards}
     assert by_code["active_end"].value == 40 and by_code["active_end"].delta == 1
     assert by_code["target_attainment_ytd"].value == pytest.approx(33 / 120)
     # MOVE has no fidelity_index indicator: the rule summary's composite, (10 + 20) / (20 + 20)
     assert by_code["fidelity_index"].value == pytest.approx(0.75)
-    _, cards = data.kpis(KOMMUNE, "CTI", "month", OWN)
+    _, cards = queries.kpis(KOMMUNE, "CTI", "month", OWN)
     assert {c.code: c for c in cards}["fidelity_index"].value == pytest.approx(0.9)
-    _, national = data.kpis(KOMMUNE, "MOVE", "month", "000")
+    _, national = queries.kpis(KOMMUNE, "MOVE", "month", "000")
     hidden = {c.code: c for c in national}
     assert hidden["active_end"].value is not None and not hidden["active_end"].hidden
 
 
 def test_hidden_values_are_labelled_by_kind(published: Settings) -> None:
-    assert data.format_value(None, "starts", hidden=True) == "<5"
-    assert data.format_value(None, "completion_rate", hidden=True) == "skjult"
-    assert data.format_value(0.456, "completion_rate") == "46 %"
-    assert data.format_value(1234.0, "active_end") == "1.234"
-    assert data.format_value(None, "active_end") == "–"
+    assert formatting.format_value(None, "starts", hidden=True) == "<5"
+    assert formatting.format_value(None, "completion_rate", hidden=True) == "skjult"
+    assert formatting.format_value(0.456, "completion_rate") == "46 %"
+    assert formatting.format_value(1234.0, "active_end") == "1.234"
+    assert formatting.format_value(None, "active_end") == "–"
 
 
 def test_new_publish_is_seen_without_restart(published: Settings) -> None:
-    before = data.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value
+    before = queries.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value
     con = warehouse.connect(published)
     try:
         con.execute("update marts.indicators set value = 999 where kommunekode = ? and indicator = 'active_end'", [OWN])
     finally:
         con.close()
-    assert data.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value == before  # not yet published
+    assert queries.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value == before  # not yet published
     warehouse.publish(published)
-    assert data.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value == 999
+    assert queries.kpis(KOMMUNE, "MOVE", "month", OWN)[1][1].value == 999
 
 
 def test_published_copy_is_opened_read_only(published: Settings) -> None:
@@ -145,44 +144,45 @@ def test_published_copy_is_opened_read_only(published: Settings) -> None:
 
 
 def test_missing_published_copy_gives_empty_frames(settings: Settings) -> None:
-    assert not data.published_available()
-    assert data.indicators(KOMMUNE, "MOVE", "month").empty
-    assert isinstance(data.course_attention(KOMMUNE), pd.DataFrame)
+    assert not store.published_available()
+    assert queries.indicators(KOMMUNE, "MOVE", "month").empty
+    assert isinstance(queries.course_attention(KOMMUNE), pd.DataFrame)
 
 
 def test_cached_answers_are_never_shared_between_viewers(published: Settings) -> None:
-    analyst = data.indicators(ANALYST, "MOVE", "month", codes=["active_end"])
+    analyst = queries.indicators(ANALYST, "MOVE", "month", codes=["active_end"])
     assert OTHER in set(analyst["kommunekode"])
-    own = data.indicators(KOMMUNE, "MOVE", "month", codes=["active_end"])
+    own = queries.indicators(KOMMUNE, "MOVE", "month", codes=["active_end"])
     assert set(own["kommunekode"]) == {OWN, "000"}
     other_user = Viewer(role="kommune", kommunekode=OTHER)
-    assert set(data.course_attention(KOMMUNE)["forloeb_id"]) == {"KBH-0001", "KBH-0002"}
-    assert set(data.course_attention(other_user)["forloeb_id"]) == {OTHER_SECRET_COURSE}
+    assert set(queries.course_attention(KOMMUNE)["forloeb_id"]) == {"KBH-0001", "KBH-0002"}
+    assert set(queries.course_attention(other_user)["forloeb_id"]) == {OTHER_SECRET_COURSE}
     for _ in range(2):  # a cached path must still refuse
         with pytest.raises(AccessDenied):
-            data.course_attention(KOMMUNE, kommunekode=OTHER)
+            queries.course_attention(KOMMUNE, kommunekode=OTHER)
 
 
 def test_milestone_summaries_follow_the_scope(published: Settings) -> None:
-    own = data.milestone_summary(KOMMUNE, "MOVE")
+    own = queries.milestone_summary(KOMMUNE, "MOVE")
     assert own["kommunekode"].tolist() == [OWN]
     # fixture: milestones due by month 4 are done (5 of 16), due in months 5-6 are overdue (2)
     assert own["milepaele"].iloc[0] == 16 and own["opfyldt"].iloc[0] == pytest.approx(5 / 16)
     assert own["over_tid"].iloc[0] == 2
-    assert set(data.milestone_summary(ANALYST, "MOVE")["kommunekode"]) == {OWN, OTHER}
-    cells = data.milestone_cells(KOMMUNE, "MOVE")
+    assert set(queries.milestone_summary(ANALYST, "MOVE")["kommunekode"]) == {OWN, OTHER}
+    cells = queries.milestone_cells(KOMMUNE, "MOVE")
     assert set(cells["factor_label"]) == {"Ledelse", "Kompetencer", "Organisering"}
     assert cells["done"].between(0, 1).all()
 
 
 def test_suppression_fails_closed_without_the_flag(published: Settings) -> None:
+    # the column is in the mart's enforced dbt contract; an empty flag still hides the cell
     con = warehouse.connect(published)
     try:
-        con.execute("alter table marts.indicators drop column suppressed")
+        con.execute("update marts.indicators set suppressed = null")
     finally:
         con.close()
     warehouse.publish(published)
-    frame = data.indicators(KOMMUNE, "MOVE", "month", codes=["active_end"])
+    frame = queries.indicators(KOMMUNE, "MOVE", "month", codes=["active_end"])
     national = frame[frame["kommunekode"] == "000"]
     assert national["is_hidden"].all() and national["value"].isna().all()
     assert frame[frame["kommunekode"] == OWN]["value"].notna().all()

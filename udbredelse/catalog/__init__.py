@@ -135,6 +135,7 @@ class Municipality(_Strict):
     kommunenavn: str
     regionskode: str
     regionsnavn: str
+    indbyggere: int = Field(ge=0)  # population, for the size group of comparable municipalities
 
 
 class Catalog(_Strict):
@@ -155,6 +156,13 @@ class Catalog(_Strict):
     def end_codes(self, code: str) -> set[str]:
         iv = self.interventions[code]
         return {c["code"] for c in self.common["end_reasons"]} | {c.code for c in iv.end_reasons}
+
+    def size_group(self, kommunekode: str) -> dict:
+        """The municipality's size group ({code, label, from}) from common.yaml `municipality_size_groups`."""
+        people = self.municipalities[kommunekode].indbyggere
+        groups = sorted(self.common.get("municipality_size_groups", []), key=lambda g: g["from"])
+        found = [g for g in groups if people >= g["from"]]
+        return found[-1] if found else {"code": None, "label": None, "from": None}
 
     def milestones_for(self, code: str) -> list[Milestone]:
         iv = self.interventions[code]

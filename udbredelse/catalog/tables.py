@@ -44,7 +44,8 @@ TABLE_SCHEMAS: dict[str, dict[str, Any]] = {
     "milestone_phases": {
         "phase_code": pl.Utf8, "label": pl.Utf8, "phase_order": pl.Int32, "from_month": pl.Int32, "to_month": pl.Int32,
     },
-    "municipalities": {"kommunekode": pl.Utf8, "kommunenavn": pl.Utf8, "regionskode": pl.Utf8, "regionsnavn": pl.Utf8},
+    "municipalities": {"kommunekode": pl.Utf8, "kommunenavn": pl.Utf8, "regionskode": pl.Utf8, "regionsnavn": pl.Utf8,
+                       "indbyggere": pl.Int64, "size_group": pl.Utf8, "size_group_label": pl.Utf8},
     "parameters": {"parameter": pl.Utf8, "value": pl.Float64},
 }
 
@@ -106,7 +107,10 @@ def catalog_frames(catalog: Catalog, suppression_threshold: int) -> dict[str, pl
     for order, phase in enumerate(catalog.milestone_phases, start=1):
         rows["milestone_phases"].append({"phase_code": phase["code"], "label": phase["label"], "phase_order": order,
                                          "from_month": phase["from_month"], "to_month": phase["to_month"]})
-    rows["municipalities"] = [m.model_dump() for m in catalog.municipalities.values()]
+    rows["municipalities"] = [
+        {**m.model_dump(), "size_group": catalog.size_group(k)["code"], "size_group_label": catalog.size_group(k)["label"]}
+        for k, m in catalog.municipalities.items()
+    ]
     fidelity = catalog.common.get("fidelity_index", {})
     badges = catalog.common.get("quality_badges", {})
     rows["parameters"] = [
@@ -115,6 +119,10 @@ def catalog_frames(catalog: Catalog, suppression_threshold: int) -> dict[str, pl
         {"parameter": "fidelity_yellow_from", "value": float(fidelity.get("yellow_from", 0.6))},
         {"parameter": "quality_god_from", "value": float(badges.get("god_from", 80))},
         {"parameter": "quality_middel_from", "value": float(badges.get("middel_from", 60))},
+        {"parameter": "snapshot_vanishing_share_max", "value": float(catalog.common["snapshot_guard"]["vanishing_share_max"])},
+        {"parameter": "snapshot_vanishing_count_max", "value": float(catalog.common["snapshot_guard"]["vanishing_count_max"])},
+        {"parameter": "mi_min_courses",
+         "value": float(catalog.common.get("management_information", {}).get("min_courses", 10))},
     ]
     return {name: pl.DataFrame(rows[name], schema=schema, orient="row") if rows[name] else pl.DataFrame(schema=schema)
             for name, schema in TABLE_SCHEMAS.items()}

@@ -214,8 +214,11 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
     title = workbook.add_format({"bold": True, "font_size": 14})
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    pct = workbook.add_format({"num_format": "0.0%"})
-    num = workbook.add_format({"num_format": "#,##0.##"})
+    # Number formats are stored locale-free and shown in the reader's locale: Danish Excel shows
+    # "#,##0" as 1.234, "0.0" as 12,5 and "0 %" as 58 %.
+    pct = workbook.add_format({"num_format": "0 %"})
+    num = workbook.add_format({"num_format": "#,##0"})
+    dec = workbook.add_format({"num_format": "#,##0.0"})
     sheets: dict[str, int] = {}
     try:
         # Oversigt -------------------------------------------------------------------------
@@ -233,6 +236,8 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
             for j, header in enumerate(headers):
                 value = row[header]
                 fmt = pct if (row["_share"] and header.endswith("værdi") and isinstance(value, float)) else None
+                if fmt is None and isinstance(value, float) and not value.is_integer():
+                    fmt = dec
                 write_cell(ws, i, j, value, {"number": num}, cell_format=fmt)
         if not frames["kpis"]:
             ws.write_string(3, 0, "Der er endnu ingen indikatorer for kommunen.")
@@ -251,7 +256,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
             series = _time_series(frames, indsats)
             sheet_name = safe_sheet_name(f"Udvikling {indsats}", used)
             ws = workbook.add_worksheet(sheet_name)
-            last = write_frame(workbook, ws, series)
+            last = write_frame(workbook, ws, series, column_formats={c: num for c in series.columns[1:]})
             ws.set_column(0, series.width - 1, 18)
             if series.height:
                 chart = workbook.add_chart({"type": "line"})

@@ -1,0 +1,155 @@
+"""Formatting for display: Danish labels and numbers as a municipality reads them (1.234, 58 %, <5)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.store import settings
+
+# Indicator codes (README "The indicator table") that are counts (whole numbers) or rates (fractions 0-1).
+RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration", "fidelity_index",
+                   "conversion_referral_start", "early_dropout_rate", "waiting_within_limit",
+                   "instrument_reliably_improved", "target_projection_year_end", "milestones_done_share"}
+COUNT_INDICATORS = {"referrals", "starts", "active_end", "ended_completed", "ended_interrupted", "ended_total",
+                    "overdue_active", "milestones_overdue", "count"}
+DAY_INDICATORS = {"duration_days_median", "waiting_days_median"}
+PERIOD_TYPE_LABELS = {"month": "Måned", "quarter": "Kvartal", "year": "År"}
+
+FACTOR_LABELS = {"ledelse": "Ledelse", "kompetencer": "Kompetencer", "organisering": "Organisering"}
+
+
+def suppression_label() -> str:
+    return f"<{settings().suppression_threshold}"
+
+
+def format_value(value: float | None, code: str, hidden: bool = False) -> str:
+    if hidden:
+        # Counts below the threshold are shown as "<5"; a rate or median built on them is hidden.
+        return suppression_label() if (code in COUNT_INDICATORS or code.startswith("starts_")) else "skjult"
+    if value is None or pd.isna(value):
+        return "–"
+    if code in RATE_INDICATORS or code == "fidelity_index":
+        return f"{value * 100:.0f} %".replace(".", ",")
+    if code in DAY_INDICATORS:
+        return f"{value:.0f} dage"
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def displayed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add a text column 'vist' with the value as shown (suppressed → '<5')."""
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    frame["vist"] = [
+        format_value(v, c, bool(h)) for v, c, h in zip(frame["value"], frame["indicator"], frame.get(
+            "is_hidden", pd.Series(False, index=frame.index)), strict=True)
+    ]
+    return frame
+
+
+# ---- labels for every published code (templated codes composed from the catalog's labels) -----
+
+MONTH_NAMES = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+               "november", "december"]
+REGISTER_WINDOWS = {"baseline": "året før start", "12m": "12 måneder efter start", "24m": "24 måneder efter start"}
+SEX_LABELS = {"m": "mænd", "k": "kvinder", "ukendt": "ukendt køn"}
+
+
+def age_band_label(band: str) -> str:
+    """'0_14' → '0–14 år', '65_plus' → '65 år og derover', 'ukendt' → 'ukendt alder'."""
+    if band == "ukendt":
+        return "ukendt alder"
+    low, _, high = band.partition("_")
+    return f"{low} år og derover" if high == "plus" else f"{low}–{high} år"
+
+
+def indicator_label(code: str, catalog_labels: dict[str, dict[str, str]] | None = None) -> str:
+    """The Danish name of an indicator code, never the code itself.
+
+    `catalog_labels` maps a kind ('referral_reason', 'end_reason', 'fidelity_rule', 'register',
+    'milestone_phase', 'factor') to {code: label} from the published catalog (queries.catalog_labels).
+    """
+    labels = catalog_labels or {}
+
+    def lookup(kind: str, key: str) -> str:
+        found = labels.get(kind, {}).get(key)
+        if found:
+            return found
+        if kind == "factor" and key in FACTOR_LABELS:
+            return FACTOR_LABELS[key]
+        return "ukendt" if key == "ukendt" else key.replace("_", " ")
+
+    if code in labels.get("indicator", {}):
+        return labels["indicator"][code]
+    if code.startswith("starts_age_"):
+        return "Opstartede forløb, " + age_band_label(code[len("starts_age_"):])
+    if code.startswith("starts_sex_"):
+        rest = code[len("starts_sex_"):]
+        return "Opstartede forløb, " + SEX_LABELS.get(rest, rest)
+    if code.startswith("starts_reason_"):
+        return "Opstartede forløb, henvist for: " + lookup("referral_reason", code[len("starts_reason_"):]).lower()
+    if code.startswith("ended_reason_"):
+        return "Afsluttede forløb, årsag: " + lookup("end_reason", code[len("ended_reason_"):]).lower()
+    if code.startswith("fidelity_rule_"):
+        return "Fidelitet: " + lookup("fidelity_rule", code[len("fidelity_rule_"):])
+    if code.startswith("milestones_done_share_"):
+        key = code[len("milestones_done_share_"):]
+        kind = "milestone_phase" if key in labels.get("milestone_phase", {}) else "factor"
+        return "Opfyldte milepæle: " + lookup(kind, key)
+    if code.startswith("milestones_phase_days_"):
+        return "Dage i implementeringsfasen: " + lookup("milestone_phase", code[len("milestones_phase_days_"):])
+    if code.startswith("register_"):
+        body = code[len("register_"):]
+        for window, text in REGISTER_WINDOWS.items():
+            if body.endswith("_" + window):
+                return f"{lookup('register', body[: -len(window) - 1])}, {text}"
+    return code.replace("_", " ").capitalize()
+
+
+def indicator_kind(code: str) -> str:
+    """How a value is shown: 'rate' (fraction → %), 'days', 'points' or 'count'."""
+    if code in RATE_INDICATORS or code.startswith(("fidelity_rule_", "register_", "milestones_done_share")) or (
+            code.startswith("instrument_") and code != "instrument_mean_change"):
+        return "rate"
+    if code in DAY_INDICATORS or code.startswith("milestones_phase_days_"):
+        return "days"
+    if code == "instrument_mean_change":
+        return "points"
+    return "count"
+
+
+def format_number(value: float | None, decimals: int = 0) -> str:
+    """1234.5 → '1.234,5' (Danish thousands dot and decimal comma); missing → '–'."""
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_percent(value: float | None) -> str:
+    """0.583 → '58 %'."""
+    return "–" if value is None or pd.isna(value) else f"{format_number(value * 100)} %"
+
+
+def format_date(value: object) -> str:
+    """A date as dd-mm-åååå ('–' when missing)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    return pd.Timestamp(value).strftime("%d-%m-%Y")
+
+
+def period_label(period: str) -> str:
+    """'2026-03' → 'marts 2026', '2026-Q2' → '2. kvartal 2026', '2026' → '2026'."""
+    text = str(period)
+    if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
+        return f"{MONTH_NAMES[int(text[5:]) - 1]} {text[:4]}"
+    if "-Q" in text:
+        year, quarter = text.split("-Q")
+        return f"{quarter}. kvartal {year}"
+    return text
+
+
+def month_tick(period: str) -> str:
+    """'2026-03' → '03-2026' (the chart axis and run-chart sentences)."""
+    text = str(period)
+    return f"{text[5:7]}-{text[:4]}" if len(text) == 7 else text

@@ -1,0 +1,97 @@
+"""Time series for management information (pure pandas, no Streamlit, no database).
+
+- the last N months of a monthly indicator series;
+- rolling 12-month rates (sum of numerators / sum of denominators over the window), so that a
+  month with two finished courses does not swing the line from 0 % to 100 %;
+- the median of comparable municipalities per month (same region, same size group), from rows the
+  viewer may see anyway (suppressed rows are left out, never estimated);
+- "few courses": a rate resting on fewer courses than the catalog's minimum is marked, not judged.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+TREND_MONTHS = 24
+ROLLING_MONTHS = 12
+
+
+def month_index(periods: pd.Series) -> pd.Series:
+    """'2026-03' → Timestamp 2026-03-01 (anything else → NaT)."""
+    return pd.to_datetime(periods.astype(str) + "-01", format="%Y-%m-%d", errors="coerce")
+
+
+def last_months(frame: pd.DataFrame, months: int = TREND_MONTHS, period_column: str = "period") -> pd.DataFrame:
+    """The rows of the last `months` calendar months present in the frame (by its latest month)."""
+    if frame.empty:
+        return frame
+    dates = month_index(frame[period_column])
+    latest = dates.max()
+    if pd.isna(latest):
+        return frame.iloc[0:0]
+    first = latest - pd.DateOffset(months=months - 1)
+    return frame[(dates >= first) & (dates <= latest)]
+
+
+def complete_months(frame: pd.DataFrame, keys: list[str], period_column: str = "period") -> pd.DataFrame:
+    """Insert the calendar months missing between each series' first and last month (empty values), so
+    that a rolling window counts months, not rows."""
+    if frame.empty:
+        return frame
+    parts = []
+    for key, group in frame.groupby(keys, dropna=False, sort=False):
+        dates = month_index(group[period_column])
+        months = pd.date_range(dates.min(), dates.max(), freq="MS")
+        full = pd.DataFrame({period_column: months.strftime("%Y-%m")})
+        for name, value in zip(keys, key if isinstance(key, tuple) else (key,), strict=True):
+            full[name] = value
+        parts.append(full.merge(group, on=[*keys, period_column], how="left"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def rolling_rate(frame: pd.DataFrame, window: int = ROLLING_MONTHS, keys: list[str] | None = None) -> pd.DataFrame:
+    """Add `rolling_numerator`, `rolling_denominator` and `rolling_value` over the last `window` months.
+
+    The frame has one row per month (period 'YYYY-MM') with `numerator` and `denominator`; rows whose
+    numerator or denominator is hidden (NaN) make the window unknown rather than silently smaller.
+    A window is only given once it is full (`window` months of data).
+    """
+    keys = keys or [c for c in ("kommunekode", "indsats", "indicator") if c in frame.columns]
+    if frame.empty:
+        return frame.assign(rolling_numerator=pd.Series(dtype=float), rolling_denominator=pd.Series(dtype=float),
+                            rolling_value=pd.Series(dtype=float))
+    full = complete_months(frame.assign(_reported=True), keys) if keys else frame.assign(_reported=True)
+    full = full.sort_values([*keys, "period"]).reset_index(drop=True)
+    out = []
+    for _, group in full.groupby(keys, sort=False) if keys else [(None, full)]:
+        group = group.copy()
+        # a month without a row had no courses: 0/0; a row with a hidden figure is unknown (NaN)
+        inserted = group["_reported"].isna()
+        num = group["numerator"].where(~inserted, 0.0)
+        den = group["denominator"].where(~inserted, 0.0)
+        group["rolling_numerator"] = num.rolling(window, min_periods=window).sum()
+        group["rolling_denominator"] = den.rolling(window, min_periods=window).sum()
+        ratio = group["rolling_numerator"] / group["rolling_denominator"]
+        group["rolling_value"] = ratio.where(group["rolling_denominator"] > 0)
+        out.append(group.drop(columns=["_reported"]))
+    return pd.concat(out, ignore_index=True)
+
+
+def comparable_median(frame: pd.DataFrame, members: list[str], exclude: str | None = None,
+                      value_column: str = "value", min_members: int = 3) -> pd.DataFrame:
+    """Per period, the median of the members' values (own municipality excluded, hidden values left
+    out); a period with fewer than `min_members` values gets no median. Columns: period, value, members."""
+    rows = frame[frame["kommunekode"].isin([m for m in members if m != exclude])]
+    if "is_hidden" in rows:
+        rows = rows[~rows["is_hidden"].astype(bool)]
+    rows = rows[rows[value_column].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=["period", "value", "members"])
+    grouped = rows.groupby("period")[value_column].agg(["median", "count"]).reset_index()
+    grouped = grouped[grouped["count"] >= min_members]
+    return grouped.rename(columns={"median": "value", "count": "members"}).reset_index(drop=True)
+
+
+def few_courses(denominator: float | None, minimum: float) -> bool:
+    """True when a rate rests on fewer courses than the catalog's minimum (or on an unknown number)."""
+    return denominator is None or pd.isna(denominator) or float(denominator) < minimum
