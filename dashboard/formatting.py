@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.store import settings
-
 # Indicator codes (README "The indicator table") that are counts (whole numbers) or rates (fractions 0-1).
 RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration", "fidelity_index",
                    "conversion_referral_start", "early_dropout_rate", "waiting_within_limit",
@@ -19,7 +17,9 @@ FACTOR_LABELS = {"ledelse": "Ledelse", "kompetencer": "Kompetencer", "organiseri
 
 
 def suppression_label() -> str:
-    return f"<{settings().suppression_threshold}"
+    from dashboard.queries import suppression_threshold  # the applied threshold, from the published copy
+
+    return f"<{suppression_threshold()}"
 
 
 def format_value(value: float | None, code: str, hidden: bool = False) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import polars as pl
 
 from dashboard.formatting import FACTOR_LABELS
 from dashboard.scope import (
@@ -256,15 +257,9 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
     if frame.empty:
         frame["is_hidden"] = pd.Series(dtype=bool)
         return frame
-    # A municipality-period is hidden as a whole when its rules checked fewer courses than the threshold
-    # (the composite row counts rule checks, not courses, and must not reveal the hidden rules).
-    keys = ["kommunekode", "indsats", "period_type", "period"]
-    per_rule = frame[frame["rule_code"] != COMPOSITE_RULE]
-    courses = per_rule.groupby(keys)["checked"].max().rename("_courses")
-    frame = frame.merge(courses, left_on=keys, right_index=True, how="left")
-    small = frame["_courses"].fillna(0) < settings().suppression_threshold
-    frame = frame.drop(columns=["_courses"])
-    small = small | frame["suppressed"].fillna(False).astype(bool)
+    # the build decides what is hidden (marts.fidelity_rule_summary.suppressed: the policy's verdicts, a
+    # municipality-period with fewer courses than the threshold, the index when all its rules are hidden)
+    small = frame["suppressed"].fillna(False).astype(bool)
     hide = small & ~sees_exact(viewer, frame["kommunekode"])
     for column in ("checked", "passed", "adherence"):
         frame[column] = frame[column].astype("float64").where(~hide)
@@ -539,6 +534,13 @@ def label(viewer: Viewer, code: str) -> str:
     from dashboard.formatting import indicator_label
 
     return indicator_label(code, catalog_labels(viewer))
+
+
+def suppression_threshold() -> int:
+    """The threshold the build applied (catalog.parameters of the published copy), never the environment's."""
+    from udbredelse.disclosure import threshold_from_parameters
+
+    return threshold_from_parameters(pl.from_pandas(query("select parameter, value from catalog.parameters")))
 
 
 def mi_parameter(name: str, default: float) -> float:
