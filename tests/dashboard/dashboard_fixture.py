@@ -124,15 +124,16 @@ def build_test_warehouse(settings: Settings) -> None:
         ])
         fidelity = []
         for kommune, checked in ((OWN, 20), (OTHER, 3), ("000", 23)):
+            few = checked < 5  # as the build marks it (marts.fidelity_rule_summary: fewer courses than the threshold)
             for month in MONTHS:
                 half = checked // 2
                 fidelity.append((kommune, "MOVE", "month", month, "dosage", "dosage", "Dosis: 10–14 samtaler",
-                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød", False))
+                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød", few))
                 fidelity.append((kommune, "MOVE", "month", month, "duration", "duration", "Varighed: 30–270 dage",
-                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn", False))
+                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn", few))
                 fidelity.append((kommune, "MOVE", "month", month, "indeks", "indeks", "Samlet troskabsindeks",
                                  "Se de enkelte regler.", 2 * checked, half + checked, (half + checked) / (2 * checked),
-                                 "gul", False))
+                                 "gul", few))
         insert(con, "fidelity_rule_summary", "kommunekode, indsats, period_type, period, rule_code, rule_type, label, "
                "guidance, checked, passed, adherence, light, suppressed", fidelity)
         insert(con, "dq_scorecard", "kommunekode, kommunenavn, indsats, score, quality_badge, timeliness_score, "
