@@ -698,7 +698,8 @@ def comparable_medians(viewer: Viewer, indsats: str, kommunekode: str, codes: tu
     for column in ("value", "numerator", "denominator"):
         rows[column] = rows[column].astype("float64").where(~rows["is_hidden"])
     if rolling:
-        rolled = rolling_rate(rows[rows["indicator"].isin(rolling)], keys=["kommunekode", "indsats", "indicator"])
+        rolled = rolling_rate(rows[rows["indicator"].isin(rolling)], keys=["kommunekode", "indsats", "indicator"],
+                              min_months=3)
         rolled["value"], rolled["is_hidden"] = rolled["rolling_value"], False
         rows = pd.concat([rows[~rows["indicator"].isin(rolling)], rolled[rows.columns]], ignore_index=True)
     parts = []
