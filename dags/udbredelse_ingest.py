@@ -1,17 +1,25 @@
 """
 ### udbredelse_ingest — load the files waiting in the inbox
 
-Every 15 minutes: list the files waiting in `$UDBREDELSE_HOME/inbox/<kommunekode>/` and
-`inbox/register/`, then ingest **one mapped task per file** (`udbredelse.ingest.ingest_file`,
-the same function as `udbredelse ingest`), so one bad file never blocks the rest. A rejected file
-is a normal outcome (status `rejected`, Danish report in `reports/`); a task fails only on an
-unexpected error, and is retried.
+Every 15 minutes, one task lands **every** file waiting in `$UDBREDELSE_HOME/inbox/<kommunekode>/`
+and `inbox/register/` the way `udbredelse ingest` does (`udbredelse.pipeline.ingest_batch`: the
+same `ingest_inbox`, in its batches, reporting date then arrival order), with a verdict per file
+inside the task. No mapped task per file, so there is no map-length ceiling and no per-file task
+overhead: the go-live batch of a whole country is one task.
 
-When at least one file was loaded (`accepted` or `partial`), the task `announce_raw` emits the
-asset `udbredelse://warehouse/raw`, which schedules `udbredelse_transform`.
+- A rejected file is a normal outcome (status `rejected`, Danish report in `reports/`).
+- A symbolic link, a named pipe or a symlinked folder is never read: it is moved to
+  `quarantine/ulaeselige/` with a Danish verdict. A file whose name is not UTF-8 gets ingest's
+  verdict (rejected, "Filnavnet indeholder tegn, der ikke kan læses"), like the CLI gives it.
+- A file that makes the reader crash is quarantined (encrypted) with a verdict; the others land.
+- Files that could not be *stored* (disk full, permissions) stay in the inbox: `check_failed_files`
+  then fails the run, naming file ids and municipalities, after the rest was announced.
 
-Task results (XCom) are small summaries: file name, file id, type, municipality, status and row
-counts. Never file contents, never a CPR.
+`announce_raw` emits the asset `udbredelse://warehouse/raw` when any file got a verdict (accepted,
+partial **or rejected**: a rejected file changes the municipality's data-quality feedback), which
+schedules `udbredelse_transform`.
+
+Task results (XCom) carry file ids (12 hex digits of the sha256) and counts, never a file name.
 """
 
 from __future__ import annotations
@@ -19,17 +27,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Asset, TriggerRule, dag, task
+from airflow.sdk import Asset, dag, task
 from dag_defaults import default_args
 
 RAW = Asset("udbredelse://warehouse/raw")
-LOADED_STATUSES = ("accepted", "partial")
 
 
 DEFAULT_ARGS = default_args(
     "Indlæsning",
-    "Filen bliver liggende i indbakken og prøves igen ved næste kørsel; se opgavens log.",
-    retry_delay=timedelta(minutes=2), execution_timeout=timedelta(minutes=20),
+    "Filerne bliver liggende i indbakken og prøves igen ved næste kørsel; se opgavens log.",
+    retry_delay=timedelta(minutes=2), execution_timeout=timedelta(hours=1),
 )
 
 
@@ -39,61 +46,47 @@ DEFAULT_ARGS = default_args(
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
+    is_paused_upon_creation=False,
     default_args=DEFAULT_ARGS,
     tags=["udbredelse", "ingest"],
     doc_md=__doc__,
 )
 def udbredelse_ingest() -> None:
     @task
-    def list_waiting_files() -> list[str]:
-        """Names of the waiting files relative to the inbox (e.g. `101/101_MOVE_forloeb_2026-03-31.csv`)."""
+    def ingest_waiting_files() -> dict[str, Any]:
+        """Every waiting file, one verdict each; counts and file ids (no names) as the result."""
         from udbredelse import pipeline
         from udbredelse.settings import get_settings
 
-        return pipeline.waiting_files(get_settings())
+        return pipeline.ingest_batch(get_settings())
 
-    # One writer at a time: ingest takes the warehouse writer lock itself; running the mapped
-    # files one after another also keeps their arrival order.
-    @task(max_active_tis_per_dagrun=1, map_index_template="{{ file_name }}")
-    def ingest_file(name: str) -> dict[str, Any]:
-        from airflow.sdk import get_current_context
-
-        from udbredelse import pipeline
-        from udbredelse.settings import get_settings
-
-        get_current_context()["file_name"] = name  # type: ignore[typeddict-unknown-key]
-        return pipeline.ingest_waiting_file(get_settings(), name)
-
-    @task(outlets=[RAW], trigger_rule=TriggerRule.ALL_DONE)
-    def announce_raw(results: list[dict[str, Any]]) -> dict[str, Any]:
-        """Emit the raw asset only when something new was loaded (a skipped task emits no asset event)."""
+    @task(outlets=[RAW])
+    def announce_raw(summary: dict[str, Any]) -> dict[str, Any]:
+        """Emit the raw asset when a file got a verdict (a skipped task emits no asset event)."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        loaded = [r["name"] for r in results if r and r.get("status") in LOADED_STATUSES]
-        if not loaded:
-            raise AirflowSkipException("Ingen nye data indlæst: transformationen startes ikke.")
-        return {"loaded_files": len(loaded)}
+        if not summary.get("verdicts"):
+            raise AirflowSkipException("Ingen nye filer med en afgørelse: transformationen startes ikke.")
+        return {"files_with_verdict": summary["verdicts"], "loaded": summary.get("loaded", 0)}
 
-    @task(trigger_rule=TriggerRule.ALL_DONE)
-    def summarise(names: list[str], results: list[dict[str, Any]]) -> dict[str, Any]:
-        """Count the outcomes; fail (after everything else ran) when a file's task crashed."""
+    @task
+    def check_failed_files(summary: dict[str, Any]) -> dict[str, Any]:
+        """Red only for what an operator must act on: files that could not be stored and still wait."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        finished = [r for r in results if r]
-        by_status: dict[str, int] = {}
-        for result in finished:
-            by_status[result["status"]] = by_status.get(result["status"], 0) + 1
-        missing = sorted(set(names) - {r["name"] for r in finished})
-        if missing:
+        failed = summary.get("failed") or []
+        if failed:
+            where = ", ".join(f"{f['file_id']} (kommune {f.get('kommunekode') or 'ukendt'})" for f in failed[:20])
             raise AirflowFailException(
-                f"{len(missing)} fil(er) kunne ikke behandles og ligger stadig i indbakken: {', '.join(missing)}"
+                f"{len(failed)} fil(er) kunne ikke gemmes og ligger stadig i indbakken: {where}"
+                f"{' …' if len(failed) > 20 else ''}. Tjek diskplads og rettigheder i datamappen "
+                "(archive/, quarantine/, warehouse/); filerne prøves igen ved næste kørsel."
             )
-        return {"files": len(finished), "by_status": by_status}
+        return {"files": summary.get("files", 0), "by_status": summary.get("by_status", {})}
 
-    names = list_waiting_files()
-    results = ingest_file.expand(name=names)
-    announce_raw(results)
-    summarise(names, results)
+    summary = ingest_waiting_files()
+    announce_raw(summary)
+    check_failed_files(summary)
 
 
 udbredelse_ingest()

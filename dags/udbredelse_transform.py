@@ -46,6 +46,7 @@ DEFAULT_ARGS = default_args(
     catchup=False,
     max_active_runs=1,
     max_active_tasks=1,
+    is_paused_upon_creation=False,
     default_args=DEFAULT_ARGS,
     tags=["udbredelse", "dbt", "transform"],
     doc_md=__doc__,

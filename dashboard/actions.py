@@ -1,15 +1,16 @@
 """What a viewer may DO (upload, edit milestones, export), bound to the viewer's role and municipality.
 
-Uploads and milestone edits go through the same ingest path as the inbox
-(`udbredelse.ingest.validate_file` / `ingest_file(source='upload')`), always with the viewer's own
-kommunekode, so a file naming another municipality is rejected by ingest's own check.
+Everything goes through `udbredelse.pipeline`. The dry run (`pipeline.validate`) runs in-process and
+reads only. A confirmed upload or milestone edit is handed to the inbox of the viewer's own
+municipality (`pipeline.submit_upload`: file + receipt) and ingested from there like every other
+file, so a file naming another municipality is rejected by ingest's own check. The dashboard never
+takes the writer lock nor writes the warehouse.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import tempfile
 import zipfile
@@ -24,28 +25,16 @@ from dashboard.viewer import AccessDenied, Viewer
 from udbredelse import pipeline
 from udbredelse.settings import Settings
 
-ALLOWED_SUFFIXES = (".csv", ".xlsx")
-
 
 def _actor(viewer: Viewer) -> dict[str, Any]:
     return {"role": viewer.role, "kommunekode": viewer.kommunekode, "subject": viewer.subject, "login": viewer.login}
-
-
-def safe_upload_name(name: str) -> str:
-    """A bare, harmless file name (the name carries the reporting date; never a path)."""
-    base = Path(name.replace("\\", "/")).name
-    stem, dot, suffix = base.rpartition(".")
-    if not dot or f".{suffix.lower()}" not in ALLOWED_SUFFIXES:
-        raise ValueError("Kun CSV- og XLSX-filer kan indsendes.")
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "upload"
-    return f"{stem[:120]}.{suffix.lower()}"
 
 
 @contextmanager
 def _temp_file(name: str, content: bytes) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="udbredelse-upload-"))
     try:
-        path = folder / safe_upload_name(name)
+        path = folder / pipeline.upload_name(name)
         path.write_bytes(content)
         yield path
     finally:
@@ -64,22 +53,39 @@ def validate_upload(viewer: Viewer, settings: Settings, name: str, content: byte
     with _temp_file(name, content) as path:
         report = pipeline.validate(settings, path, kommune=kommune)
     audit.append(settings, _actor(viewer), "upload_dry_run",
-                 {"file": safe_upload_name(name), "status": report.status, "rows_total": report.rows_total})
+                 {"file": pipeline.upload_name(name), "status": report.status, "rows_total": report.rows_total})
     return report
 
 
-def ingest_upload(viewer: Viewer, settings: Settings, name: str, content: bytes) -> dict[str, Any]:
-    """Ingest a confirmed upload through the normal ingest path (source='upload')."""
+def submit_upload(viewer: Viewer, settings: Settings, name: str, content: bytes,
+                  vanishing: int | None = None) -> dict[str, Any]:
+    """Hand a confirmed upload to the viewer's own municipality's inbox; returns the receipt.
+    `vanishing`: how many disappearing courses the viewer confirmed after the dry run (then ingest
+    loads the snapshot instead of holding it)."""
     kommune = _require_municipality(viewer)
-    from udbredelse.ingest import ingest_file
-
-    with _temp_file(name, content) as path:
-        result = ingest_file(path, settings, kommune=kommune, source="upload")
+    receipt = pipeline.submit_upload(settings, kommune, name, content, submitted_by=viewer.subject,
+                                     vanishing=vanishing)
     audit.append(settings, _actor(viewer), "upload", {
-        "file": safe_upload_name(name), "status": result.get("status"), "file_id": result.get("file_id"),
-        "rows_accepted": result.get("rows_accepted"), "rows_rejected": result.get("rows_rejected"),
+        "file": receipt["inbox_name"], "receipt_id": receipt["receipt_id"], "file_id": receipt["file_id"],
+        "status": receipt["status"], "vanishing_confirmed": vanishing or 0,
     })
-    return result
+    return receipt
+
+
+def confirm_held(viewer: Viewer, settings: Settings, file_id: str, vanishing: int) -> dict[str, Any]:
+    """Confirm one of the viewer's own files that waits for confirmation (the next ingest loads it)."""
+    kommune = _require_municipality(viewer)
+    result = pipeline.confirm_held(settings, file_id, by=f"{viewer.role}:{viewer.subject or viewer.login}",
+                                   vanishing=vanishing, kommune=kommune, load=False)
+    audit.append(settings, _actor(viewer), "upload_confirm_held", {"file_id": file_id, "vanishing": vanishing})
+    return result["confirmation"]
+
+
+def preview_snapshot(viewer: Viewer, settings: Settings, name: str, content: bytes, current: Any) -> Any:
+    """Dry run: what a course file would change against the published current snapshot (stores nothing)."""
+    kommune = _require_municipality(viewer)
+    with _temp_file(name, content) as path:
+        return pipeline.preview_snapshot(settings, path, current, kommune=kommune)
 
 
 def milestones_file(viewer: Viewer, indsats: str, rows: list[dict[str, Any]], on: date | None = None) -> tuple[str, bytes]:

@@ -3,11 +3,14 @@
 The role and municipality of an OIDC user come from the identity token's claims
 (`udbredelse_role`, `kommunekode`) or, failing that, from `$UDBREDELSE_HOME/config/dashboard_users.yaml`
 (e-mail → role, kommunekode). An OIDC user is re-derived from `st.user` on every run, never taken
-from session state. Without OIDC in production mode nobody gets in.
+from session state. The session lasts as long as the identity token: once its `exp` has passed
+(or when it has none) the login is refused until the user logs in again. Without OIDC in
+production mode nobody gets in.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import streamlit as st
@@ -17,6 +20,11 @@ from dashboard import store
 from dashboard.viewer import AccessDenied, Viewer
 
 SESSION_KEY = "_demo_viewer"
+EXPIRED_MESSAGE = "Din session er udløbet. Log ind igen."
+
+
+class SessionExpired(AccessDenied):
+    """The identity token behind an OIDC login has expired (or carries no expiry)."""
 
 
 def oidc_configured() -> bool:
@@ -49,12 +57,25 @@ def viewer_from_claims(claims: dict[str, Any]) -> Viewer:
                   name=str(claims.get("name") or ""), subject=email, login="oidc")
 
 
+def check_not_expired(claims: dict[str, Any], now: float | None = None) -> None:
+    """Refuse claims whose identity token has expired: the session ends with the token's `exp`."""
+    try:
+        expires = float(claims["exp"])
+    except (KeyError, TypeError, ValueError):
+        raise SessionExpired(EXPIRED_MESSAGE) from None
+    if (time.time() if now is None else now) >= expires:
+        raise SessionExpired(EXPIRED_MESSAGE)
+
+
 def current_viewer() -> Viewer | None:
-    """The logged-in viewer, or None. Raises AccessDenied for a known login without a role."""
+    """The logged-in viewer, or None. Raises SessionExpired for an OIDC login whose identity token has
+    expired and AccessDenied for a login without a role."""
     if oidc_configured():
         if not st.user.is_logged_in:
             return None
-        return viewer_from_claims(st.user.to_dict())
+        claims = st.user.to_dict()
+        check_not_expired(claims)
+        return viewer_from_claims(claims)
     if not store.settings().is_demo:
         return None
     candidate = st.session_state.get(SESSION_KEY)

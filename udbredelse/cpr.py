@@ -8,24 +8,41 @@ is only a warning; fictitious numbers (day + 60) are accepted in demo mode, reje
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import polars as pl
 
 from udbredelse.pseudonym import pseudonymise
 
-CPR_PATTERN = r"^\d{6}-?\d{4}$"
-_CPR_ANYWHERE = re.compile(r"(?<!\d)(\d{6})[-_ ]?\d{4}(?!\d)")
-# A CPR number inside free text: DDMMYY-SSSS or DDMMYYSSSS with a plausible day (01-31, or 61-91 for
-# fictitious numbers) and month, not part of a longer digit run. Kept at least as wide as the quality
-# suite's "no CPR-shaped string in any mart" pattern (validation/quality/suites.py), which also needs
-# no letter beside the number: whatever the marts would be failed for is stopped at the boundary.
-# (polars' regex engine has no look-around, hence the consumed non-digit neighbours.)
+# What people type between the birth date and the serial number: nothing, a hyphen, an en/em dash,
+# a non-breaking or other Unicode hyphen, a minus sign, a space (also no-break, thin, figure) or '_'.
+# Literal characters, not escapes: the same text works in Python's re, polars/Rust regex and RE2 (DuckDB).
+SEPARATOR = "[-_ \u00a0\u2007\u2009\u202f\u2010\u2011\u2012\u2013\u2014\u2212]"
+# A value of the `cpr` column: 6 + 4 digits with at most one separator.
+CPR_PATTERN = f"^[0-9]{{6}}{SEPARATOR}?[0-9]{{4}}$"
+# A CPR whose leading zero was lost (the column was formatted as a number): 9 digits.
+CPR_LOST_ZERO_PATTERN = f"^[1-9][0-9]{{4}}{SEPARATOR}?[0-9]{{4}}$"
+# A CPR number inside free text: DDMMYY-SSSS or DDMMYYSSSS (any separator above) with a plausible day
+# (01-31, or 61-91 for fictitious numbers) and month. This is the one home of the CPR shape: the
+# boundary rule (`CPR_IN_TEXT_PATTERN`, polars has no look-around, hence the consumed non-digit
+# neighbours), the quality suite's "no CPR in any mart" (`CPR_STANDALONE_PATTERN`, which also needs
+# no letter beside the number, so it is narrower: whatever the marts would fail for is stopped at the
+# boundary) and its DuckDB pre-filter (`CPR_PREFILTER_PATTERN`) are all built from it.
 _DAY = r"(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])"
 _MONTH = r"(?:0[1-9]|1[0-2])"
-CPR_IN_TEXT_PATTERN = rf"(?:^|[^0-9]){_DAY}{_MONTH}[0-9]{{2}}-?[0-9]{{4}}(?:[^0-9]|$)"
-# Masking is wider than detection (any 6+4 digits, '-', '_' or ' ' between): better one masked too many.
-_MASK_PATTERN = r"(^|[^0-9])([0-9]{6})[-_ ]?[0-9]{4}([^0-9]|$)"
+CPR_CORE = f"{_DAY}{_MONTH}[0-9]{{2}}{SEPARATOR}?[0-9]{{4}}"
+CPR_IN_TEXT_PATTERN = f"(?:^|[^0-9]){CPR_CORE}(?:[^0-9]|$)"
+CPR_STANDALONE_PATTERN = f"(?<![0-9A-Za-z]){CPR_CORE}(?![0-9A-Za-z])"
+CPR_PREFILTER_PATTERN = f"[0-9]{{6}}{SEPARATOR}?[0-9]{{4}}"
+# Masking is wider than detection (any 6+4 digits, any separator): better one masked too many.
+_MASK_PATTERN = f"(^|[^0-9])([0-9]{{6}}){SEPARATOR}?[0-9]{{4}}([^0-9]|$)"
+_CPR_ANYWHERE = re.compile(f"(?<![0-9])([0-9]{{6}}){SEPARATOR}?[0-9]{{4}}(?![0-9])")
+_NON_DIGITS = re.compile(r"[^0-9]")
+# What an echoed field may never carry: C0/C1 controls, line/paragraph separators, bidi overrides.
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE_CHARS_RUST = r"[\x00-\x1F\x7F-\x9F\x{2028}\x{2029}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FEFF}]"
+ECHO_MAX_CHARS = 80
 MOD11_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 
 
@@ -36,7 +53,7 @@ def normalise(value: str | None) -> str | None:
     text = value.strip()
     if not re.fullmatch(CPR_PATTERN, text):
         return None
-    return text.replace("-", "")
+    return _NON_DIGITS.sub("", text)
 
 
 def century_year(yy: int, digit7: int) -> int:
@@ -53,7 +70,7 @@ def mask(value: object) -> str:
     if value is None:
         return ""
     text = str(value).strip()
-    digits = text.replace("-", "").replace(" ", "")
+    digits = re.sub(SEPARATOR, "", text)
     if len(digits) >= 6 and digits[:6].isdigit():
         return digits[:6] + "-xxxx"
     return "x" * min(len(text), 10)
@@ -62,6 +79,32 @@ def mask(value: object) -> str:
 def mask_text(text: str) -> str:
     """Mask every CPR-like number inside free text (for values echoed in reports)."""
     return _CPR_ANYWHERE.sub(lambda m: m.group(1) + "-xxxx", text)
+
+
+def echo(value: object, limit: int = ECHO_MAX_CHARS) -> str | None:
+    """A field fit to be echoed anywhere (report, manifest, log, printed line, audit log, JSON).
+
+    Not-UTF-8 bytes (surrogate escapes from a file name) become U+FFFD, text is NFC, control and
+    bidi characters become '?', so no value can forge a line; every CPR-like number is masked
+    (before cutting: a cut through a number would leave its digits); at most `limit` characters.
+    """
+    if value is None:
+        return None
+    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    text = _UNSAFE_CHARS.sub("?", unicodedata.normalize("NFC", text))
+    text = mask_text(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def echo_expr(text: pl.Expr, limit: int | None = ECHO_MAX_CHARS) -> pl.Expr:
+    """`echo` for a column: controls replaced, CPR-like numbers masked, then cut (vectorised)."""
+    safe = mask_text_expr(text.str.replace_all(_UNSAFE_CHARS_RUST, "?"))
+    return safe if limit is None else safe.str.slice(0, limit)
+
+
+def has_invalid_bytes(name: str) -> bool:
+    """True for a name that was not valid UTF-8 on disk (Python keeps such bytes as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in name)
 
 
 def cpr_in_text_expr(text: pl.Expr) -> pl.Expr:
@@ -89,7 +132,7 @@ class CprCheck:
     """Result of checking one value (scalar API, used by tests and small callers)."""
 
     cpr10: str | None
-    error: str | None        # cpr_format | cpr_date | cpr_fictitious
+    error: str | None        # cpr_leading_zero | cpr_format | cpr_date | cpr_fictitious
     mod11_warning: bool
     fictitious: bool
 
@@ -112,7 +155,8 @@ def analyse(values: pl.Series, allow_fictitious: bool) -> pl.DataFrame:
     frame = pl.DataFrame({"raw": values.cast(pl.Utf8)}).with_columns(
         present=text.is_not_null() & (text.str.len_chars() > 0),
         shaped=text.str.contains(CPR_PATTERN).fill_null(False),
-        digits=text.str.replace_all("-", "", literal=True),
+        lost_zero=text.str.contains(CPR_LOST_ZERO_PATTERN).fill_null(False),
+        digits=text.str.replace_all(SEPARATOR, ""),
     )
     dd = digits.str.slice(0, 2).cast(pl.Int32, strict=False)
     mm = digits.str.slice(2, 2).cast(pl.Int32, strict=False)
@@ -143,6 +187,7 @@ def analyse(values: pl.Series, allow_fictitious: bool) -> pl.DataFrame:
     )
     error = (
         pl.when(~pl.col("present")).then(None)
+        .when(pl.col("lost_zero")).then(pl.lit("cpr_leading_zero"))
         .when(~pl.col("shaped")).then(pl.lit("cpr_format"))
         .when(pl.col("birth_date").is_null()).then(pl.lit("cpr_date"))
         .when(pl.col("fictitious") & pl.lit(not allow_fictitious)).then(pl.lit("cpr_fictitious"))

@@ -2,7 +2,9 @@
 municipality's own view. One policy for the marts, the dashboard and every aggregate export.
 
 Input: the long indicator table (kommunekode ('000' = national), indsats, period_type, period, indicator,
-numerator, denominator, value, ...). Output: the same rows with a boolean `suppressed`.
+numerator, denominator, value, ...). Output: the same rows with a boolean `suppressed` and its honest mark
+`suppression` ('primary': a count 1..threshold-1, shown "<5"; 'secondary': any other hidden row, shown
+"skjult"; null: published).
 
 A row is a *count* when it has no denominator (numerator = value = the count), otherwise a *derived*
 row (a rate numerator/denominator, or a statistic such as a median over `denominator` courses). The
@@ -65,9 +67,12 @@ import numpy as np
 import polars as pl
 
 NATIONAL = "000"
+# The build tells the dbt Python model which interventions a refresh recomputes through this variable
+# (set by udbredelse.transform.run_dbt, read by int_indicators__protected); it lives here so that the
+# model imports this module only, never the module that runs dbt.
+REFRESH_INDSATS_ENV = "UDBREDELSE_REFRESH_INDSATS"
 KEY_COLUMNS = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 CELL_COLUMNS = ["kommunekode", "indsats", "period"]  # period codes are unique across period types
-DEFAULT_THRESHOLD = 5
 DECIMALS = 8  # published rounding of numerator, denominator and value; < 10 so that no published number
 # holds a run of 10 digits after the point, which leak scanners (and readers) take for a CPR number
 SCALED_DECIMALS = 4  # a derived count (projection) is compared in units of 10^-4 (int_target_projections)
@@ -120,7 +125,7 @@ class Follows:
 
 @dataclass(frozen=True)
 class DisclosurePolicy:
-    threshold: int = DEFAULT_THRESHOLD
+    threshold: int = field(default_factory=lambda: default_threshold())
     margins: tuple[Margin, ...] = (
         Margin("starts", parts_prefix="starts_age_"),
         Margin("starts", parts_prefix="starts_sex_"),
@@ -145,14 +150,25 @@ class DisclosurePolicy:
         return indicator in self.exempt or any(indicator.startswith(p) for p in self.exempt_prefixes)
 
 
-def threshold_from_parameters(parameters: Any, default: int = DEFAULT_THRESHOLD) -> int:
-    """The suppression threshold from catalog.parameters (parameter, value)."""
+def default_threshold() -> int:
+    """The threshold's one default: the `Settings` field (`UDBREDELSE_SUPPRESSION_THRESHOLD` overrides it
+    at build time; every reader then takes the applied value from catalog.parameters)."""
+    from udbredelse.settings import Settings
+
+    return int(Settings.model_fields["suppression_threshold"].default)
+
+
+def threshold_from_parameters(parameters: Any) -> int:
+    """The suppression threshold the build applied, from catalog.parameters (parameter, value).
+
+    The build always writes it (udbredelse.catalog.tables); a table without it is a copy this code did
+    not build, and guessing a threshold there would be guessing what may be published."""
     frame = parameters if isinstance(parameters, pl.DataFrame) else pl.DataFrame(parameters)
-    if frame.is_empty() or "parameter" not in frame.columns:
-        return default
-    hit = frame.filter(pl.col("parameter") == "suppression_threshold")
+    hit = (frame.filter(pl.col("parameter") == "suppression_threshold")
+           if not frame.is_empty() and "parameter" in frame.columns else frame.clear())
     if hit.is_empty() or hit["value"][0] is None:
-        return default
+        raise ValueError("catalog.parameters mangler suppression_threshold (diskretioneringsgrænsen); "
+                         "kør `udbredelse build` igen.")
     return int(hit["value"][0])
 
 
@@ -220,9 +236,9 @@ def apply_disclosure(
     policy = policy or DisclosurePolicy()
     if threshold is not None:
         policy = replace(policy, threshold=threshold)
-    base = frame.drop("suppressed", strict=False)
+    base = frame.drop("suppressed", "suppression", strict=False)
     if base.is_empty():
-        return base.with_columns(pl.lit(False).alias("suppressed"))
+        return base.with_columns(pl.lit(False).alias("suppressed"), pl.lit(None, dtype=pl.Utf8).alias("suppression"))
 
     rows, codes = _encoded_rows(base, policy)
     components = _components(rows)
@@ -240,7 +256,23 @@ def apply_disclosure(
             break
     verdicts = np.empty(base.height, dtype=bool)
     verdicts[codes["position"]] = hidden  # back to the input order
-    return base.with_columns(pl.Series("suppressed", verdicts))
+    return base.with_columns(pl.Series("suppressed", verdicts), suppression_kind(base, verdicts, policy.threshold,
+                                                                                  policy))
+
+
+def suppression_kind(frame: pl.DataFrame, hidden: Any, threshold: int, policy: DisclosurePolicy | None = None
+                     ) -> pl.Series:
+    """The honest mark of each row: 'primary' for a hidden count of 1..threshold-1 (shown as "<5": all a
+    reader may learn is that it lies in that band), 'secondary' for every other hidden row (shown as
+    "skjult": hidden so that a small number cannot be worked out; a rate hidden with its count is one),
+    null where the row is published."""
+    hidden = pl.Series(hidden, dtype=pl.Boolean)
+    if frame.is_empty():
+        return pl.Series("suppression", [], dtype=pl.Utf8)
+    is_count = (frame["denominator"].is_null() & frame["value"].is_not_null()).to_numpy()
+    primary = breaks_primary(frame, threshold, policy).to_numpy() & is_count
+    kind = np.where(~hidden.to_numpy(), None, np.where(primary, "primary", "secondary"))
+    return pl.Series("suppression", kind, dtype=pl.Utf8)
 
 
 def _whole(expr: pl.Expr) -> pl.Expr:
@@ -605,14 +637,21 @@ def _verified(members: pl.DataFrame) -> pl.DataFrame:
     return members.join(holds, on="group_key", how="semi")
 
 
-def visible_small_counts(frame: pl.DataFrame, threshold: int, policy: DisclosurePolicy | None = None) -> pl.DataFrame:
-    """Rows a public audience would see that break the primary rule (a people count 1..threshold-1, or a
-    scaled count below the threshold). Exempt indicators are not people counts. Should be empty."""
+def breaks_primary(frame: pl.DataFrame, threshold: int, policy: DisclosurePolicy | None = None) -> pl.Series:
+    """Rule 1 alone, row by row (a people count 1..threshold-1, a derived row whose numerator, denominator
+    or their difference is one, or a scaled count below the threshold; exempt indicators never): the
+    check every reader that publishes rows uses, so the rule is written once."""
     policy = replace(policy or DisclosurePolicy(), threshold=threshold)
+    if frame.is_empty():
+        return pl.Series("hidden", [], dtype=pl.Boolean)
+    return frame.select(*NUMBER_COLUMNS, "indicator").with_columns(*_flags(frame, policy)).select(
+        _primary_expr(threshold))["hidden"]
+
+
+def visible_small_counts(frame: pl.DataFrame, threshold: int, policy: DisclosurePolicy | None = None) -> pl.DataFrame:
+    """Rows a public audience would see that break the primary rule (`breaks_primary`). Should be empty."""
     public = frame.filter(~pl.col("suppressed"))
-    if public.is_empty():
-        return public
-    return public.with_columns(*_flags(public, policy)).filter(_primary_expr(threshold)).select(public.columns)
+    return public.filter(breaks_primary(public, threshold, policy))
 
 
 def recomputable_cells(frame: pl.DataFrame, policy: DisclosurePolicy | None = None) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -58,11 +58,15 @@ class Settings(BaseSettings):
     dbt_log_level_file: Literal["debug", "info", "warn", "error"] = Field(
         default="info", description="dbt's file log (logs/dbt/dbt.log); debug writes every SQL statement, ~10 % slower")
 
-    @field_validator("pseudonym_key", "vault_key", "cohort_recipient", "catalog_dir", mode="before")
+    @field_validator("pseudonym_key", "vault_key", "cohort_recipient", "catalog_dir", "suppression_threshold",
+                     mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        """`UDBREDELSE_PSEUDONYM_KEY=` (as in .env.example, or `${VAR:-}` in docker compose) means not set."""
-        return None if isinstance(value, str) and not value.strip() else value
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """`UDBREDELSE_PSEUDONYM_KEY=` (as in .env.example, or `${VAR:-}` in docker compose) means not set;
+        for the suppression threshold that is the field's default (its one home)."""
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name].default
+        return value
 
     # ---- derived paths (all under the data home) ---------------------------------------
     @cached_property
@@ -72,6 +76,11 @@ class Settings(BaseSettings):
     @property
     def inbox_dir(self) -> Path:
         return self.home_path / "inbox"
+
+    @property
+    def receipts_dir(self) -> Path:
+        """Receipts of files handed in through the dashboard (`pipeline.submit_upload`), per municipality."""
+        return self.home_path / "receipts"
 
     @property
     def archive_dir(self) -> Path:
@@ -111,7 +120,9 @@ class Settings(BaseSettings):
 
     @property
     def dbt_project_dir(self) -> Path:
-        return PROJECT_ROOT / "dbt"
+        """The dbt project: packaged as udbredelse/dbt_project in an installed wheel, else dbt/ of the checkout."""
+        packaged = PACKAGE_ROOT / "dbt_project"
+        return packaged if (packaged / "dbt_project.yml").is_file() else PROJECT_ROOT / "dbt"
 
     @property
     def dbt_target_dir(self) -> Path:

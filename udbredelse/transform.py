@@ -14,11 +14,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from udbredelse.disclosure import REFRESH_INDSATS_ENV
 from udbredelse.settings import Settings
 
 DUCKDB_PATH_ENV = "UDBREDELSE_DBT_DUCKDB_PATH"
 THREADS_ENV = "UDBREDELSE_DBT_THREADS"
-REFRESH_INDSATS_ENV = "UDBREDELSE_REFRESH_INDSATS"
 FAILING_STATUSES = {"error", "fail", "runtime error"}
 
 

@@ -175,6 +175,20 @@ def writer_lock(settings: Settings, wait: bool = True) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def reader_lock(settings: Settings) -> Iterator[None]:
+    """The reader side of `writer_lock` (a shared flock on the same file): any number of readers
+    together, never beside a writer. For the few readers of the warehouse itself (not the published copy)."""
+    lock_path = settings.home_path / ".writer.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def publish(settings: Settings) -> Path:
     """Copy the warehouse to the published location atomically (readers see old or new, never a mix)."""
     target = settings.published_path

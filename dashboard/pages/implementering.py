@@ -71,8 +71,8 @@ if viewer.is_municipality:
             st.error("Milepælene kunne ikke gemmes: " + "; ".join(e.get("message", "") for e in
                                                                    report.to_json().get("errors", [])[:5]))
         else:
-            outcome = actions.ingest_upload(viewer, store.settings(), name, content)
-            st.success(f"Gemt som {name} ({outcome.get('status')}). Oversigten opdateres ved næste kørsel.")
+            actions.submit_upload(viewer, store.settings(), name, content)
+            st.success(f"Gemt som {name}. Oversigten opdateres, når filen er indlæst ved næste kørsel.")
 elif not summary.empty:
     st.markdown("#### Milepæle pr. kommune")
     names = queries.municipalities(viewer).set_index("kommunekode")["kommunenavn"]

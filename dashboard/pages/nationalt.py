@@ -13,14 +13,14 @@ st.title("Nationalt overblik")
 st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
 
 published_codes = queries.indicator_codes(viewer)
-codes = [c for c in formatting.INDICATOR_LABELS if c in published_codes] + sorted(
-    c for c in published_codes if c not in formatting.INDICATOR_LABELS)
+labels = {code: queries.label(viewer, code) for code in queries.indicator_labels(published_codes)}  # in definition order
+codes = list(labels)
 if not codes:
     st.info("Der er ingen indikatorer endnu.")
     st.stop()
 left, right = st.columns([3, 1])
 with left:
-    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: queries.label(viewer, c))
+    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: labels[c])
 with right:
     period_type = components.select_period_type("nat_periode")
 components.log_view(viewer, "nationalt", indicator=indicator, period_type=period_type)
@@ -31,7 +31,7 @@ if matrix.empty:
     st.stop()
 periods = matrix.groupby("indsats")["period"].first()
 period = max(periods)
-title = queries.label(viewer, indicator)
+title = labels[indicator]
 axis = alt.Axis(labelExpr=charts.AXIS_LABELS.get(formatting.indicator_kind(indicator), charts.AXIS_LABELS["count"]),
                 title=title)
 st.subheader(title)

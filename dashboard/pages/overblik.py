@@ -90,7 +90,7 @@ for code, _subject in key_figures:
         delta_color = "off"
         note = (f"Tallet bygger på færre end {formatting.format_number(min_courses)} forløb og vurderes derfor "
                 "ikke. Se udviklingen over 12 måneder nedenfor.")
-    cards.append((formatting.INDICATOR_LABELS.get(code, queries.label(viewer, code)), _shown(code, now), delta,
+    cards.append((queries.label(viewer, code), _shown(code, now), delta,
                   delta_color, note))
 
 projection = _row("target_projection_year_end", latest)
@@ -156,7 +156,7 @@ for n, (code, subject) in enumerate(key_figures):
     series = trends.last_months(pd.concat(parts, ignore_index=True))
     series = series[series["value"].notna()]
     with columns[n % 2]:
-        title = formatting.INDICATOR_LABELS.get(code, queries.label(viewer, code))
+        title = queries.label(viewer, code)
         st.markdown(f"**{title}**" + (" – rullende 12 måneder" if rolled else ""))
         if series.empty:
             st.info("Ingen tal at vise endnu.")

@@ -12,7 +12,7 @@ import yaml
 
 from udbredelse.catalog import load_catalog
 from udbredelse.catalog.tables import write_catalog_tables
-from udbredelse.settings import PACKAGE_ROOT, SettingsError, get_settings
+from udbredelse.settings import PACKAGE_ROOT, Settings, SettingsError, get_settings
 
 
 def test_production_refuses_to_start_without_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,6 +64,6 @@ def test_adding_an_intervention_is_a_catalog_change(tmp_path: Path) -> None:
     (folder / "interventions" / "ny.yaml").write_text(yaml.safe_dump(move, allow_unicode=True), encoding="utf-8")
     catalog = load_catalog(folder)
     con = duckdb.connect()
-    write_catalog_tables(con, catalog)
+    write_catalog_tables(con, catalog, Settings().suppression_threshold)
     rules = con.execute("select count(*) from catalog.fidelity_rules where indsats = 'NYIND'").fetchone()[0]
     assert rules == len(move["fidelity_rules"])

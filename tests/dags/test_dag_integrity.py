@@ -13,12 +13,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
-EXPECTED_DAGS = {"udbredelse_ingest", "udbredelse_transform", "udbredelse_quality", "udbredelse_export"}
+EXPECTED_DAGS = {"udbredelse_ingest", "udbredelse_transform", "udbredelse_quality", "udbredelse_export",
+                 "udbredelse_freshness"}
 RAW_URI = "udbredelse://warehouse/raw"
 MARTS_URI = "udbredelse://warehouse/marts"
+CHECKED_URI = "udbredelse://quality/checked"
 # What a DAG file may import at module level: the Airflow SDK, the standard library basics and
 # the DAGs' shared defaults (dags/dag_defaults.py, itself standard library only).
-ALLOWED_TOP_LEVEL = {"__future__", "datetime", "typing", "airflow.sdk", "dag_defaults"}
+ALLOWED_TOP_LEVEL = {"__future__", "datetime", "os", "typing", "airflow.sdk", "dag_defaults"}
 # Modules that must not be loaded just by parsing the DAG files (heavy, or touching data).
 HEAVY = ("udbredelse", "duckdb", "polars", "great_expectations", "dbt", "streamlit", "pandera", "pyarrow")
 
@@ -48,6 +50,8 @@ def test_every_dag_is_documented_tagged_and_bounded(dagbag) -> None:
         assert dag.doc_md and len(dag.doc_md.strip()) > 100, dag_id
         assert dag.max_active_runs == 1, dag_id
         assert dag.catchup is False, dag_id
+        # the README's local Airflow section works as written: nothing waits to be unpaused
+        assert dag.is_paused_upon_creation is False, dag_id
 
 
 def test_every_task_has_retries_timeout_and_a_danish_failure_log(dagbag) -> None:
@@ -75,30 +79,36 @@ def test_failure_callback_logs_danish_without_the_exception_message(dagbag, capl
     assert "611090" not in text
 
 
-def test_assets_chain_ingest_to_transform(dagbag) -> None:
+def test_assets_chain_ingest_to_transform_to_quality_to_export(dagbag) -> None:
     ingest = dagbag.dags["udbredelse_ingest"]
     transform = dagbag.dags["udbredelse_transform"]
-    announce = ingest.get_task("announce_raw")
-    assert [a.uri for a in announce.outlets] == [RAW_URI]
-    scheduled_on = {asset.uri for asset in transform.timetable.asset_condition.objects}
-    assert scheduled_on == {RAW_URI}
+    quality = dagbag.dags["udbredelse_quality"]
+    export = dagbag.dags["udbredelse_export"]
+    assert [a.uri for a in ingest.get_task("announce_raw").outlets] == [RAW_URI]
+    assert {asset.uri for asset in transform.timetable.asset_condition.objects} == {RAW_URI}
     assert [a.uri for a in transform.get_task("build_and_publish").outlets] == [MARTS_URI]
     assert transform.max_active_tasks == 1
+    assert {asset.uri for asset in quality.timetable.asset_condition.objects} == {MARTS_URI}
+    assert [a.uri for a in quality.get_task("fail_on_critical").outlets] == [CHECKED_URI]
+    assert {asset.uri for asset in export.timetable.asset_condition.objects} == {CHECKED_URI}
+    # a DAG run's state comes from its leaves: a red send_reminders must make the quality run red
+    assert {t.task_id for t in quality.leaves} == {"send_reminders", "fail_on_critical"}
 
 
-def test_ingest_maps_one_task_per_file(dagbag) -> None:
+def test_ingest_is_one_batch_task_not_one_task_per_file(dagbag) -> None:
     ingest = dagbag.dags["udbredelse_ingest"]
-    ingest_file = ingest.get_task("ingest_file")
-    assert ingest_file.is_mapped if hasattr(ingest_file, "is_mapped") else type(ingest_file).__name__ == "MappedOperator"
-    assert ingest_file.upstream_task_ids == {"list_waiting_files"}
-    assert ingest.get_task("announce_raw").trigger_rule == "all_done"
-    assert ingest.get_task("summarise").trigger_rule == "all_done"
+    assert {t.task_id for t in ingest.tasks} == {"ingest_waiting_files", "announce_raw", "check_failed_files"}
+    for dag in dagbag.dags.values():  # no map-length ceiling anywhere, no file name as a map index
+        assert not [t.task_id for t in dag.tasks if type(t).__name__ == "MappedOperator"], dag.dag_id
+    assert ingest.get_task("announce_raw").upstream_task_ids == {"ingest_waiting_files"}
+    assert ingest.get_task("check_failed_files").upstream_task_ids == {"ingest_waiting_files"}
 
 
 def test_schedules(dagbag) -> None:
-    assert dagbag.dags["udbredelse_quality"].timetable.expression == "0 5 * * *"
-    assert dagbag.dags["udbredelse_export"].timetable.expression == "0 0 1 * *"
     assert dagbag.dags["udbredelse_ingest"].timetable.expression == "*/15 * * * *"
+    assert dagbag.dags["udbredelse_quality"].timetable.timetable.expression == "30 5 * * *"
+    assert dagbag.dags["udbredelse_export"].timetable.timetable.expression == "0 6 1 * *"
+    assert dagbag.dags["udbredelse_freshness"].timetable.expression == "17 * * * *"
 
 
 @pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
@@ -131,23 +141,24 @@ def test_parsing_the_dag_files_loads_no_heavy_module() -> None:
     assert loaded == []
 
 
-def test_announce_raw_emits_only_when_something_was_loaded(dagbag) -> None:
+def test_announce_raw_emits_when_a_file_got_a_verdict(dagbag) -> None:
+    """A batch of only rejected files still refreshes the marts (the municipality's feedback changes)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     announce = dagbag.dags["udbredelse_ingest"].get_task("announce_raw").python_callable
     with pytest.raises(AirflowSkipException):
-        announce([{"name": "101/a.csv", "status": "rejected"}, {"name": "101/b.csv", "status": "duplicate"}])
+        announce({"files": 1, "by_status": {"duplicate": 1}, "verdicts": 0, "loaded": 0})
     with pytest.raises(AirflowSkipException):
-        announce([])
-    assert announce([{"name": "101/a.csv", "status": "partial"}, {"name": "101/b.csv", "status": "rejected"}]) == {
-        "loaded_files": 1}
+        announce({"files": 0, "by_status": {}, "verdicts": 0, "loaded": 0})
+    assert announce({"files": 2, "by_status": {"rejected": 2}, "verdicts": 2, "loaded": 0}) == {
+        "files_with_verdict": 2, "loaded": 0}
 
 
-def test_summarise_fails_the_run_when_a_file_task_crashed(dagbag) -> None:
+def test_check_failed_files_is_red_naming_ids_and_municipalities_only(dagbag) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
-    summarise = dagbag.dags["udbredelse_ingest"].get_task("summarise").python_callable
-    done = [{"name": "101/a.csv", "status": "accepted"}, {"name": "101/c.csv", "status": "rejected"}]
-    assert summarise(["101/a.csv", "101/c.csv"], done) == {"files": 2, "by_status": {"accepted": 1, "rejected": 1}}
-    with pytest.raises(AirflowFailException, match="101/b.csv"):
-        summarise(["101/a.csv", "101/b.csv", "101/c.csv"], done)  # b's task failed: no result
+    check = dagbag.dags["udbredelse_ingest"].get_task("check_failed_files").python_callable
+    ok = {"files": 2, "by_status": {"accepted": 1, "rejected": 1}, "failed": []}
+    assert check(ok) == {"files": 2, "by_status": {"accepted": 1, "rejected": 1}}
+    with pytest.raises(AirflowFailException, match=r"1 fil\(er\) kunne ikke gemmes.*0123456789ab \(kommune 101\)"):
+        check({"files": 1, "by_status": {"failed": 1}, "failed": [{"file_id": "0123456789ab", "kommunekode": "101"}]})

@@ -6,6 +6,7 @@ metadata DB, migrated first with `airflow db migrate`. Real ingest, real dbt bui
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests.dags.smtp_server import smtp_server
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("run_dags_e2e.py")
@@ -46,13 +49,16 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> dict:
                    capture_output=True, timeout=300)
     out = tmp / "summary.json"
     log = tmp / "dag_test.log"
-    with log.open("w", encoding="utf-8") as handle:
+    with log.open("w", encoding="utf-8") as handle, smtp_server() as smtp:
+        env["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp.conn_uri
         proc = subprocess.run([sys.executable, str(RUNNER), str(out)], env=env, cwd=REPO, stdout=handle,
                               stderr=subprocess.STDOUT, text=True, timeout=1500)
+    mails = list(smtp.received)
     text = log.read_text(encoding="utf-8", errors="replace")
     assert proc.returncode == 0, text[-4000:]
     summary = json.loads(out.read_text(encoding="utf-8"))
     summary["home"] = tmp / "home"
+    summary["mails"] = mails
     # What to show when an assertion on a run fails: the error lines of the task logs.
     summary["log_tail"] = "\n".join(
         line[:400] for line in text.splitlines() if re.search(r"Error|Exception|fejlede|failed", line)
@@ -68,20 +74,20 @@ def _states(run: dict, task_id: str) -> list[str]:
     return [t["state"] for t in run["tasks"] if t["task_id"] == task_id]
 
 
-def test_ingest_maps_one_task_per_file_and_emits_raw(e2e: dict) -> None:
+def test_ingest_lands_every_file_in_one_task_and_emits_raw(e2e: dict) -> None:
     ingest = _run(e2e, 0)
     assert ingest["dag_id"] == "udbredelse_ingest"
     assert ingest["state"] == "success", e2e["log_tail"]
-    listed = next(x["value"] for x in ingest["xcom"] if x["task_id"] == "list_waiting_files")
-    assert len(listed) == e2e["generated"]["files"] > 1
-    mapped = [x["value"] for x in ingest["xcom"] if x["task_id"] == "ingest_file"]
-    assert len(mapped) == len(listed)
-    assert all(m["status"] in {"accepted", "partial", "rejected", "duplicate"} for m in mapped)
-    assert {m["name"] for m in mapped} == set(listed)
-    assert _states(ingest, "ingest_file") == ["success"] * len(listed)
-    labels = [t["label"] for t in ingest["tasks"] if t["task_id"] == "ingest_file"]
-    assert labels == listed  # each mapped task is labelled with its file in the UI, in ingest order
+    summary = next(x["value"] for x in ingest["xcom"] if x["task_id"] == "ingest_waiting_files")
+    assert summary["files"] == e2e["generated"]["files"] > 1
+    assert sum(summary["by_status"].values()) == summary["files"]
+    assert set(summary["by_status"]) <= {"accepted", "partial", "rejected", "duplicate"}
+    assert summary["loaded"] > 0 and summary["failed"] == []
+    assert sum(len(ids) for ids in summary["file_ids"].values()) == summary["files"]
+    assert _states(ingest, "ingest_waiting_files") == ["success"]
+    assert [t["map_index"] for t in ingest["tasks"]] == [-1] * len(ingest["tasks"])  # nothing mapped
     assert _states(ingest, "announce_raw") == ["success"]
+    assert _states(ingest, "check_failed_files") == ["success"]
     raw_events = [e for e in e2e["asset_events"] if e["uri"] == "udbredelse://warehouse/raw"]
     assert [e["run_id"] for e in raw_events] == [ingest["run_id"]]
     assert not any((e2e["home"] / "inbox").glob("*/*.csv")), "ingested files leave the inbox"
@@ -115,9 +121,11 @@ def test_quality_runs_suites_timeliness_and_reminders(e2e: dict) -> None:
     assert suites["critical_failed"] or suites["suites"] > 0
     timeliness = next(x["value"] for x in quality["xcom"] if x["task_id"] == "check_timeliness")
     assert {"missing_periods", "late_periods", "reminders_pending"} <= set(timeliness)
+    assert timeliness["as_of"] == datetime.datetime.now(datetime.UTC).date().isoformat()  # the run's date, not the data's
     reminders = next(x["value"] for x in quality["xcom"] if x["task_id"] == "send_reminders")
-    assert reminders["sent"] == 0  # no SMTP connection configured: nothing is sent, all stay pending
-    assert reminders["pending"] == timeliness["reminders_pending"]
+    # through the SMTP connection (a test server): every pending reminder went out
+    assert reminders["pending"] == timeliness["reminders_pending"] == reminders["sent"]
+    assert len([m for m in e2e["mails"] if m[0][0].startswith("kommune-")]) == reminders["sent"]
     assert (e2e["home"] / "quality" / "data_docs" / "index.html").is_file()
     assert quality["state"] == ("failed" if suites["critical_failed"] else "success")
 
@@ -137,7 +145,7 @@ def test_rerun_with_nothing_waiting_emits_no_asset(e2e: dict) -> None:
     again = _run(e2e, 4)
     assert again["dag_id"] == "udbredelse_ingest"
     assert again["state"] == "success"
-    assert next(x["value"] for x in again["xcom"] if x["task_id"] == "list_waiting_files") == []
+    assert next(x["value"] for x in again["xcom"] if x["task_id"] == "ingest_waiting_files")["files"] == 0
     assert _states(again, "announce_raw") == ["skipped"]
     assert again["run_id"] not in {e["run_id"] for e in e2e["asset_events"]}
 

@@ -1,14 +1,14 @@
-"""The quality DAG's send_reminders task: mails through the Airflow SMTP connection, or waits without one."""
+"""The quality DAG's send_reminders task: mails through the Airflow SMTP connection, or is red without one;
+and the failure callback every task has mails the operators."""
 
 from __future__ import annotations
 
-import socketserver
-import threading
-from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
+
+from tests.dags.smtp_server import smtp_server
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
@@ -18,36 +18,6 @@ REMINDERS = [
     {"reminder_id": "851|MOVE|2026-09", "to": "kommune-851@example.invalid",
      "subject": "Påmindelse: indberetning for MOVE 2026-09 mangler", "body": "<p>Kære Aalborg Kommune</p>"},
 ]
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP (RFC 5321) to accept mail: EHLO, MAIL, RCPT, DATA, QUIT."""
-
-    def handle(self) -> None:
-        self.wfile.write(b"220 test ESMTP\r\n")
-        recipients: list[str] = []
-        while line := self.rfile.readline():
-            verb = line[:4].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self.wfile.write(b"250 test\r\n")
-            elif verb == b"MAIL":
-                recipients = []
-                self.wfile.write(b"250 OK\r\n")
-            elif verb == b"RCPT":
-                recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
-                self.wfile.write(b"250 OK\r\n")
-            elif verb == b"DATA":
-                self.wfile.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                data = b""
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    data += chunk
-                self.server.received.append((recipients, message_from_bytes(data, policy=policy.default)))
-                self.wfile.write(b"250 OK\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 Bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 OK\r\n")
 
 
 @pytest.fixture
@@ -68,28 +38,65 @@ def outbox(monkeypatch: pytest.MonkeyPatch, home: Path) -> list[list[str]]:
     return marked
 
 
-def test_without_smtp_connection_nothing_is_sent_and_nothing_marked(send_reminders, outbox, monkeypatch) -> None:
+def test_without_smtp_connection_the_task_is_red_and_nothing_is_marked(send_reminders, outbox, monkeypatch) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
-    assert send_reminders() == {"pending": 2, "sent": 0, "smtp": "ikke konfigureret"}
+    with pytest.raises(AirflowFailException, match=r"Ingen SMTP-forbindelse \(smtp_default\).*2 påmindelse\(r\)"):
+        send_reminders()
     assert outbox == []
 
 
 def test_with_smtp_connection_each_reminder_is_mailed_then_marked(send_reminders, outbox, monkeypatch) -> None:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        port = server.server_address[1]
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT",
-                           f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true"
-                           "&from_email=noreply%40udbredelse.example.invalid&timeout=10")
+    with smtp_server() as server:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", server.conn_uri)
         assert send_reminders() == {"pending": 2, "sent": 2}
-    finally:
-        server.shutdown()
-        server.server_close()
     assert outbox == [["101|MOVE|2026-09", "851|MOVE|2026-09"]]
     assert [rcpt for rcpt, _ in server.received] == [["kommune-101@example.invalid"], ["kommune-851@example.invalid"]]
     subjects = {str(make_header(decode_header(msg["Subject"]))) for _, msg in server.received}
     assert subjects == {"Påmindelse: indberetning for MOVE 2026-09 mangler"}
     assert "København" in server.received[0][1].get_body(("html",)).get_content()
+
+
+def test_with_nothing_pending_the_task_is_green_without_smtp(send_reminders, monkeypatch) -> None:
+    import udbredelse.quality as quality
+
+    monkeypatch.setattr(quality, "pending_reminders", lambda settings: [])
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    assert send_reminders() == {"pending": 0, "sent": 0}
+
+
+def test_a_failed_task_mails_the_operators_without_the_error_message(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    callback = DagBag(dag_folder=str(DAGS / "udbredelse_export.py")).dags["udbredelse_export"].get_task(
+        "export_quality").on_failure_callback
+    callbacks = callback if isinstance(callback, list) else [callback]
+    ti = SimpleNamespace(dag_id="udbredelse_export", task_id="export_quality", run_id="scheduled__2026-12-01",
+                         log_url="http://127.0.0.1:8080/dags/udbredelse_export/runs/x/tasks/export_quality")
+    with smtp_server() as server:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", server.conn_uri)
+        monkeypatch.setenv("UDBREDELSE_OPERATOR_EMAILS", "drift@example.invalid, vagt@example.invalid")
+        for cb in callbacks:
+            cb({"ti": ti, "exception": ValueError("borger 611090-1234 i fejlteksten")})
+    assert len(server.received) == 1
+    recipients, message = server.received[0]
+    assert recipients == ["drift@example.invalid", "vagt@example.invalid"]
+    assert str(make_header(decode_header(message["Subject"]))) == "[udbredelse] Eksport fejlede (udbredelse_export)"
+    body = message.get_body(("html",)).get_content()
+    assert "udbredelse_export.export_quality" in body and "ValueError" in body and "Log: http://127.0.0.1" in body
+    assert "611090" not in body
+
+
+def test_without_operators_or_smtp_the_callback_only_logs(monkeypatch, caplog) -> None:
+    import dag_defaults
+
+    monkeypatch.delenv("UDBREDELSE_OPERATOR_EMAILS", raising=False)
+    assert dag_defaults.mail_operators("x", ["y"]) == "ingen modtagere"
+    monkeypatch.setenv("UDBREDELSE_OPERATOR_EMAILS", "drift@example.invalid")
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    with caplog.at_level("WARNING", logger="udbredelse.airflow"):
+        assert dag_defaults.mail_operators("x", ["y"]) == "ingen SMTP-forbindelse"
+    assert "fejlmailen til driften er ikke sendt" in caplog.text

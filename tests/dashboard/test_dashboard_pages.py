@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from dashboard_fixture import (
@@ -52,9 +53,9 @@ def test_overview_shows_kpis_for_own_municipality(published: Settings) -> None:
     at.selectbox(key="overblik_indsats").set_value("MOVE").run()
     at.button_group(key="overblik_periode").set_value("month").run()  # the year is the default view
     metrics = {m.label: m for m in at.metric}
-    assert metrics["Aktive forløb ved periodens slut"].value == "40"
-    assert metrics["Aktive forløb ved periodens slut"].delta == "+1"
-    assert metrics["Fidelitetsindeks"].value == "75 %"
+    assert metrics["Aktive forløb ved periodens slutning"].value == "40"
+    assert metrics["Aktive forløb ved periodens slutning"].delta == "+1"
+    assert metrics["Samlet troskabsindeks"].value == "75 %"
     assert metrics["Datakvalitet"].value.endswith("God")
     assert len(at.get("vega_lite_chart")) >= 2  # recruitment and funnel
     assert any("Dosis" in e.label for e in at.expander)  # failing rule with guidance
@@ -140,7 +141,8 @@ def test_oidc_claims_map_to_viewer(published: Settings) -> None:
 def test_oidc_login_uses_st_user(published: Settings) -> None:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32}
-    at.user = {"is_logged_in": True, "email": "k@kbh.dk", "udbredelse_role": "kommune", "kommunekode": OWN}
+    at.user = {"is_logged_in": True, "email": "k@kbh.dk", "udbredelse_role": "kommune", "kommunekode": OWN,
+               "exp": time.time() + 3600}  # the identity token's expiry (real tokens always carry one)
     at.run()
     assert not at.exception, at.exception
     assert not any("DEMO-login" in w.value for w in at.warning)
@@ -213,6 +215,6 @@ def test_analyst_overview_of_a_small_municipality_is_suppressed(published: Setti
     at.button_group(key="overblik_periode").set_value("month").run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Aktive forløb ved periodens slut"] == "4.321"  # large count: shown
+    assert metrics["Aktive forløb ved periodens slutning"] == "4.321"  # large count: shown
     assert metrics["Gennemførelsesrate"] == "skjult"  # rate on suppressed counts: hidden
-    assert metrics["Fidelitetsindeks"] == "skjult"  # 3 courses checked: hidden as a whole
+    assert metrics["Samlet troskabsindeks"] == "skjult"  # 3 courses checked: hidden as a whole

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +139,8 @@ def test_other_columns_are_kept_and_empty_frames_work() -> None:
 def test_threshold_from_parameters_and_period_helpers() -> None:
     params = pl.DataFrame({"parameter": ["fidelity_green_from", "suppression_threshold"], "value": [0.8, 4.0]})
     assert threshold_from_parameters(params) == 4
-    assert threshold_from_parameters(pl.DataFrame({"parameter": [], "value": []})) == DisclosurePolicy().threshold
+    with pytest.raises(ValueError, match="suppression_threshold"):
+        threshold_from_parameters(pl.DataFrame({"parameter": [], "value": []}))
     assert parent_period("month", "2026-05") == ("quarter", "2026-Q2")
     assert parent_period("quarter", "2026-Q4") == ("year", "2026")
     assert previous_period("month", "2026-01") == "2025-12"

@@ -201,7 +201,8 @@ def warehouse_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         settings.ensure_dirs()
         con = warehouse.connect(settings)
         try:
-            write_catalog_tables(con, load_catalog(nyind_catalog(tmp_path_factory.mktemp("cat") / "catalog")))
+            write_catalog_tables(con, load_catalog(nyind_catalog(tmp_path_factory.mktemp("cat") / "catalog")),
+                                 settings.suppression_threshold)
             seed_raw(con)
         finally:
             con.close()

@@ -68,11 +68,21 @@ def test_airflow_services_share_executor_metadata_db_and_one_jwt_secret(services
         assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
 
 
-def test_airflow_commands_exist_in_the_installed_airflow(services: dict) -> None:
+def _airflow_commands(command: list[str]) -> list[list[str]]:
+    """A service command as Airflow command lines: itself, or the `&&` steps of `bash -c "..."`."""
+    if command[:2] == ["bash", "-c"]:
+        return [shlex.split(step.replace("$${", "${")) for step in command[2].split("&&")]
+    return [command]
+
+
+def test_airflow_commands_exist_in_the_installed_airflow(services: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the `users` commands come with the FAB auth manager the deployment configures
+    monkeypatch.setenv("AIRFLOW__CORE__AUTH_MANAGER", services["airflow-init"]["environment"]["AIRFLOW__CORE__AUTH_MANAGER"])
     from airflow.cli.cli_parser import get_parser
 
     parser = get_parser()
-    commands = [services[name]["command"] for name in AIRFLOW_SERVICES]
+    commands = [c for name in AIRFLOW_SERVICES for c in _airflow_commands(services[name]["command"])]
+    assert ["airflow", "db", "migrate"] in commands and any(c[1:3] == ["users", "create"] for c in commands)
     commands += [shlex.split(services[name]["healthcheck"]["test"][1].replace("$${HOSTNAME}", "h"))
                  for name in ("airflow-dag-processor", "airflow-triggerer")]
     assert {c[1] for c in commands} >= {"db", "api-server", "scheduler", "dag-processor", "triggerer", "jobs"}
@@ -110,12 +120,51 @@ def test_bind_mounts_exist_and_named_volumes_are_declared(compose: dict, service
                 assert not Path(source).is_absolute(), f"{name}: absolute host path {source}"
             else:
                 assert source in declared, f"{name}: volume {source} not declared"
-    assert binds >= 2
-    dags_mounts = [v for v in services["airflow-scheduler"]["volumes"] if v.startswith("./dags:")]
-    assert dags_mounts and dags_mounts[0].split(":")[1] == services["airflow-scheduler"]["environment"][
-        "AIRFLOW__CORE__DAGS_FOLDER"]
+    assert binds >= 1
     for name in ("airflow-scheduler", "airflow-dag-processor", "airflow-apiserver", "dashboard"):
         assert "udbredelse-data:/data" in services[name]["volumes"], f"{name} does not share the data home"
+
+
+def test_dags_are_baked_into_the_image_not_mounted(services: dict) -> None:
+    """DAGs and the package they call ship in one image: no bind mount can make them drift apart."""
+    folder = services["airflow-scheduler"]["environment"]["AIRFLOW__CORE__DAGS_FOLDER"]
+    for name in AIRFLOW_SERVICES:
+        for volume in services[name].get("volumes", []):
+            assert not volume.startswith(("./dags", "dags")), f"{name}: {volume}"
+            assert volume.split(":")[1] != folder and not folder.startswith(volume.split(":")[1] + "/"), name
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert "COPY . ." in text and f"WORKDIR {IMAGE_ROOT}" in text
+    ignored = [line.strip() for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()]
+    assert not [line for line in ignored if line.rstrip("/") in ("dags", "udbredelse")]
+
+
+def test_published_ports_listen_on_localhost_only(services: dict) -> None:
+    published = [(name, port) for name, service in services.items() for port in service.get("ports", [])]
+    assert {name for name, _ in published} >= {"airflow-apiserver", "dashboard", "keycloak"}
+    for name, port in published:
+        assert isinstance(port, str) and port.startswith("127.0.0.1:"), f"{name}: {port}"
+
+
+def test_airflow_has_a_real_auth_manager_and_an_smtp_connection(services: dict) -> None:
+    env = services["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__CORE__AUTH_MANAGER"] == "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+    assert not [k for k in env if "SIMPLE_AUTH_MANAGER" in k]
+    import importlib
+
+    module, _, cls = env["AIRFLOW__CORE__AUTH_MANAGER"].rpartition(".")
+    assert getattr(importlib.import_module(module), cls)  # installed from the lock (deploy group)
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert any(d.startswith("apache-airflow-providers-fab") for d in pyproject["dependency-groups"]["deploy"])
+    for key in ("AIRFLOW_CONN_SMTP_DEFAULT", "UDBREDELSE_OPERATOR_EMAILS", "AIRFLOW__API__SECRET_KEY"):
+        assert re.fullmatch(r"\$\{[A-Z_]+:\?.+\}", env[key]), f"{key} must be required, without a default"
+
+
+def test_env_template_names_every_required_variable() -> None:
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", COMPOSE.read_text(encoding="utf-8")))
+    template = {line.split("=", 1)[0] for line in (REPO / "deploy" / "compose.env.example").read_text(
+        encoding="utf-8").splitlines() if "=" in line and not line.startswith("#")}
+    assert required >= {"AIRFLOW_CONN_SMTP_DEFAULT", "AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_JWT_SECRET"}
+    assert required <= template, required - template
 
 
 def test_container_paths_point_into_the_repository(services: dict) -> None:
@@ -167,8 +216,7 @@ def test_realm_matches_the_dashboard_client_and_roles(services: dict) -> None:
         rows = list(csv.DictReader(handle, dialect=csv.Sniffer().sniff(sample, delimiters=",;")))
     codes = {str(next(v for k, v in row.items() if "kode" in k.lower())).zfill(3) for row in rows}
     groups = {g["path"]: g["attributes"] for g in realm["groups"]}
-    for user in realm["users"]:
-        assert user["groups"], user["username"]
+    for user in realm["users"]:  # a user without a group has no role: the dashboard refuses it (tests/auth/)
         for path in user["groups"]:
             attrs = groups[path]
             assert attrs["udbredelse_role"][0] in {"kommune", "analyst", "admin"}

@@ -14,7 +14,7 @@ import pytest
 from helpers import CPRS, INVALID, VALID, clear_cpr_forms, dashed, move_file, move_row
 
 from udbredelse import crypto
-from udbredelse.ingest import ingest_file, ingest_inbox
+from udbredelse.ingest import ingest_file, ingest_inbox, validate_file
 from udbredelse.vault import read_cpr
 
 
@@ -128,14 +128,20 @@ def test_supersession_and_carry_forward(settings) -> None:
 
 
 def test_wipe_guard(settings) -> None:
+    """A snapshot removing every course is the extreme case of the vanishing guard (tests/ingest/test_snapshot.py)."""
     _drop(settings, "101", "101_MOVE_forloeb_2026-03-31.csv", move_file([move_row("F1", dashed(CPRS[0]))]))
     ingest_inbox(settings)
     header_only = _drop(settings, "101", "101_MOVE_forloeb_2026-04-30.csv", move_file([]))
-    refused = ingest_inbox(settings)[0]
-    assert refused["status"] == "rejected" and refused["rows_read"] == 0
-    assert header_only.exists()  # waits for confirmation
-    report = json.loads((settings.reports_dir / f"{refused['file_id']}.json").read_text(encoding="utf-8"))
-    assert report["errors"][0]["code"] == "snapshot_wipe" and "alle" in report["errors"][0]["message"]
+    held = ingest_inbox(settings)[0]
+    assert held["status"] == "held" and held["rows_read"] == 0
+    assert not header_only.exists()  # kept encrypted in held/ while it waits for confirmation
+    report = json.loads((settings.reports_dir / f"{held['file_id']}.json").read_text(encoding="utf-8"))
+    assert [e["code"] for e in report["errors"][:2]] == ["snapshot_empty", "snapshot_held"]
+    assert "alle" in report["errors"][0]["message"] and "1 af kommunens 1 forløb" in report["errors"][1]["message"]
+    # the dry run says so before anything is sent
+    header_only = _drop(settings, "101", "101_MOVE_forloeb_2026-04-30.csv", move_file([]))
+    dry = validate_file(header_only, settings)
+    assert dry.status == "rejected" and dry.errors[0]["code"] == "snapshot_empty"
     assert _query(settings, "select count(*) from raw.files")[0][0] == 1
     confirmed = ingest_file(header_only, settings, confirm_wipe=True)
     assert confirmed["status"] == "accepted"

@@ -50,7 +50,7 @@ TABLE_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def catalog_frames(catalog: Catalog, suppression_threshold: int = 5) -> dict[str, pl.DataFrame]:
+def catalog_frames(catalog: Catalog, suppression_threshold: int) -> dict[str, pl.DataFrame]:
     """The catalog as one flat DataFrame per table (pure; no database)."""
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_SCHEMAS}
     register_labels = {r["code"]: r for r in catalog.common.get("register_indicators", [])}
@@ -119,6 +119,8 @@ def catalog_frames(catalog: Catalog, suppression_threshold: int = 5) -> dict[str
         {"parameter": "fidelity_yellow_from", "value": float(fidelity.get("yellow_from", 0.6))},
         {"parameter": "quality_god_from", "value": float(badges.get("god_from", 80))},
         {"parameter": "quality_middel_from", "value": float(badges.get("middel_from", 60))},
+        {"parameter": "snapshot_vanishing_share_max", "value": float(catalog.common["snapshot_guard"]["vanishing_share_max"])},
+        {"parameter": "snapshot_vanishing_count_max", "value": float(catalog.common["snapshot_guard"]["vanishing_count_max"])},
         {"parameter": "mi_min_courses",
          "value": float(catalog.common.get("management_information", {}).get("min_courses", 10))},
     ]
@@ -126,7 +128,7 @@ def catalog_frames(catalog: Catalog, suppression_threshold: int = 5) -> dict[str
             for name, schema in TABLE_SCHEMAS.items()}
 
 
-def write_catalog_tables(con: Any, catalog: Catalog, suppression_threshold: int = 5) -> None:
+def write_catalog_tables(con: Any, catalog: Catalog, suppression_threshold: int) -> None:
     """Replace the tables of schema `catalog` in an open DuckDB connection, in one transaction."""
     frames = catalog_frames(catalog, suppression_threshold)
     con.execute("begin transaction")

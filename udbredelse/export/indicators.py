@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 import polars as pl
 
+from udbredelse.disclosure import breaks_primary, suppression_kind
 from udbredelse.export.audit import append_audit
-from udbredelse.export.published import published, read_indicators, read_table
+from udbredelse.export.published import published, read_indicators, read_table, read_threshold
 from udbredelse.export.safe_csv import write_csv
 from udbredelse.settings import Settings, SettingsError
 
@@ -19,41 +20,20 @@ BLANKED_WHEN_SUPPRESSED = ("numerator", "denominator", "value")
 def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.DataFrame, int]:
     """Blank numerator, denominator and value where the row is suppressed (the row stays, suppressed=true).
 
-    The disclosure policy (dbt, primary + secondary suppression) decides `suppressed`. As a last
-    line of defence this export also hides any row it would otherwise publish with a count between
-    1 and threshold-1 (numerator, denominator, the difference of a whole-number numerator and
-    denominator, or the value of a count indicator, i.e. one without a denominator), the same primary
-    rule as `udbredelse.disclosure`. A fractional numerator in that range (e.g. a year-end projection
-    of 1.5 starts, which is a scaled small count) is hidden too. Returns the frame and how many rows that safety net had to add; anything other
-    than 0 means the upstream policy missed a cell and should be fixed there (exempt non-people
-    codes hidden here are not counted).
+    The disclosure policy (dbt, primary + secondary suppression) decides `suppressed`. As a last line of
+    defence this export also hides any row it would otherwise publish that breaks the primary rule, by
+    calling that rule (`udbredelse.disclosure.breaks_primary`), never a copy of it. Returns the frame and
+    how many rows that safety net had to add; anything other than 0 means the upstream policy missed a
+    cell and should be fixed there.
     """
-    def small(col: str) -> pl.Expr:
-        return pl.col(col).is_not_null() & (pl.col(col) >= 1) & (pl.col(col) < threshold)
-
-    difference = pl.col("denominator") - pl.col("numerator")
-    whole_parts = (pl.col("numerator") == pl.col("numerator").round(0)) & (
-        pl.col("denominator") == pl.col("denominator").round(0))
-    leaked = (
-        ~pl.col("suppressed").fill_null(False)
-        & (small("numerator") | small("denominator") | (pl.col("denominator").is_null() & small("value"))
-           | (difference.is_not_null() & whole_parts & (difference >= 1) & (difference < threshold)))
-    )
-    # Codes the policy exempts (targets, milestones: plans and days, not people) are still kept out
-    # of a public file when small, so that no published number lies between 1 and threshold-1;
-    # they do not count as upstream misses.
-    from udbredelse.disclosure import DisclosurePolicy
-
-    policy = DisclosurePolicy()
-    exempt = [code for code in frame["indicator"].unique().to_list() if code and policy.is_exempt(code)]
-    flagged = frame.with_columns(leaked.alias("_leak"))
-    extra = int(flagged.filter(~pl.col("indicator").is_in(exempt))["_leak"].sum())
-    hide = pl.col("suppressed").fill_null(False) | pl.col("_leak")
-    out = flagged.with_columns(
+    leaked = breaks_primary(frame, threshold) & ~frame["suppressed"].fill_null(False)
+    hide = frame["suppressed"].fill_null(False) | leaked
+    marks = [suppression_kind(frame, hide, threshold)] if "suppression" in frame.columns else []
+    out = frame.with_columns(
         *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in BLANKED_WHEN_SUPPRESSED],
-        hide.alias("suppressed"),
-    ).drop("_leak")
-    return out, extra
+        hide.alias("suppressed"), *marks,
+    )
+    return out, int(leaked.sum())
 
 
 def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple[pl.DataFrame, int]:
@@ -62,8 +42,9 @@ def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple
         raise SettingsError("Målgruppen skal være 'analyst' eller 'public'.")
     with published(settings) as con:
         frame = read_indicators(con)
+        threshold = read_threshold(con)
     if audience == "public":
-        return apply_public_suppression(frame, settings.suppression_threshold)
+        return apply_public_suppression(frame, threshold)
     return frame, 0
 
 

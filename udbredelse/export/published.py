@@ -9,14 +9,15 @@ import duckdb
 import polars as pl
 
 from udbredelse import warehouse
+from udbredelse.disclosure import NATIONAL as NATIONAL  # defined once, in the disclosure policy
+from udbredelse.disclosure import threshold_from_parameters
 from udbredelse.settings import Settings, SettingsError
 
 # §9 indicator table columns, in order (domain brief; a stable interface).
 INDICATOR_COLUMNS = (
     "kommunekode", "indsats", "period_type", "period", "indicator",
-    "numerator", "denominator", "value", "suppressed", "quality",
+    "numerator", "denominator", "value", "suppressed", "suppression", "quality",
 )
-NATIONAL = "000"
 PERIOD_TYPE_ORDER = {"month": 1, "quarter": 2, "year": 3}
 
 
@@ -83,6 +84,17 @@ def read_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, where: st
     if order_by:
         sql += " order by " + ", ".join(order_by)
     return query_pl(con, sql, params)
+
+
+def read_threshold(con: duckdb.DuckDBPyConnection) -> int:
+    """The suppression threshold the build applied (catalog.parameters of the published copy): every reader
+    of the published numbers uses this one, never the environment of its own process."""
+    if not relation_exists(con, "catalog", "parameters"):
+        raise SettingsError("catalog.parameters findes ikke i den publicerede kopi. Kør `udbredelse build` først.")
+    try:
+        return threshold_from_parameters(read_table(con, "catalog", "parameters"))
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def read_indicators(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -10,7 +10,14 @@ import polars as pl
 from udbredelse.catalog import load_catalog
 from udbredelse.export.audit import append_audit
 from udbredelse.export.indicators import apply_public_suppression
-from udbredelse.export.published import NATIONAL, published, read_indicators, read_table, relation_exists
+from udbredelse.export.published import (
+    NATIONAL,
+    published,
+    read_indicators,
+    read_table,
+    read_threshold,
+    relation_exists,
+)
 from udbredelse.export.safe_csv import new_workbook, safe_sheet_name, write_cell, write_frame
 from udbredelse.settings import Settings, SettingsError
 
@@ -100,6 +107,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
     reporting = {code: iv.reporting.period for code, iv in catalog.interventions.items()}
     with published(settings) as con:
         indicators = read_indicators(con)
+        threshold = read_threshold(con)
         fidelity = (
             read_table(con, "marts", "fidelity_rule_summary", where="kommunekode = ?", params=[kommune])
             if relation_exists(con, "marts", "fidelity_rule_summary") else None
@@ -109,8 +117,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
             if relation_exists(con, "marts", "dq_scorecard") else None
         )
     own = indicators.filter(pl.col("kommunekode") == kommune)
-    national, _ = apply_public_suppression(indicators.filter(pl.col("kommunekode") == NATIONAL),
-                                           settings.suppression_threshold)
+    national, _ = apply_public_suppression(indicators.filter(pl.col("kommunekode") == NATIONAL), threshold)
     latest = _latest_periods(own, reporting)
 
     kpi_rows: list[dict[str, Any]] = []
@@ -132,7 +139,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
                 "Kommunen: tæller": mine["numerator"],
                 "Kommunen: nævner": mine["denominator"],
                 "Hele landet: værdi": None if nat is None else nat["value"],
-                f"Hele landet skjult (<{settings.suppression_threshold})": None if nat is None else nat["suppressed"],
+                f"Hele landet skjult (<{threshold})": None if nat is None else nat["suppressed"],
                 "Datakvalitet": mine["quality"],
                 "_share": code in SHARE_INDICATORS,
             })
@@ -168,6 +175,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
             ["kommunekode", "indsats", "period_type", "period", "indicator", "indikator_tekst",
              "numerator", "denominator", "value", "suppressed", "quality"]),
         "national": national,
+        "threshold": threshold,
         "fidelity": fidelity_latest,
         "quality": quality.sort("indsats") if quality is not None and "indsats" in quality.columns else quality,
     }
@@ -218,7 +226,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
         ws.write_string(0, 0, f"Ledelsesinformation – {name} Kommune ({code})", title)
         ws.write_string(1, 0, "Seneste periode pr. indsats. Kommunens egne tal vises fuldt ud; "
                               f"tal for hele landet er skjult, når de bygger på færre end "
-                              f"{settings.suppression_threshold} forløb.")
+                              f"{frames['threshold']} forløb.")
         headers = [k for k in (frames["kpis"][0] if frames["kpis"] else {}) if not k.startswith("_")]
         for j, header in enumerate(headers):
             ws.write_string(3, j, header, bold)
@@ -313,7 +321,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
             f"Kommune: {name} ({code}). Kilde: den publicerede kopi af datavarehuset (seneste godkendte "
             "forløbsfil pr. indsats).",
             "Kommunens egne tal vises fuldt ud, også små tal. Tal for hele landet (kommunekode 000) er "
-            f"diskretioneret: tæller, nævner og værdi er tomme, når et tal under {settings.suppression_threshold} "
+            f"diskretioneret: tæller, nævner og værdi er tomme, når et tal under {frames['threshold']} "
             "ellers kunne afsløres.",
             "Rater er andele mellem 0 og 1 (vist som procent i oversigten). En indikator med nævner 0 har ingen værdi.",
             "Fidelitetsarket viser for hver regel, hvor stor en andel af forløbene der opfylder den, og en kort "

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 import pandera.errors
+import pandera.polars as pa
 import polars as pl
 
 from udbredelse import cpr as cprmod
@@ -29,10 +30,25 @@ from udbredelse.ingest.headers import (
     type_from_name,
 )
 from udbredelse.ingest.messages import MESSAGES, message
-from udbredelse.ingest.parse import parse_bool, parse_date, parse_date_scalar, parse_int, parse_number
+from udbredelse.ingest.parse import (
+    EARLIEST_DATE,
+    has_two_digit_year,
+    parse_bool,
+    parse_date,
+    parse_date_scalar,
+    parse_int,
+    parse_number,
+)
 from udbredelse.ingest.reader import ROW, FileProblem, RawTable, read_table
 from udbredelse.settings import Settings
-from validation.contracts import CONTRACTS, contract_columns
+from validation.contracts import (
+    ADVISORIES,
+    CONTRACTS,
+    MEASUREMENT_POINTS,
+    PSEUDONYM_PATTERN,
+    ROW_RULES,
+    contract_columns,
+)
 
 log = logging.getLogger("udbredelse.ingest")
 
@@ -43,11 +59,9 @@ ISSUE_SCHEMA = {
     "row": pl.Int64, "column": pl.Utf8, "severity": pl.Utf8, "code": pl.Utf8, "message": pl.Utf8, "value": pl.Utf8,
 }
 BATCH_ISSUE_SCHEMA = {FILE: pl.Int32, **ISSUE_SCHEMA, "_src": pl.Utf8}
-PSEUDONYM_FORMAT = r"^[0-9a-f]{32}$"
 MAX_VALUE_CHARS = 80
-STARTED = ["i_gang", "gennemfoert", "afbrudt"]
-ENDED = ["gennemfoert", "afbrudt"]
-NOT_STARTED = ["henvist", "ikke_startet"]
+MAX_CODE_CHARS = 20          # an unknown indsats or kommunekode is echoed at most this long
+UNKNOWN_COLUMNS_SHOWN = 5
 
 
 def _message_expr(code: str, dynamic: dict[str, pl.Expr] | None, params: dict[str, object]) -> pl.Expr:
@@ -78,8 +92,8 @@ def mask_values(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(cprmod.mask_text_expr(value).str.slice(0, MAX_VALUE_CHARS))
     )
     # a header cell may itself hold a number (echoed as the column name, also inside messages)
-    return frame.with_columns(value=masked, column=cprmod.mask_text_expr(pl.col("column")),
-                              message=cprmod.mask_text_expr(pl.col("message")))
+    return frame.with_columns(value=cprmod.echo_expr(masked), column=cprmod.echo_expr(pl.col("column")),
+                              message=cprmod.echo_expr(pl.col("message"), limit=None))
 
 
 class _FileIssues:
@@ -176,6 +190,11 @@ class Outcome:
     all_ids: list[str] = field(default_factory=list)                # every forloeb_id named in the file
 
     @property
+    def empty_snapshot(self) -> bool:
+        """A course file with a header and no rows: loaded, it would empty the municipality's courses."""
+        return self.file_type == "courses" and not self.file_rejected and self.rows_read == 0
+
+    @property
     def rows_accepted(self) -> int:
         return 0 if self.file_rejected or self.accepted is None else self.accepted.height
 
@@ -209,9 +228,10 @@ class Entry:
     """One file to check: its bytes and where it came from."""
 
     data: bytes
-    name: str
+    name: str                       # as echoed: masked, no control characters, cut (cpr.echo)
     uploader: str | None
     received_at: dt.datetime
+    name_unreadable: bool = False   # the name on disk was not valid UTF-8
 
 
 @dataclass
@@ -289,7 +309,8 @@ def finish_safely(prepared: list[Prepared], settings: Settings, catalog: Catalog
 
 
 def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, require_uploader: bool) -> Prepared:
-    outcome = Outcome(file_id_of(entry.data), entry.name, len(entry.data), entry.uploader, entry.received_at)
+    outcome = Outcome(file_id_of(entry.data), cprmod.echo(entry.name) or "", len(entry.data), entry.uploader,
+                      entry.received_at)
     # what the sender and the name say, so that even a rejected file is counted for its municipality
     if entry.uploader not in (None, REGISTER_UPLOADER):
         outcome.kommunekode = entry.uploader
@@ -298,6 +319,10 @@ def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, req
     outcome.file_type = type_from_name(entry.name)
     issues = _FileIssues()
     prepared = Prepared(index, outcome, issues)
+    if entry.name_unreadable:
+        issues.file("file_name_encoding")
+        outcome.file_rejected = True
+        return prepared
     if require_uploader and entry.uploader is None:
         issues.file("uploader_unknown")
         outcome.file_rejected = True
@@ -305,10 +330,11 @@ def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, req
     try:
         table = read_table(entry.data, entry.name, settings.max_upload_mb * 1024 * 1024)
     except FileProblem as problem:
-        issues.file(problem.code if problem.code != "formula" else "formula_header")
+        issues.file(problem.code if problem.code != "formula" else "formula_header", **problem.params)
         outcome.file_rejected = True
         return prepared
-    outcome.encoding, outcome.delimiter, outcome.sheet_name = table.encoding, table.delimiter, table.sheet_name
+    outcome.encoding, outcome.delimiter = table.encoding, table.delimiter
+    outcome.sheet_name = cprmod.echo(table.sheet_name)  # a sheet named "<CPR> Forløb" is echoed masked
     outcome.rows_read = table.frame.height
     outcome.file_type = detect_file_type(set(table.headers), type_from_name(outcome.name))
     if outcome.file_type is None:
@@ -320,11 +346,12 @@ def _prepare(index: int, entry: Entry, settings: Settings, catalog: Catalog, req
     except _Reject:
         outcome.file_rejected = True
         return prepared
-    issues.cells(table.cell_errors)
     keep = set(COLUMNS[outcome.file_type]) | {"cpr"}
     intervention = catalog.intervention(outcome.indsats or "")
     if intervention is not None:
         keep |= {item.code for item in intervention.items}
+    # a formula or an Excel error in a column that is not ours (a helper column) is ignored with that column
+    issues.cells([e for e in table.cell_errors if not e[1] or e[1] in keep])
     columns = [c for c in table.frame.columns if c in keep]
     prepared.frame = table.frame.select(
         pl.lit(index, pl.Int32).alias(FILE),
@@ -435,7 +462,7 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog:
     if "indsats" in columns and intervention is None:
         issues.file("unknown_indsats")
         rejected = True
-    outcome.indsats = intervention.code if intervention else indsats
+    outcome.indsats = intervention.code if intervention else cprmod.echo(indsats, limit=MAX_CODE_CHARS)
     # municipality: must be the uploader's
     if "kommunekode" in columns:
         codes = raw.get_column("kommunekode")
@@ -449,7 +476,7 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog:
             if mode is None and raw.height:
                 issues.file("missing_kommune")
                 rejected = True
-            outcome.kommunekode = mode
+            outcome.kommunekode = cprmod.echo(mode, limit=MAX_CODE_CHARS)
     if file_type == "courses" and intervention is not None:
         has_cpr_values = "cpr" in columns and raw.get_column("cpr").drop_nulls().len() > 0
         if intervention.collects_cpr and "cpr" not in columns:
@@ -467,11 +494,22 @@ def _file_rules(table: RawTable, outcome: Outcome, issues: _FileIssues, catalog:
     known = set(COLUMNS[file_type]) | set(EXTRA_KNOWN)
     if file_type == "courses" and intervention is not None:
         known |= {item.code for item in intervention.items}
-    for column in table.headers:
-        if column not in known and not (column == "cpr" and file_type == "courses"):
-            issues.file("unknown_column", column=column, severity="warning")
+    _unknown_columns(table.headers, known | ({"cpr"} if file_type == "courses" else set()), issues)
     if rejected:
         raise _Reject
+
+
+def _unknown_columns(headers: list[str], known: set[str], issues: _FileIssues) -> None:
+    """Columns that are not ours are ignored: one warning per kind (named, unnamed), naming a few."""
+    unknown = [h for h in headers if h not in known]
+    unnamed = [h for h in unknown if h.startswith("kolonne_") and h[len("kolonne_"):].isdigit()]
+    named = [h for h in unknown if h not in unnamed]
+    for code, columns in (("unknown_columns", named), ("unnamed_columns", unnamed)):
+        if len(columns) == 1 and code == "unknown_columns":
+            issues.file("unknown_column", column=columns[0], severity="warning")
+        elif columns:
+            shown = ", ".join(columns[:UNKNOWN_COLUMNS_SHOWN]) + (" …" if len(columns) > UNKNOWN_COLUMNS_SHOWN else "")
+            issues.file(code, severity="warning", count=len(columns), columns=shown)
 
 
 # ---- typing ----------------------------------------------------------------------------------
@@ -487,7 +525,15 @@ def _parse(stacked: pl.DataFrame, file_type: str, issues: _RowIssues, catalog: C
     for column, dtype in dtypes.items():
         src = pl.col(f"raw__{column}") if column in present else pl.lit(None, pl.Utf8)
         if dtype == pl.Date:
-            typed, code = parse_date(src), "date_format"
+            parsed = parse_date(src)
+            typed, code = pl.when(parsed >= EARLIEST_DATE).then(parsed), "date_format"
+            if column in present:
+                raw = pl.col(f"raw__{column}")
+                issues.rows(parsed < EARLIEST_DATE, column, "date_too_early", value=f"raw__{column}", src="parse")
+                issues.rows(has_two_digit_year(raw) & parsed.is_not_null(), column, "two_digit_year",
+                            severity="warning", value=f"raw__{column}")
+                issues.rows(raw.is_not_null() & parsed.is_null(), column, code, value=f"raw__{column}", src="parse")
+                code = None
         elif dtype == pl.Int64:
             typed, code = parse_int(src), "integer_format"
         elif dtype == pl.Float64:
@@ -509,50 +555,77 @@ def _parse(stacked: pl.DataFrame, file_type: str, issues: _RowIssues, catalog: C
 
 # ---- the pandera contract --------------------------------------------------------------------
 
-_CHECK_CODES = (
-    ("not_nullable", "required"),
-    ("str_length", "too_long"),
-    ("isin", "invalid_code"),
-    ("greater_than_or_equal_to", "out_of_range"),
-    ("less_than_or_equal_to", "out_of_range"),
-    ("in_range", "out_of_range"),
-    ("str_matches", "format"),
-)
+# pandera's built-in column checks → the rule code of the report
+_CHECK_CODES = {
+    "str_length": "too_long",
+    "isin": "invalid_code",
+    "greater_than_or_equal_to": "out_of_range",
+    "less_than_or_equal_to": "out_of_range",
+    "in_range": "out_of_range",
+    "str_matches": "format",
+}
 _FORMAT_HINTS = {"kommunekode": "tre cifre, fx 101", "pseudonym": "32 tegn 0-9/a-f", "periode": "ÅÅÅÅ-MM, fx 2026-03"}
 
 
-def _allowed_from_check(check: str, column: str) -> str:
-    if check.startswith("str_matches"):
+def _allowed(check: pa.Check, column: str) -> str:
+    """The 'allowed' part of a message, from the check's own statistics (never from its text)."""
+    stats = check.statistics or {}
+    if check.name == "str_matches":
         return _FORMAT_HINTS.get(column, "se vejledningen")
-    inner = check[check.find("(") + 1: check.rfind(")")] if "(" in check else ""
-    return re.sub(r"[\[\]']", "", inner)
+    if "allowed_values" in stats:
+        return ", ".join(str(v) for v in stats["allowed_values"])
+    bounds = [stats.get(k) for k in ("min_value", "max_value") if stats.get(k) is not None]
+    return ", ".join(str(b) for b in bounds)
 
 
 def _contract(work: pl.DataFrame, file_type: str, issues: _RowIssues) -> None:
-    """Validate the stacked typed frame against the file type's pandera model (lazy: all failures at once)."""
-    model = CONTRACTS[file_type]
+    """Validate the stacked typed frame against the file type's pandera model (lazy: all failures at once),
+    then its advisory model (failures are warnings). Each failure is read from pandera's failure cases by
+    its check object (column check: code and allowed values; dataframe check: its `ROW_RULES` entry)."""
     columns = list(contract_columns(file_type))
-    try:
-        model.validate(work.select(columns), lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
+    frame = work.select(columns)
+    where = work.select(pl.col(FILE), pl.col(ROW)).with_row_index("index")
+    for model, severity in ((CONTRACTS[file_type], "error"), (ADVISORIES.get(file_type), "warning")):
+        if model is None:
+            continue
+        schema = model.to_schema()
+        try:
+            model.validate(frame, lazy=True)
+            continue
+        except pandera.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
         if not isinstance(cases, pl.DataFrame):
             cases = pl.from_pandas(cases)
-        cases = cases.with_columns(pl.col("check").cast(pl.Utf8), pl.col("failure_case").cast(pl.Utf8))
-        located = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
-        where = work.select(pl.col(FILE), pl.col(ROW)).with_row_index("index")
+        cases = cases.with_columns(pl.col("failure_case").cast(pl.Utf8))
+        located = cases.filter(pl.col("index").is_not_null())
         located = located.with_columns(pl.col("index").cast(pl.UInt32)).join(where, on="index", how="left")
         out = []
+        unlocated = cases.height - located.height
         for case in located.iter_rows(named=True):
-            check, column = case["check"] or "", case["column"]
-            code = next((c for prefix, c in _CHECK_CODES if check.startswith(prefix)), "invalid_code")
-            out.append({FILE: case[FILE], "row": case[ROW], "column": column, "severity": "error", "code": code,
-                        "message": message(code, column=column, allowed=_allowed_from_check(check, column)),
-                        "value": case["failure_case"], "_src": "contract"})
+            number = case["check_number"]
+            if case["schema_context"] == "DataFrameSchema":
+                code = schema.checks[number].name
+                rule = ROW_RULES[code]
+                column, params = rule.column, rule.params
+                value = work.get_column(rule.value)[case["index"]] if rule.value in work.columns else None
+            elif case["schema_context"] == "Column" and case["column"] in schema.columns:
+                column = case["column"]
+                if number is None:  # not_nullable
+                    code, params, value = "required", {}, case["failure_case"]
+                else:
+                    check = schema.columns[column].checks[number]
+                    code = _CHECK_CODES.get(check.name, "invalid_code")
+                    params, value = {"allowed": _allowed(check, column)}, case["failure_case"]
+            else:
+                unlocated += 1
+                continue
+            out.append({FILE: case[FILE], "row": case[ROW], "column": column, "severity": severity, "code": code,
+                        "message": message(code, column=column, **params),
+                        "value": None if value is None else str(value), "_src": "contract"})
         if out:
             issues.frames.append(pl.DataFrame(out, schema=BATCH_ISSUE_SCHEMA))
-        unlocated = cases.height - located.height
-        if unlocated:  # schema-level failures cannot happen with the parser's types; reject, never guess
+        if unlocated and severity == "error":
+            # schema-level failures cannot happen with the parser's types; reject, never guess
             files = work.get_column(FILE).unique().to_list()
             issues.frames.append(pl.DataFrame(
                 [{FILE: f, "row": None, "column": None, "severity": "error", "code": "internal_error",
@@ -607,7 +680,7 @@ def _catalog_rules(
                 issues.rows(is_inst & ((pl.col("score") < inst.score_min) | (pl.col("score") > inst.score_max)),
                             "score", "out_of_range", value="raw__score",
                             allowed=f"{inst.score_min:g}–{inst.score_max:g}")
-                issues.rows(is_inst & pl.col("tidspunkt").is_in(["start", "slut", "opfoelgning"])
+                issues.rows(is_inst & pl.col("tidspunkt").is_in(MEASUREMENT_POINTS)
                             & ~pl.col("tidspunkt").is_in(inst.points), "tidspunkt", "timepoint_unexpected",
                             severity="warning", value="tidspunkt", allowed=", ".join(inst.points))
         elif file_type == "milestones":
@@ -619,8 +692,6 @@ def _catalog_rules(
     elif file_type == "milestones":
         issues.rows(pl.struct([FILE, "milepael"]).is_duplicated() & pl.col("milepael").is_not_null(), "milepael",
                     "duplicate_key", value="milepael", allowed="milepæl")
-        issues.rows((pl.col("status") == "opfyldt") & pl.col("dato").is_null(), "dato",
-                    "milestone_date_missing", severity="warning")
     return work
 
 
@@ -635,30 +706,12 @@ def _cpr_in_text_rules(work: pl.DataFrame, issues: _RowIssues) -> None:
         column = name[len("raw__"):]
         hit = cprmod.cpr_in_text_expr(pl.col(name))
         if column == "pseudonym":
-            hit = hit & ~pl.col(name).str.contains(PSEUDONYM_FORMAT)
+            hit = hit & ~pl.col(name).str.contains(PSEUDONYM_PATTERN)
         issues.rows(hit, column, "cpr_in_text", value=name)
 
 
-def _raw(work: pl.DataFrame, column: str) -> pl.Expr:
-    return pl.col(f"raw__{column}") if f"raw__{column}" in work.columns else pl.lit(None, pl.Utf8)
-
-
 def _course_rules(work: pl.DataFrame, issues: _RowIssues, settings: Settings, catalog: Catalog) -> pl.DataFrame:
-    status = pl.col("status")
-    started, ended, not_started = status.is_in(STARTED), status.is_in(ENDED), status.is_in(NOT_STARTED)
-    issues.rows(started & _raw(work, "startdato").is_null(), "startdato", "start_required")
-    issues.rows(not_started & pl.col("startdato").is_not_null(), "startdato", "start_not_allowed",
-                value="raw__startdato", allowed="henvist/ikke_startet")
-    issues.rows(ended & _raw(work, "slutdato").is_null(), "slutdato", "end_required")
-    issues.rows(~ended & status.is_not_null() & pl.col("slutdato").is_not_null(), "slutdato", "end_not_allowed",
-                value="raw__slutdato")
-    issues.rows(pl.col("slutdato") < pl.col("startdato"), "slutdato", "end_before_start", value="raw__slutdato")
-    issues.rows((status == "afbrudt") & pl.col("afslutningsaarsag").is_null(), "afslutningsaarsag",
-                "end_reason_required")
-    issues.rows(~ended & pl.col("afslutningsaarsag").is_not_null(), "afslutningsaarsag",
-                "end_reason_without_end", severity="warning", value="afslutningsaarsag")
-    issues.rows(pl.col("henvisningsdato") > pl.col("startdato"), "henvisningsdato", "referral_after_start",
-                severity="warning", value="raw__henvisningsdato")
+    # the status/date rules of a row are the contract's (validation/contracts); here: what needs the catalog
     issues.rows(pl.struct([FILE, "forloeb_id"]).is_duplicated() & pl.col("forloeb_id").is_not_null(), "forloeb_id",
                 "duplicate_id", value="forloeb_id")
     collecting: list[str] = []
@@ -690,7 +743,7 @@ def _course_rules(work: pl.DataFrame, issues: _RowIssues, settings: Settings, ca
             sex=pl.when(collects).then(checked.get_column("sex")),
         )
         issues.rows(collects & pl.col("raw__cpr").is_null(), "cpr", "cpr_missing")
-        for rule in ("cpr_format", "cpr_date", "cpr_fictitious"):
+        for rule in ("cpr_leading_zero", "cpr_format", "cpr_date", "cpr_fictitious"):
             issues.rows(pl.col("cpr_error") == rule, "cpr", rule, value="raw__cpr")
         issues.rows(pl.col("birth_date") > pl.col(CTX_DATE), "cpr", "cpr_date", value="raw__cpr")
         issues.rows(pl.col("cpr_mod11"), "cpr", "cpr_mod11", severity="warning", value="raw__cpr")

@@ -40,6 +40,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Columns that are accepted but not stored (the reporting date may be given in a column).
 EXTRA_KNOWN = ("indberetningsdato",)
+# Every column name of ours: the header row is the row (of the first ten) that names most of them.
+KNOWN_HEADERS = frozenset({c for columns in COLUMNS.values() for c in columns} | set(EXTRA_KNOWN))
 
 ALIASES = {
     "forloebs_id": "forloeb_id", "forloebsid": "forloeb_id", "forloebid": "forloeb_id", "forloeb": "forloeb_id",
@@ -82,9 +84,15 @@ def normalise_header(raw: object) -> str:
 def normalise_text(raw: object) -> str:
     """Lower-case ASCII form of a header or sheet name (æ/ø/å → ae/oe/aa, separators → '_')."""
     text = "" if raw is None else str(raw)
-    text = text.replace("\ufeff", "").strip().lower().translate(_TRANSLATE)
+    # NFC first: a decomposed å (a + U+030A, as some Mac and web exports write) is å, so it folds to 'aa'
+    text = unicodedata.normalize("NFC", text).replace("\ufeff", "").strip().lower().translate(_TRANSLATE)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def header_score(values: list[str | None]) -> int:
+    """How many of our column names a row holds (distinct, after normalising)."""
+    return len({normalise_header(v) for v in values if v} & KNOWN_HEADERS)
 
 
 def type_from_name(name: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from udbredelse.cpr import echo
 from udbredelse.ingest.check import Outcome
 
 STATUS_TEXT = {
@@ -12,6 +13,8 @@ STATUS_TEXT = {
     "partial": "Delvist godkendt",
     "rejected": "Afvist",
     "duplicate": "Allerede modtaget",
+    "held": "Afventer bekræftelse",
+    "failed": "Kunne ikke gemmes",
 }
 TYPE_TEXT = {
     "courses": "forløbsfil", "sessions": "sessionsfil", "measurements": "målingsfil", "targets": "måltalsfil",
@@ -48,16 +51,16 @@ class ValidationReport:
                 for r in frame.iter_rows(named=True)
             ]
 
-        return cls(
-            name=outcome.name,
+        return cls(  # the file block is echoed like every value: masked, no control characters, cut
+            name=echo(outcome.name) or "",
             file_id=outcome.file_id,
             file_type=outcome.file_type,
-            kommunekode=outcome.kommunekode,
-            indsats=outcome.indsats,
+            kommunekode=echo(outcome.kommunekode),
+            indsats=echo(outcome.indsats),
             reporting_date=outcome.reporting_date.isoformat() if outcome.reporting_date else None,
             encoding=outcome.encoding,
             delimiter=outcome.delimiter,
-            sheet_name=outcome.sheet_name,
+            sheet_name=echo(outcome.sheet_name),
             status=outcome.status,
             rows_total=outcome.rows_read,
             rows_accepted=outcome.rows_accepted,
@@ -65,6 +68,19 @@ class ValidationReport:
             errors=items(outcome.errors),
             warnings=items(outcome.warnings),
         )
+
+    @classmethod
+    def awaiting_confirmation(cls, outcome: Outcome, code: str, **params: Any) -> ValidationReport:
+        """The verdict on a snapshot that would empty (or replace every one of) the municipality's courses:
+        rejected until confirmed. The dry run and ingest give this same verdict."""
+        from udbredelse.ingest.messages import message
+
+        report = cls.from_outcome(outcome)
+        report.status = "rejected"
+        report.rows_accepted, report.rows_rejected = 0, outcome.rows_read
+        report.errors.insert(0, {"row": None, "column": None, "code": code, "message": message(code, **params),
+                                 "value": None})
+        return report
 
     def to_json(self) -> dict[str, Any]:
         return {

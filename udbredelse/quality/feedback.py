@@ -161,12 +161,34 @@ def _recipient(settings: Settings, contacts: dict[str, str], kommune: str) -> st
     return f"kommune-{kommune}@example.invalid" if settings.is_demo else None
 
 
-def queue_reminders(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+def _reminder_text(row: dict[str, Any], repeat: bool) -> tuple[str, str]:
+    due = row["due_date"]
+    subject = (f"{'Gentaget påmindelse' if repeat else 'Påmindelse'}: indberetning for {row['indsats']} "
+               f"{row['period']} mangler")
+    message = (
+        f"Kære {row['kommunenavn']} Kommune\n\n"
+        f"Vi har endnu ikke modtaget forløbsfilen for {row['intervention_name']} for perioden {row['period']}. "
+        f"Fristen var {due:%d-%m-%Y}, og filen er nu {int(row['days_late'])} dage forsinket.\n\n"
+        "Læg filen i jeres mappe i indbakken eller upload den i dashboardet. Filen er et øjebliksbillede af "
+        "alle forløb i indsatsen på indberetningsdatoen.\n\n"
+        "Venlig hilsen\nSocialstyrelsen – opfølgning i udbredelse"
+    )
+    return subject, message
+
+
+def queue_reminders(con: duckdb.DuckDBPyConnection, settings: Settings, now: dt.datetime | None = None,
+                    repeat_days: int | None = None) -> int:
     """Queue one reminder per overdue period (kommune × indsats × period with no usable file after the
-    deadline); refresh days_late of unsent ones. Needs an open writable connection; returns # new."""
+    deadline); refresh days_late and text of unsent ones; queue a sent one again once it went out
+    `repeat_days` ago (catalog `operations.reminder_repeat_days`) and the file is still missing.
+    Needs an open writable connection; returns # queued (new or repeated)."""
     ensure_quality_schema(con)
     if not table_exists(con, "marts", "dq_timeliness"):
         return 0
+    if repeat_days is None:
+        from udbredelse.unattended import operations
+
+        repeat_days = operations(settings)["reminder_repeat_days"]
     overdue = _records(con, """
         select t.kommunekode, t.indsats, t.period, t.due_date, t.days_late,
                coalesce(m.kommunenavn, t.kommunekode) as kommunenavn,
@@ -178,32 +200,34 @@ def queue_reminders(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         order by t.kommunekode, t.indsats, t.period
     """)
     contacts = _contacts(settings)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    existing = {row[0] for row in con.execute("select reminder_id from quality.reminder_outbox").fetchall()}
-    new = 0
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    repeat_before = now - dt.timedelta(days=repeat_days)
+    existing = {row[0]: row[1] for row in con.execute(
+        "select reminder_id, sent_at from quality.reminder_outbox").fetchall()}
+    queued = 0
     for row in overdue:
         reminder_id = f"{row['kommunekode']}|{row['indsats']}|{row['period']}"
         if reminder_id in existing:
-            con.execute("update quality.reminder_outbox set days_late = ? where reminder_id = ? and sent_at is null",
-                        [int(row["days_late"]), reminder_id])
+            sent_at = existing[reminder_id]
+            if sent_at is None:
+                subject, message = _reminder_text(row, repeat=False)
+                con.execute("update quality.reminder_outbox set days_late = ?, message = ? where reminder_id = ?",
+                            [int(row["days_late"]), message, reminder_id])
+            elif sent_at <= repeat_before:  # still missing after the interval: send it again
+                subject, message = _reminder_text(row, repeat=True)
+                con.execute("update quality.reminder_outbox set days_late = ?, subject = ?, message = ?, "
+                            "sent_at = null where reminder_id = ?",
+                            [int(row["days_late"]), subject, message, reminder_id])
+                queued += 1
             continue
-        due = row["due_date"]
-        subject = f"Påmindelse: indberetning for {row['indsats']} {row['period']} mangler"
-        message = (
-            f"Kære {row['kommunenavn']} Kommune\n\n"
-            f"Vi har endnu ikke modtaget forløbsfilen for {row['intervention_name']} for perioden {row['period']}. "
-            f"Fristen var {due:%d-%m-%Y}, og filen er nu {int(row['days_late'])} dage forsinket.\n\n"
-            "Læg filen i jeres mappe i indbakken eller upload den i dashboardet. Filen er et øjebliksbillede af "
-            "alle forløb i indsatsen på indberetningsdatoen.\n\n"
-            "Venlig hilsen\nSocialstyrelsen – opfølgning i udbredelse"
-        )
+        subject, message = _reminder_text(row, repeat=False)
         con.execute(
             "insert into quality.reminder_outbox (reminder_id, kommunekode, indsats, period, due_date, days_late, "
             "recipient, subject, message, created_at, sent_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
-            [reminder_id, row["kommunekode"], row["indsats"], row["period"], due, int(row["days_late"]),
+            [reminder_id, row["kommunekode"], row["indsats"], row["period"], row["due_date"], int(row["days_late"]),
              _recipient(settings, contacts, row["kommunekode"]), subject, message, now],
         )
-        new += 1
+        queued += 1
     # a period that has since arrived no longer needs a reminder
     con.execute("""
         delete from quality.reminder_outbox o
@@ -212,10 +236,10 @@ def queue_reminders(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
             where t.delivery_status = 'missing' and o.reminder_id = t.kommunekode || '|' || t.indsats || '|' || t.period
         )
     """)
-    return new
+    return queued
 
 
-def check_timeliness(settings: Settings) -> dict[str, Any]:
+def queue_overdue_reminders(settings: Settings) -> dict[str, Any]:
     """Queue reminders for overdue files (takes the writer lock; for the quality DAG and the CLI)."""
     with warehouse.writer_lock(settings):
         con = warehouse.connect(settings)
@@ -239,18 +263,19 @@ def pending_reminders(settings: Settings) -> list[dict[str, Any]]:
     days_late, to, subject, message (plain text) and body (HTML)."""
     if not settings.warehouse_path.exists():
         return []
-    con = warehouse.connect(settings)
-    try:
-        if not table_exists(con, "quality", "reminder_outbox"):
-            return []
-        rows = _records(con, """
-            select reminder_id, kommunekode, indsats, period, due_date, days_late, recipient, subject, message
-            from quality.reminder_outbox
-            where sent_at is null and recipient is not null
-            order by kommunekode, indsats, period
-        """)
-    finally:
-        con.close()
+    with warehouse.reader_lock(settings):  # never beside a writer (DuckDB allows one writing process)
+        con = warehouse.connect(settings, read_only=True)
+        try:
+            if not table_exists(con, "quality", "reminder_outbox"):
+                return []
+            rows = _records(con, """
+                select reminder_id, kommunekode, indsats, period, due_date, days_late, recipient, subject, message
+                from quality.reminder_outbox
+                where sent_at is null and recipient is not null
+                order by kommunekode, indsats, period
+            """)
+        finally:
+            con.close()
     return [{
         "reminder_id": r["reminder_id"], "kommunekode": r["kommunekode"], "indsats": r["indsats"],
         "period": r["period"], "due_date": r["due_date"].isoformat(), "days_late": int(r["days_late"]),
@@ -269,8 +294,9 @@ def mark_reminders_sent(settings: Settings, ids: list[str]) -> int:
             ensure_quality_schema(con)
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             before = con.execute("select count(*) from quality.reminder_outbox where sent_at is not null").fetchone()[0]
-            con.execute("update quality.reminder_outbox set sent_at = ? where sent_at is null "
-                        "and reminder_id in (select unnest(?))", [now, list(ids)])
+            con.execute("update quality.reminder_outbox set sent_at = ?, last_sent_at = ?, "
+                        "times_sent = coalesce(times_sent, 0) + 1 where sent_at is null "
+                        "and reminder_id in (select unnest(?))", [now, now, list(ids)])
             after = con.execute("select count(*) from quality.reminder_outbox where sent_at is not null").fetchone()[0]
         finally:
             con.close()

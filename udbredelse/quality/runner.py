@@ -27,7 +27,8 @@ from udbredelse.settings import Settings
 log = logging.getLogger(__name__)
 
 MART_SCHEMA = "marts"
-# Marts the suites know; a missing one is skipped (and named in the summary).
+# Marts the suites check; a missing one fails the run as critical (a fresh setup, or a build that did
+# not finish, must not look green).
 SUITE_MARTS = ("indicators", "dq_scorecard", "dq_timeliness", "fidelity_rule_summary", "course_attention")
 DOCS_SITE = "udbredelse"
 
@@ -233,7 +234,7 @@ def run_quality(settings: Settings) -> dict[str, Any]:
         rows = [row for outcome in outcomes for row in _expectation_rows(run_id, outcome)]
         failed_critical = [r for r in rows if not r["success"] and r["severity"] == "critical"]
         failed_warning = [r for r in rows if not r["success"] and r["severity"] != "critical"]
-        missing = [m for m in ("indicators", "dq_scorecard") if m not in marts]
+        missing = [m for m in SUITE_MARTS if m not in marts]
         badges = _badge_counts(con)
         summary = (
             f"Datakvalitet: {len(suite_runs)} suiter, {len(rows)} forventninger; "
@@ -251,7 +252,8 @@ def run_quality(settings: Settings) -> dict[str, Any]:
         insert_rows(con, "runs", [{
             "run_id": run_id, "started_at": started_at,
             "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            "success": not (failed_critical or failed_warning), "critical_failed": bool(failed_critical),
+            "success": not (failed_critical or failed_warning or missing),
+            "critical_failed": bool(failed_critical or missing),
             "suites": len(suite_runs), "expectations": len(rows), "failed_critical": len(failed_critical),
             "failed_warning": len(failed_warning), "previous_run_id": previous_run_id, "summary": summary,
             "data_docs_path": str(data_docs_index(settings)),
@@ -277,7 +279,8 @@ def run_quality(settings: Settings) -> dict[str, Any]:
         })
     result = {
         "summary": summary,
-        "critical_failed": bool(failed_critical),
+        "critical_failed": bool(failed_critical or missing),
+        "missing_marts": missing,
         "suites": suites,
         "run_id": run_id,
         "previous_run_id": previous_run_id,
@@ -285,8 +288,11 @@ def run_quality(settings: Settings) -> dict[str, Any]:
         "reminders_queued": reminders,
         "feedback_reports": len(reports),
     }
-    if failed_critical:
+    if failed_critical or missing:
         lines = [_failure_text(r) for r in failed_critical]
+        if missing:
+            lines.append(f"mangler {', '.join(MART_SCHEMA + '.' + m for m in missing)} (kør udbredelse_transform "
+                         "eller `udbredelse build`)")
         findings = cpr_findings(cpr_candidates)
         if not findings.empty:
             lines.append("CPR-lignende tekst i: " + ", ".join(

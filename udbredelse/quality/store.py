@@ -65,6 +65,10 @@ create table if not exists quality.reminder_outbox (
     created_at   timestamp,
     sent_at      timestamp
 );
+-- added later: how often a reminder went out (it is repeated after the catalog's
+-- operations.reminder_repeat_days until the file arrives) and when it last did
+alter table quality.reminder_outbox add column if not exists times_sent integer default 0;
+alter table quality.reminder_outbox add column if not exists last_sent_at timestamp;
 """
 
 

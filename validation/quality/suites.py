@@ -19,6 +19,8 @@ from great_expectations.core import ExpectationSuite
 from great_expectations.expectations.metadata_types import FailureSeverity
 from great_expectations.expectations.row_conditions import Column
 
+from udbredelse.cpr import CPR_PREFILTER_PATTERN, CPR_STANDALONE_PATTERN
+
 CRITICAL = "critical"
 WARNING = "warning"
 
@@ -31,13 +33,12 @@ FLOW_COUNT_PREFIXES = ("starts_", "ended_reason_")  # breakdowns of starts and e
 RATIO_TO_TARGET_PREFIX = "target_"
 QUALITY_BADGES = ["god", "middel", "svag"]
 
-# A clear CPR number: DDMMYY-SSSS or DDMMYYSSSS with a plausible day (01-31, or 61-91 for the
-# fictitious test numbers) and month, not part of a longer run of letters/digits (so the 32-hex
-# pseudonyms and sha256 file ids do not match).
-CPR_PATTERN = r"(?<![0-9A-Za-z])(?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])(?:0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}(?![0-9A-Za-z])"
+# A clear CPR number (any separator), not part of a longer run of letters/digits (so the 32-hex
+# pseudonyms and sha256 file ids do not match). The shape lives in udbredelse/cpr.py, once.
+CPR_PATTERN = CPR_STANDALONE_PATTERN
 CPR_RE = re.compile(CPR_PATTERN)
-# Cheap pre-filter DuckDB applies before GX sees the values: any run of ten digits (with an optional dash).
-CPR_PREFILTER_SQL_PATTERN = "[0-9]{6}-?[0-9]{4}"
+# Cheap pre-filter DuckDB applies before GX sees the values: any run of ten digits (with a separator).
+CPR_PREFILTER_SQL_PATTERN = CPR_PREFILTER_PATTERN
 
 # Drift against the previous run: per indicator and period type, the number of rows may shrink
 # at most 20 % or grow at most 50 %, and the mean value may move at most 50 % (relative).

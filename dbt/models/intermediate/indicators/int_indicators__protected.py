@@ -22,13 +22,13 @@ import os
 
 KEY = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 NUMBERS = ["numerator", "denominator", "value"]
-# The column order of domain §9 (the quality badge is added by marts.indicators).
-COLUMNS = [*KEY, *NUMBERS, "suppressed"]
+# The column order of README "The indicator table" (the quality badge is added by marts.indicators).
+COLUMNS = [*KEY, *NUMBERS, "suppressed", "suppression"]
 
 
 def refreshed_indsats():
     """None in a full build; otherwise the interventions with new files (possibly none)."""
-    from udbredelse.transform import REFRESH_INDSATS_ENV
+    from udbredelse.disclosure import REFRESH_INDSATS_ENV
 
     listed = os.environ.get(REFRESH_INDSATS_ENV)
     if listed is None:
