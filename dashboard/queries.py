@@ -22,6 +22,7 @@ from dashboard.scope import (
     where_kommune,
 )
 from dashboard.store import (
+    per_publish,
     per_viewer,
     published_available,
     query,
@@ -463,6 +464,7 @@ def indicator_label(code: str, definitions: pd.DataFrame) -> str:
     return f"{row['label']}: {', '.join(parts)}" if parts else str(row["label"])
 
 
+@per_publish
 def indicator_labels(codes: list[str] | None = None) -> dict[str, str]:
     """code → Danish label for `codes` (default: every defined code without a template), in definition order."""
     definitions = indicator_definitions()
@@ -477,6 +479,7 @@ def indicator_labels(codes: list[str] | None = None) -> dict[str, str]:
     return {code: indicator_label(code, definitions) for code in sorted(codes, key=place)}
 
 
+@per_viewer
 def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
     """One row per indicator code (published or defined): Danish name, definition and its dbt source file."""
     definitions = indicator_definitions()
