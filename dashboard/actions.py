@@ -57,15 +57,35 @@ def validate_upload(viewer: Viewer, settings: Settings, name: str, content: byte
     return report
 
 
-def submit_upload(viewer: Viewer, settings: Settings, name: str, content: bytes) -> dict[str, Any]:
-    """Hand a confirmed upload to the viewer's own municipality's inbox; returns the receipt."""
+def submit_upload(viewer: Viewer, settings: Settings, name: str, content: bytes,
+                  vanishing: int | None = None) -> dict[str, Any]:
+    """Hand a confirmed upload to the viewer's own municipality's inbox; returns the receipt.
+    `vanishing`: how many disappearing courses the viewer confirmed after the dry run (then ingest
+    loads the snapshot instead of holding it)."""
     kommune = _require_municipality(viewer)
-    receipt = pipeline.submit_upload(settings, kommune, name, content, submitted_by=viewer.subject)
+    receipt = pipeline.submit_upload(settings, kommune, name, content, submitted_by=viewer.subject,
+                                     vanishing=vanishing)
     audit.append(settings, _actor(viewer), "upload", {
         "file": receipt["inbox_name"], "receipt_id": receipt["receipt_id"], "file_id": receipt["file_id"],
-        "status": receipt["status"],
+        "status": receipt["status"], "vanishing_confirmed": vanishing or 0,
     })
     return receipt
+
+
+def confirm_held(viewer: Viewer, settings: Settings, file_id: str, vanishing: int) -> dict[str, Any]:
+    """Confirm one of the viewer's own files that waits for confirmation (the next ingest loads it)."""
+    kommune = _require_municipality(viewer)
+    result = pipeline.confirm_held(settings, file_id, by=f"{viewer.role}:{viewer.subject or viewer.login}",
+                                   vanishing=vanishing, kommune=kommune, load=False)
+    audit.append(settings, _actor(viewer), "upload_confirm_held", {"file_id": file_id, "vanishing": vanishing})
+    return result["confirmation"]
+
+
+def preview_snapshot(viewer: Viewer, settings: Settings, name: str, content: bytes, current: Any) -> Any:
+    """Dry run: what a course file would change against the published current snapshot (stores nothing)."""
+    kommune = _require_municipality(viewer)
+    with _temp_file(name, content) as path:
+        return pipeline.preview_snapshot(settings, path, current, kommune=kommune)
 
 
 def milestones_file(viewer: Viewer, indsats: str, rows: list[dict[str, Any]], on: date | None = None) -> tuple[str, bytes]:

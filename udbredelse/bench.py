@@ -2,7 +2,9 @@
 
 Generates data into a fresh data home, then times ingest, dbt build, the quality suites, a raw
 DuckDB scan of the same files (the physical reference), an incremental update (one
-municipality's new snapshot → marts refreshed and published) and dashboard page renders.
+municipality's new snapshot → marts refreshed and published), the disclosure audit of the public
+indicator table (udbredelse.disclosure_audit: seconds, disclosed cells, hidden-cell share) and
+dashboard page renders.
 Figures come from this one run; ratios (ingest_vs_raw_scan) are what to compare across machines.
 
 Every step runs through `udbredelse.pipeline`, as in production. The page timings come from the
@@ -67,6 +69,73 @@ def _incremental_file(settings: Settings, snapshot_dir: Path, days: int = 1) -> 
     return target
 
 
+def _active_end(settings: Settings, kommune: str, indsats: str) -> tuple[str, float] | None:
+    """The latest monthly 'active_end' figure of a municipality × intervention in the published copy."""
+    from udbredelse import warehouse
+
+    if not settings.published_path.exists():
+        return None
+    con = warehouse.connect_published(settings)
+    try:
+        return con.execute(
+            "select period, value from marts.indicators where kommunekode = ? and indsats = ? "
+            "and indicator = 'active_end' and period_type = 'month' order by period desc limit 1",
+            [kommune, indsats]).fetchone()
+    finally:
+        con.close()
+
+
+def upload_to_visible(settings: Settings, snapshot_dir: Path, timeout: float = 600.0) -> dict[str, Any]:
+    """A municipality's confirmed upload (a new snapshot with one more started course) until the changed
+    'active_end' figure is readable from the published copy, with the embedded worker (its own process,
+    started and ready before the clock starts) doing ingest + refresh, as behind `udbredelse dashboard`."""
+    import csv
+    import io
+
+    from udbredelse import pipeline, worker
+
+    files = sorted(p for p in snapshot_dir.rglob("*_forloeb_*.csv") if p.parent.name != "register")
+    latest = [p for p in files if p.parent.name == files[0].parent.name and p.stem.split("_")[1] == files[0].stem.split("_")[1]][-1]
+    kommune, indsats, _type, stamp = latest.stem.split("_", 3)
+    raw = latest.read_bytes()
+    text = raw.decode("utf-8-sig") if raw[:3] == b"\xef\xbb\xbf" or _utf8(raw) else raw.decode("cp1252")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=";,")
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    rows = list(reader)
+    started_row = next(r for r in rows if r.get("status") == "i_gang")
+    rows.append({**started_row, "forloeb_id": f"{kommune}-BENCH-0001"})  # one more started course
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], delimiter=";", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    name = f"{kommune}_{indsats}_forloeb_{stamp}.csv"  # same reporting date: the same period's figure moves
+    before = _active_end(settings, kommune, indsats)
+
+    process = worker.start()
+    try:
+        if not worker.wait_ready(settings, process):
+            return {"upload_to_visible_s": "ikke målt: workeren startede ikke"}
+        started = time.perf_counter()
+        pipeline.submit_upload(settings, kommune, name, out.getvalue().encode("utf-8"), by="bench")
+        while time.perf_counter() - started < timeout:
+            now = _active_end(settings, kommune, indsats)
+            if now is not None and now != before:
+                return {"upload_to_visible_s": round(time.perf_counter() - started, 2),
+                        "upload_to_visible_change": [before, now]}
+            time.sleep(0.2)
+        return {"upload_to_visible_s": f"ikke målt: tallet ændrede sig ikke inden for {timeout:.0f} s"}
+    finally:
+        worker.stop(process)
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 PAGE_TIMERS_GROUP = "udbredelse.bench.pages"
 
 
@@ -95,7 +164,7 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, Any]:
 
 
 def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5,
-              airflow: bool = True) -> dict[str, Any]:
+              airflow: bool = True, audit_ilp_budget: float = 600.0) -> dict[str, Any]:
     from udbredelse import pipeline
     from udbredelse.generate import generate
 
@@ -142,6 +211,15 @@ def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_ru
         result["incremental_mode"] = refreshed["dbt"]["mode"]
         result["incremental_dbt_s"] = refreshed["dbt"]["elapsed_seconds"]
 
+        from udbredelse.disclosure_audit import audit_published_copy
+
+        started = time.perf_counter()
+        audit = audit_published_copy(settings, ilp_budget=audit_ilp_budget)
+        result["disclosure_audit_s"] = round(time.perf_counter() - started, 2)
+        result["disclosure_audit"] = audit["outsider"]
+        result["disclosure_hidden_count_share"] = audit["hidden_count_share"]
+
+        result.update(upload_to_visible(settings, snapshot))
         result.update(_dashboard_timings(settings, dashboard_runs))
         result["peak_rss_mb"] = _peak_rss_mb()
         result["home"] = str(home) if keep else None

@@ -46,7 +46,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from udbredelse import pipeline
 
-    if args.file:
+    if args.confirm:
+        from udbredelse.ingest.held import HeldError
+
+        try:
+            summary = pipeline.confirm_held(get_settings(), args.confirm, by="operator (udbredelse ingest --confirm)")
+        except HeldError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    elif args.file:
         summary = pipeline.ingest_one(get_settings(), Path(args.file), kommune=args.kommune,
                                       confirm_wipe=args.confirm_wipe)
     else:
@@ -60,6 +68,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"{fields['indsats']:<6} rækker {result['rows_accepted']}/{result['rows_read']}  "
               f"{echo_name(str(result['name']))}")
     print(f"{summary['files']} fil(er) behandlet: {summary['by_status']}")
+    for result in summary["results"]:
+        if result["status"] == "held":
+            print(f"Afventer bekræftelse: {result['name']} ville fjerne {result.get('vanishing')} forløb. Se rapporten "
+                  f"reports/{result['file_id']}.json; bekræft med: udbredelse ingest --confirm {result['file_id']}")
     failed = summary["by_status"].get("failed", 0)
     if failed:
         print(f"{failed} fil(er) kunne ikke gemmes (fx pladsmangel) og ligger stadig i indbakken. Kør igen, "
@@ -95,12 +107,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
     from streamlit.web import cli as stcli
 
-    from udbredelse.settings import PROJECT_ROOT
-
+    spec = find_spec("dashboard")  # by name: the core package never imports the dashboard
+    if spec is None or spec.origin is None:
+        print("Dashboardet er ikke installeret (pakken 'dashboard' mangler).", file=sys.stderr)
+        return 2
     get_settings().check()  # production: no start without the platform's keys
-    app = PROJECT_ROOT / "dashboard" / "app.py"
+    app = Path(spec.origin).parent / "app.py"
     # Loopback unless told otherwise (--address, or STREAMLIT_SERVER_ADDRESS as in the container).
     address = args.address or os.environ.get("STREAMLIT_SERVER_ADDRESS") or "127.0.0.1"
     argv = ["streamlit", "run", str(app), "--server.headless=true", f"--server.address={address}",
@@ -109,7 +125,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
-    return int(stcli.main() or 0)
+    from udbredelse import worker
+
+    # the embedded default: a worker process ingests and refreshes what is uploaded (off under Airflow)
+    background = worker.start() if args.worker and worker.enabled() else None
+    try:
+        return int(stcli.main() or 0)
+    finally:
+        if background is not None:
+            worker.stop(background)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -150,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kommune")
     p.add_argument("--file", help="indlæs én bestemt fil (fx efter rettelse)")
     p.add_argument("--confirm-wipe", action="store_true",
-                   help="med --file: bekræft et øjebliksbillede, der fjerner alle kommunens forløb i indsatsen")
+                   help="med --file: bekræft et øjebliksbillede, der får forløb til at forsvinde")
+    p.add_argument("--confirm", metavar="FILE_ID",
+                   help="bekræft og indlæs en fil, der afventer bekræftelse (forløb ville forsvinde); id fra rapporten")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("build", help="dbt build og datakvalitetstjek")
@@ -167,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="start Streamlit-appen")
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--no-worker", dest="worker", action="store_false",
+                   help="start ikke den indbyggede worker (under Airflow indlæser DAG'en; også UDBREDELSE_WORKER=0)")
     p.add_argument("--address", default=None,
                    help="adressen der lyttes på (standard 127.0.0.1, eller STREAMLIT_SERVER_ADDRESS)")
     p.set_defaults(func=cmd_dashboard)

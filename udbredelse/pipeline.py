@@ -79,7 +79,8 @@ def _write_atomically(target: Path, content: bytes) -> None:
         temp.unlink(missing_ok=True)
 
 
-def submit_upload(settings: Settings, kommune: str, name: str, content: bytes, submitted_by: str = "") -> dict[str, Any]:
+def submit_upload(settings: Settings, kommune: str, name: str, content: bytes, submitted_by: str = "",
+                  vanishing: int | None = None) -> dict[str, Any]:
     """Hand in a confirmed upload: the file goes into `inbox/<kommune>/` and is ingested from there
     like every other file (the DAG or the worker picks it up); nothing is written to the warehouse here.
 
@@ -87,6 +88,10 @@ def submit_upload(settings: Settings, kommune: str, name: str, content: bytes, s
     returns the receipt: receipt_id, received_at (UTC, ISO), kommunekode, original_name (masked),
     inbox_name (inbox-relative, as `waiting_files` names it), file_id (sha256, as in raw.files),
     bytes, submitted_by, status ('modtaget').
+
+    `vanishing`: the disappearing courses the municipality confirmed after the dry run; recorded as a
+    confirmation (`udbredelse.ingest.held`) before the file lands, so ingest loads the snapshot instead
+    of holding it (unless more courses disappear by then).
     """
     from udbredelse.catalog import load_catalog
     from udbredelse.ingest.check import file_id_of
@@ -115,6 +120,11 @@ def submit_upload(settings: Settings, kommune: str, name: str, content: bytes, s
         "submitted_by": submitted_by,
         "status": RECEIVED,
     }
+    if vanishing:
+        from udbredelse.ingest import held
+
+        held.confirm(settings, receipt["file_id"], by=submitted_by or "dashboard", vanishing=vanishing,
+                     kommune=kommune)
     _write_atomically(target, content)
     receipts = settings.receipts_dir / kommune
     receipts.mkdir(parents=True, exist_ok=True)
@@ -188,6 +198,30 @@ def ingest_waiting_file(settings: Settings, name: str, inbox: Path | None = None
     return {**ingest_file(path, settings, source="inbox"), "name": name}
 
 
+def preview_snapshot(settings: Settings, path: Path, current: Any, kommune: str | None = None) -> Any:
+    """Dry run: what a course file would change against `current` (a `SnapshotDiff` or None). Stores nothing."""
+    from udbredelse.ingest import preview_snapshot as preview
+
+    return preview(Path(path), settings, current, kommune=kommune)
+
+
+def confirm_held(settings: Settings, file_id: str, by: str, vanishing: int | None = None,
+                 kommune: str | None = None, load: bool = True) -> dict[str, Any]:
+    """Confirm a file held for confirmation (courses would disappear). With `load` (the operator's
+    `udbredelse ingest --confirm`) it is ingested at once; otherwise (the dashboard) the next ingest
+    run loads it. Raises `held.HeldError` for an unknown id or another municipality's file."""
+    from udbredelse.ingest import confirm_held as confirm
+    from udbredelse.ingest import held, ingest_held
+
+    settings.check()
+    if load and held.record(settings, file_id) is None:
+        raise held.HeldError(f"Ingen fil afventer bekræftelse med id {file_id}.")
+    confirmation = confirm(settings, file_id, by=by, vanishing=vanishing, kommune=kommune)
+    results = ingest_held(settings, [confirmation["file_id"]]) if load else []
+    return {"files": len(results), "by_status": _count(r["status"] for r in results), "results": results,
+            "confirmation": confirmation}
+
+
 def build(settings: Settings, full: bool = False) -> dict[str, Any]:
     """Publish the catalog, run `dbt build`, run the data-quality suites, publish the read-only copy.
 
@@ -251,6 +285,13 @@ def quality(settings: Settings, _locked: bool = False) -> dict[str, Any]:
         result = run_quality(settings)
         warehouse.publish(settings)
     return result
+
+
+def queue_overdue_reminders(settings: Settings) -> dict[str, Any]:
+    """Queue a reminder per overdue reporting period (marts.dq_timeliness) in the outbox; counts of missing/late."""
+    from udbredelse.quality import queue_overdue_reminders as queue
+
+    return queue(settings)
 
 
 def export_indicators(settings: Settings, out: Path, audience: str = "analyst") -> dict[str, Any]:

@@ -128,15 +128,18 @@ def test_supersession_and_carry_forward(settings) -> None:
 
 
 def test_wipe_guard(settings) -> None:
+    """A snapshot removing every course is the extreme case of the vanishing guard (tests/ingest/test_snapshot.py)."""
     _drop(settings, "101", "101_MOVE_forloeb_2026-03-31.csv", move_file([move_row("F1", dashed(CPRS[0]))]))
     ingest_inbox(settings)
     header_only = _drop(settings, "101", "101_MOVE_forloeb_2026-04-30.csv", move_file([]))
-    refused = ingest_inbox(settings)[0]
-    assert refused["status"] == "rejected" and refused["rows_read"] == 0
-    assert header_only.exists()  # waits for confirmation
-    report = json.loads((settings.reports_dir / f"{refused['file_id']}.json").read_text(encoding="utf-8"))
-    assert report["errors"][0]["code"] == "snapshot_empty" and "alle" in report["errors"][0]["message"]
-    # the dry run gives the same verdict
+    held = ingest_inbox(settings)[0]
+    assert held["status"] == "held" and held["rows_read"] == 0
+    assert not header_only.exists()  # kept encrypted in held/ while it waits for confirmation
+    report = json.loads((settings.reports_dir / f"{held['file_id']}.json").read_text(encoding="utf-8"))
+    assert [e["code"] for e in report["errors"][:2]] == ["snapshot_empty", "snapshot_held"]
+    assert "alle" in report["errors"][0]["message"] and "1 af kommunens 1 forløb" in report["errors"][1]["message"]
+    # the dry run says so before anything is sent
+    header_only = _drop(settings, "101", "101_MOVE_forloeb_2026-04-30.csv", move_file([]))
     dry = validate_file(header_only, settings)
     assert dry.status == "rejected" and dry.errors[0]["code"] == "snapshot_empty"
     assert _query(settings, "select count(*) from raw.files")[0][0] == 1

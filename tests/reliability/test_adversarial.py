@@ -83,7 +83,7 @@ def test_header_only_snapshot_cannot_silently_wipe_courses(settings: Settings, t
     header_only = tmp_path / "101_MOVE_forloeb_2026-04-30.csv"
     header_only.write_text(COURSES.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     refused = ingest_file(header_only, settings, kommune="101", source="upload")
-    assert refused["status"] == "rejected"
+    assert refused["status"] == "held"
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         current = con.execute(

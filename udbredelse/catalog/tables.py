@@ -119,6 +119,8 @@ def catalog_frames(catalog: Catalog, suppression_threshold: int) -> dict[str, pl
         {"parameter": "fidelity_yellow_from", "value": float(fidelity.get("yellow_from", 0.6))},
         {"parameter": "quality_god_from", "value": float(badges.get("god_from", 80))},
         {"parameter": "quality_middel_from", "value": float(badges.get("middel_from", 60))},
+        {"parameter": "snapshot_vanishing_share_max", "value": float(catalog.common["snapshot_guard"]["vanishing_share_max"])},
+        {"parameter": "snapshot_vanishing_count_max", "value": float(catalog.common["snapshot_guard"]["vanishing_count_max"])},
         {"parameter": "mi_min_courses",
          "value": float(catalog.common.get("management_information", {}).get("min_courses", 10))},
     ]

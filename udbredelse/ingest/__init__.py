@@ -1,6 +1,8 @@
 """The ingest boundary: read municipality files robustly, check them, report in Danish, store without loss.
 
-API (team brief): `validate_file` (dry run, stores nothing), `ingest_file`, `ingest_inbox`.
+API (team brief): `validate_file` (dry run, stores nothing), `ingest_file`, `ingest_inbox`;
+`preview_snapshot` (what a course file would change), `confirm_held` / `ingest_held` (files held
+for confirmation, see `udbredelse.ingest.held`).
 Every result is a small dict without clear CPR; clear CPR goes only to the encrypted vault.
 """
 
@@ -14,13 +16,15 @@ from typing import Any
 from udbredelse import warehouse
 from udbredelse.catalog import load_catalog
 from udbredelse.cpr import ECHO_MAX_CHARS, echo, has_invalid_bytes
+from udbredelse.ingest import held
 from udbredelse.ingest.check import REGISTER_UPLOADER, Entry, check_many
 from udbredelse.ingest.report import ValidationReport
 from udbredelse.ingest.store import land_batch, result_dict
 from udbredelse.settings import Settings
 from udbredelse.vault import VaultWriter
 
-__all__ = ["ValidationReport", "echo_name", "ingest_file", "ingest_inbox", "is_waiting", "validate_file"]
+__all__ = ["ValidationReport", "confirm_held", "echo_name", "ingest_file", "ingest_held", "ingest_inbox", "is_waiting",
+           "preview_snapshot", "validate_file"]
 
 log = logging.getLogger("udbredelse.ingest")
 # Every file in the inbox gets a verdict (an .ods, a .pdf: rejected with a Danish message), except
@@ -168,4 +172,59 @@ def ingest_inbox(settings: Settings, inbox: Path | None = None, kommune: str | N
         return (reporting_date_from_name(path.name) or "9999", path.stat().st_mtime, str(path))
 
     candidates.sort(key=order)
-    return _ingest_paths(candidates, settings, "inbox")
+    results = ingest_held(settings, held.confirmed_waiting(settings, kommune))
+    return results + _ingest_paths(candidates, settings, "inbox")
+
+
+def preview_snapshot(path: Path, settings: Settings, current: Any, kommune: str | None = None) -> Any:
+    """Dry run of a course file against `current` (the municipality's current snapshot of the
+    file's intervention: forloeb_id + compared fields, e.g. from the published copy). Returns the
+    `snapshot.SnapshotDiff`, or None when the file is not a loadable course snapshot. Stores nothing."""
+    from udbredelse.ingest.snapshot import diff_snapshots
+
+    catalog = load_catalog(settings.catalog_path)
+    path = Path(path)
+    uploader = kommune or _uploader_from_path(path, settings, catalog)
+    outcome = check_many([Entry(path.read_bytes(), echo_name(path.name), uploader, _now(),
+                                has_invalid_bytes(path.name))], settings, catalog)[0]
+    if outcome.file_type != "courses" or outcome.file_rejected or outcome.accepted is None:
+        return None
+    return diff_snapshots(current, outcome.accepted, outcome.all_ids)
+
+
+def confirm_held(settings: Settings, file_id: str, by: str, vanishing: int | None = None,
+                 kommune: str | None = None) -> dict[str, Any]:
+    """Confirm a course snapshot that makes courses disappear (held or not yet arrived). The next
+    ingest loads it; see `udbredelse.ingest.held`."""
+    return held.confirm(settings, file_id, by=by, vanishing=vanishing, kommune=kommune)
+
+
+def ingest_held(settings: Settings, file_ids: list[str]) -> list[dict[str, Any]]:
+    """Load held files that have a confirmation (decrypted from held/, never written in clear)."""
+    if not file_ids:
+        return []
+    settings.check()
+    settings.ensure_dirs()
+    catalog = load_catalog(settings.catalog_path)
+    results: list[dict[str, Any]] = []
+    by_source: dict[str, list[Entry]] = {}
+    for file_id in file_ids:
+        record = held.record(settings, file_id)
+        if record is None:
+            results.append(result_dict(None, "", file_id, "missing"))
+            continue
+        received = dt.datetime.fromisoformat(str(record["received_at"]))
+        by_source.setdefault(record.get("source") or "inbox", []).append(
+            Entry(held.held_bytes(settings, file_id), record["name"], record.get("uploader"), received))
+    if not by_source:
+        return results
+    with warehouse.writer_lock(settings):
+        con = warehouse.connect(settings)
+        vault = VaultWriter(settings)
+        try:
+            for source, entries in by_source.items():
+                results += [result for result, _ in land_batch(con, vault, entries, settings, catalog, source)]
+        finally:
+            vault.close()
+            con.close()
+    return results

@@ -52,6 +52,16 @@ MESSAGES: dict[str, str] = {
         "Filen ville fjerne alle kommunens eksisterende forløb i indsatsen ({existing} forløb), fordi ingen af dem "
         "findes i den nye fil. Tjek at det er den rigtige fil. Er det meningen, så send den igen med bekræftelse."
     ),
+    "snapshot_vanishing": "{count} forløb findes ikke længere i filen: {ids}.",
+    "snapshot_vanishing_limit": (
+        "Det er flere end grænsen ({limit}) og skyldes som regel et forkert filter i udtrækket. "
+        "Tjek udtrækket, før du sender filen."
+    ),
+    "snapshot_held": (
+        "Filen afventer bekræftelse: {count} af kommunens {existing} forløb i indsatsen findes ikke i den nye fil, "
+        "og de ville forsvinde fra tallene. Tallene er uændrede, og filen er gemt (krypteret). Er det meningen, "
+        "så bekræft filen på siden Upload eller med 'udbredelse ingest --confirm {file_id}'."
+    ),
     "snapshot_empty": (
         "Filen har en overskriftsrække, men ingen forløb. Indlæst ville den fjerne alle kommunens forløb i "
         "indsatsen. Tjek at det er den rigtige fil. Er det meningen, så send den igen med bekræftelse."

@@ -13,6 +13,8 @@ STATUS_TEXT = {
     "partial": "Delvist godkendt",
     "rejected": "Afvist",
     "duplicate": "Allerede modtaget",
+    "held": "Afventer bekræftelse",
+    "failed": "Kunne ikke gemmes",
 }
 TYPE_TEXT = {
     "courses": "forløbsfil", "sessions": "sessionsfil", "measurements": "målingsfil", "targets": "måltalsfil",

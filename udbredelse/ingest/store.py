@@ -21,8 +21,11 @@ import polars as pl
 
 from udbredelse import crypto
 from udbredelse.catalog import Catalog
+from udbredelse.ingest import held, receipts
 from udbredelse.ingest.check import ROW, Entry, Outcome, file_id_of, finish_safely, prepare
+from udbredelse.ingest.messages import message
 from udbredelse.ingest.report import ValidationReport
+from udbredelse.ingest.snapshot import diff_snapshots, vanish_limit
 from udbredelse.settings import Settings
 from udbredelse.vault import VaultWriter
 
@@ -81,8 +84,13 @@ def land_batch(
     source: str,
     confirm_wipe: bool = False,
 ) -> list[tuple[dict[str, Any], bool]]:
-    """Check and store a batch of files. For each: (result, done); done=False means leave the file where it is."""
+    """Check and store a batch of files. For each: (result, done); done=False means leave the file where it is.
+
+    `confirm_wipe`: every course snapshot of this call may make courses disappear (the operator's
+    confirmation); otherwise a snapshot beyond the catalog's limit is held unless confirmed (`held`).
+    """
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    with_receipts = receipts.has_any(settings, {e.uploader for e in entries})
     results: list[tuple[dict[str, Any], bool] | None] = [None] * len(entries)
     ids = [file_id_of(e.data) for e in entries]
     con.register("batch_ids", pl.DataFrame({"file_id": ids}, schema={"file_id": pl.Utf8}))
@@ -105,6 +113,11 @@ def land_batch(
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="read") as pool:
         prepared = dict(zip(todo, pool.map(
             lambda i: prepare(i, entries[i], settings, catalog, require_uploader=True), todo), strict=True))
+    uploads: set[str] = set()  # files a municipality handed over in the dashboard (they have a receipt)
+    if with_receipts:
+        for i, entry in enumerate(entries):
+            if entry.uploader in with_receipts and receipts.advance(settings, entry.uploader, ids[i], "checked"):
+                uploads.add(ids[i])
     data_by_id = {ids[i]: entries[i].data for i in todo}
     # waves: the n-th file of each municipality × intervention × type goes in wave n
     waves: list[list[int]] = []
@@ -120,13 +133,14 @@ def land_batch(
     for wave in waves:
         outcomes = finish_safely([prepared[i] for i in wave], settings, catalog)
         try:
-            stored = _store_wave(con, vault, outcomes, data_by_id, settings, source, confirm_wipe)
+            stored = _store_wave(con, vault, outcomes, data_by_id, settings, catalog, source, confirm_wipe, uploads)
         except Exception as exc:  # fall back to one file at a time so one bad file never blocks the rest
             log.error("batch store failed (%s); retrying file by file", type(exc).__name__)
             stored = []
             for outcome in outcomes:
                 try:
-                    stored.extend(_store_wave(con, vault, [outcome], data_by_id, settings, source, confirm_wipe))
+                    stored.extend(_store_wave(con, vault, [outcome], data_by_id, settings, catalog, source,
+                                              confirm_wipe, uploads))
                 except Exception as inner:
                     log.error("file %s could not be stored (%s)", outcome.file_id[:12], type(inner).__name__)
                     # not a verdict on the data: the file could not be stored (e.g. disk full); it stays in the inbox
@@ -135,6 +149,14 @@ def land_batch(
             results[i] = item
         for i in wave:  # free memory as we go
             prepared[i].frame = None
+    if with_receipts:
+        for entry, item in zip(entries, results, strict=True):
+            if item is not None and entry.uploader in with_receipts and item[0]["file_id"]:
+                state = {"accepted": "loaded", "partial": "loaded"}.get(item[0]["status"], item[0]["status"])
+                receipts.advance(settings, entry.uploader, item[0]["file_id"], state,
+                                 verdict=item[0]["status"], rows_accepted=item[0]["rows_accepted"],
+                                 rows_read=item[0]["rows_read"], file_type=item[0]["file_type"],
+                                 indsats=item[0]["indsats"])
     return [r for r in results if r is not None]
 
 
@@ -170,42 +192,59 @@ def _previous_snapshots(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome])
     return dict(rows)
 
 
-def _refuse_wipes(
+def _hold_vanishing(
     con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], previous: dict[str, str], settings: Settings,
+    catalog: Catalog, data_by_id: dict[str, bytes], source: str,
 ) -> dict[str, tuple[dict[str, Any], bool]]:
-    """A course snapshot that would remove every existing course of the municipality × intervention waits."""
-    refused: dict[str, tuple[dict[str, Any], bool]] = {}
-    for o in outcomes:
-        if o.empty_snapshot:  # header only: refused whether or not courses exist yet (as in the dry run)
-            _write_report(settings, ValidationReport.awaiting_confirmation(o, "snapshot_empty"),
-                          {"awaiting_confirmation": True})
-            log.warning("file %s refused: a course snapshot without rows", o.file_id[:12])
-            result = result_dict(o, o.name, o.file_id, "rejected")
-            result.update(rows_accepted=0, rows_rejected=0)
-            refused[o.file_id] = (result, False)
+    """A course snapshot that would make more courses disappear than the catalog's limit (or a course
+    file with a header and no rows), without a confirmation covering them, is held: kept encrypted,
+    reported in Danish, not loaded."""
     candidates = [o for o in outcomes if o.file_type == "courses" and not o.file_rejected
-                  and o.file_id in previous and o.file_id not in refused]
+                  and (o.file_id in previous or o.empty_snapshot)]
     if not candidates:
-        return refused
-    prev_ids = pl.DataFrame({"file_id": sorted({previous[o.file_id] for o in candidates})})
+        return {}
+    prev_ids = pl.DataFrame({"file_id": sorted({previous[o.file_id] for o in candidates if o.file_id in previous})},
+                            schema={"file_id": pl.Utf8})
     con.register("prev_ids", prev_ids)
     try:
-        rows = con.execute(
-            "select c.file_id, list(c.forloeb_id) from raw.courses c join prev_ids using (file_id) group by 1"
-        ).fetchall()
+        columns = ("file_id", "forloeb_id", "status", "henvisningsdato", "startdato", "slutdato", "antal_sessioner")
+        current = pl.DataFrame(con.execute(
+            f"select {', '.join('c.' + c for c in columns)} from raw.courses c join prev_ids using (file_id)"  # noqa: S608 - constant names
+        ).fetchall(), schema=dict.fromkeys(columns), orient="row", infer_schema_length=None)
     finally:
         con.unregister("prev_ids")
-    existing = {file_id: set(ids) for file_id, ids in rows}
+    limit = vanish_limit(catalog)
+    held_files: dict[str, tuple[dict[str, Any], bool]] = {}
     for o in candidates:
-        old = existing.get(previous[o.file_id], set())
-        if old and not (old & set(o.all_ids)):
-            report = ValidationReport.awaiting_confirmation(o, "snapshot_wipe", existing=len(old))
-            _write_report(settings, report, {"awaiting_confirmation": True})
-            log.warning("file %s refused: would remove all %d existing courses", o.file_id[:12], len(old))
-            result = result_dict(o, o.name, o.file_id, "rejected")
-            result.update(rows_accepted=0, rows_rejected=o.rows_read)
-            refused[o.file_id] = (result, False)
-    return refused
+        new = o.accepted if o.accepted is not None else pl.DataFrame(schema={"forloeb_id": pl.Utf8})
+        diff = diff_snapshots(current.filter(pl.col("file_id") == previous.get(o.file_id, "")), new, o.all_ids)
+        if held.confirmed_for(settings, o.file_id, len(diff.vanishing)):
+            continue
+        if not o.empty_snapshot and not diff.exceeds(limit):  # header only: held whether or not courses exist
+            continue
+        report = ValidationReport.from_outcome(o)
+        report.status = held.STATUS
+        if diff.current_total:
+            report.errors.insert(0, {"row": None, "column": None, "code": "snapshot_held", "value": None,
+                                     "message": message("snapshot_held", count=len(diff.vanishing),
+                                                        existing=diff.current_total, file_id=o.file_id)})
+        if o.empty_snapshot:
+            report.errors.insert(0, {"row": None, "column": None, "code": "snapshot_empty", "value": None,
+                                     "message": message("snapshot_empty")})
+        snapshot = {**diff.to_json(), "vanishing_text": diff.vanishing_text(limit), "limit": limit.text()}
+        held.hold(settings, data_by_id[o.file_id], {
+            "file_id": o.file_id, "name": o.name, "source": source, "kommunekode": o.kommunekode,
+            "indsats": o.indsats, "file_type": o.file_type, "uploader": o.uploader,
+            "reporting_date": o.reporting_date, "received_at": o.received_at, "rows_read": o.rows_read,
+            "replaces": previous.get(o.file_id), "snapshot": snapshot,
+        })
+        _write_report(settings, report, {"awaiting_confirmation": True, "snapshot": snapshot})
+        log.warning("file %s held: %d of %d courses would disappear", o.file_id[:12], len(diff.vanishing),
+                    diff.current_total)
+        result = result_dict(o, o.name, o.file_id, held.STATUS)
+        result.update(rows_accepted=0, rows_rejected=0, vanishing=len(diff.vanishing))
+        held_files[o.file_id] = (result, True)  # kept encrypted in held/: the inbox copy may go
+    return held_files
 
 
 def _store_wave(
@@ -214,11 +253,13 @@ def _store_wave(
     outcomes: list[Outcome],
     data_by_id: dict[str, bytes],
     settings: Settings,
+    catalog: Catalog,
     source: str,
     confirm_wipe: bool,
+    uploads: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[dict[str, Any], bool]]:
     previous = _previous_snapshots(con, outcomes)
-    refused = {} if confirm_wipe else _refuse_wipes(con, outcomes, previous, settings)
+    refused = {} if confirm_wipe else _hold_vanishing(con, outcomes, previous, settings, catalog, data_by_id, source)
     storing = [o for o in outcomes if o.file_id not in refused]
 
     manifest, issues, people = [], [], []
@@ -232,7 +273,8 @@ def _store_wave(
         archive_jobs.append((data_by_id[o.file_id], folder / f"{o.file_id}.bin", o.file_id.encode("ascii")))
         supersedes = previous.get(o.file_id) if status != "rejected" else None
         manifest.append({
-            "file_id": o.file_id, "original_name": o.name, "source": source, "kommunekode": o.kommunekode,
+            "file_id": o.file_id, "original_name": o.name, "source": "upload" if o.file_id in uploads else source,
+            "kommunekode": o.kommunekode,
             "indsats": o.indsats, "file_type": o.file_type, "reporting_date": o.reporting_date,
             "encoding": o.encoding, "delimiter": o.delimiter, "sheet_name": o.sheet_name, "size_bytes": o.size_bytes,
             "rows_read": o.rows_read, "rows_accepted": o.rows_accepted, "rows_rejected": o.rows_rejected,
@@ -287,6 +329,9 @@ def _store_wave(
     except Exception:
         con.rollback()
         raise
+    if held.held_dir(settings).is_dir():  # a held or pre-confirmed file is in the archive now
+        for o in storing:
+            held.release(settings, o.file_id)
     reports = [(o, ValidationReport.from_outcome(o)) for o in outcomes if o.file_id not in refused]
     _in_threads(_deliver_report, [(settings, o, report) for o, report in reports])
     out = []
