@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,7 @@ def login_page() -> None:
         st.rerun()
 
 
-def _only(page, title: str, url_path: str, icon: str) -> None:  # noqa: ANN001 - a page function
+def _only(page: Callable[[], None], title: str, url_path: str, icon: str) -> None:
     """Run one page (login, refusal) whatever the address: a bookmarked page address shows it too,
     instead of Streamlit's "Page not found"; no page of the dashboard is registered."""
     urls = [url_path] + [url for _, _, url, _, _ in PAGES]
