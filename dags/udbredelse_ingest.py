@@ -9,8 +9,8 @@ overhead: the go-live batch of a whole country is one task.
 
 - A rejected file is a normal outcome (status `rejected`, Danish report in `reports/`).
 - A symbolic link, a named pipe or a symlinked folder is never read: it is moved to
-  `quarantine/ulaeselige/` with a Danish verdict. A file name that is not UTF-8 is read as
-  Windows-1252 (renamed in place), so the file gets its verdict like any other.
+  `quarantine/ulaeselige/` with a Danish verdict. A file whose name is not UTF-8 gets ingest's
+  verdict (rejected, "Filnavnet indeholder tegn, der ikke kan læses"), like the CLI gives it.
 - A file that makes the reader crash is quarantined (encrypted) with a verdict; the others land.
 - Files that could not be *stored* (disk full, permissions) stay in the inbox: `check_failed_files`
   then fails the run, naming file ids and municipalities, after the rest was announced.

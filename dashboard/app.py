@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -12,7 +13,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only das
 import streamlit as st  # noqa: E402
 
 from dashboard import audit, auth, chrome, components, queries, store  # noqa: E402
-from dashboard.viewer import ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
+from dashboard.viewer import NATIONAL, ROLE_LABELS, AccessDenied, Viewer  # noqa: E402
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
     # (file, title, url path, icon, roles)
@@ -55,7 +56,7 @@ def login_page() -> None:
     if role == "kommune":
         names = queries.municipalities(Viewer(role="analyst")) if store.published_available() else None
         if names is not None and not names.empty:
-            names = names[names["kommunekode"] != "000"]
+            names = names[names["kommunekode"] != NATIONAL]
             codes = names["kommunekode"].tolist()
             labels = dict(zip(names["kommunekode"], names["kommunenavn"], strict=True))
             kommune = st.selectbox("Kommune", codes, key="login_kommune",
@@ -72,6 +73,14 @@ def login_page() -> None:
         st.rerun()
 
 
+def _only(page: Callable[[], None], title: str, url_path: str, icon: str) -> None:
+    """Run one page (login, refusal) whatever the address: a bookmarked page address shows it too,
+    instead of Streamlit's "Page not found"; no page of the dashboard is registered."""
+    urls = [url_path] + [url for _, _, url, _, _ in PAGES]
+    st.navigation([st.Page(page, title=title, url_path=url, icon=icon, default=url == url_path) for url in urls],
+                  position="hidden").run()
+
+
 def main() -> None:
     st.set_page_config(page_title="Udbredelse – monitorering", page_icon=":material/monitoring:", layout="wide")
     chrome.hide_streamlit_toolbars()
@@ -84,7 +93,7 @@ def main() -> None:
             st.warning(notice, icon=":material/timer_off:")
             login_page()
 
-        st.navigation([st.Page(expired_login_page, title="Log ind", url_path="log-ind", icon=":material/login:")]).run()
+        _only(expired_login_page, "Log ind", "log-ind", ":material/login:")
         return
     except AccessDenied as exc:  # logged in, but no (valid) role: the refusal and no page
         refusal = str(exc)
@@ -95,15 +104,11 @@ def main() -> None:
             if auth.oidc_configured() and st.button("Log ud", key="logout_refused"):
                 auth.logout()
 
-        st.navigation([st.Page(refused_page, title="Ingen adgang", url_path="ingen-adgang",
-                               icon=":material/block:")]).run()
+        _only(refused_page, "Ingen adgang", "ingen-adgang", ":material/block:")
         return
     if viewer is None:
-        # Every page's address shows the login while logged out, so a deep link (e.g. /implementering)
-        # is kept: after the login's rerun the same address opens the real page.
-        login = [st.Page(login_page, title="Log ind", url_path="log-ind", icon=":material/login:", default=True)]
-        login += [st.Page(login_page, title=title, url_path=url) for _, title, url, _, _ in PAGES]
-        st.navigation(login, position="hidden").run()
+        # Every page's address shows the login while logged out, so a deep link is kept after login.
+        _only(login_page, "Log ind", "log-ind", ":material/login:")
         return
     current = st.navigation(pages_for(viewer))
     if viewer.login == "demo":
@@ -115,6 +120,8 @@ def main() -> None:
         if st.button("Log ud", key="logout"):
             audit.append(store.settings(), components.actor(viewer), "logout", {})
             auth.logout()
+            if viewer.login == "oidc":
+                st.stop()  # the browser follows st.logout's redirect (a rerun would drop it)
             st.rerun()
     current.run()
 

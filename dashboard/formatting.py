@@ -6,7 +6,7 @@ import pandas as pd
 
 from dashboard.store import settings
 
-# Indicator codes of domain brief §9 that are counts (whole numbers) or rates (fractions 0-1).
+# Indicator codes (README "The indicator table") that are counts (whole numbers) or rates (fractions 0-1).
 RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration", "fidelity_index",
                    "conversion_referral_start", "early_dropout_rate", "waiting_within_limit",
                    "instrument_reliably_improved", "target_projection_year_end", "milestones_done_share"}
@@ -14,34 +14,6 @@ COUNT_INDICATORS = {"referrals", "starts", "active_end", "ended_completed", "end
                     "overdue_active", "milestones_overdue", "count"}
 DAY_INDICATORS = {"duration_days_median", "waiting_days_median"}
 PERIOD_TYPE_LABELS = {"month": "Måned", "quarter": "Kvartal", "year": "År"}
-INDICATOR_LABELS = {
-    "referrals": "Henvisninger",
-    "starts": "Opstartede forløb",
-    "active_end": "Aktive forløb ved periodens slut",
-    "ended_completed": "Gennemførte forløb",
-    "ended_interrupted": "Afbrudte forløb",
-    "completion_rate": "Gennemførelsesrate",
-    "duration_days_median": "Varighed (median, dage)",
-    "waiting_days_median": "Ventetid (median, dage)",
-    "target_attainment_ytd": "Måltalsopfyldelse år til dato",
-    "fidelity_dosage": "Fidelitet: dosis",
-    "fidelity_duration": "Fidelitet: varighed",
-    "overdue_active": "Aktive forløb over maksimal varighed",
-    "fidelity_index": "Fidelitetsindeks",
-    "conversion_referral_start": "Henvisning → opstart",
-    "early_dropout_rate": "Tidligt frafald",
-    "waiting_within_limit": "Opstart inden for ventetidsgrænsen",
-    "ended_total": "Afsluttede forløb i alt",
-    "instrument_reliably_improved": "Pålideligt forbedret (måleredskab)",
-    "target_projection_year_end": "Fremskrevet måltalsopfyldelse ved årets slut",
-    "milestones_done_share": "Andel opfyldte milepæle",
-    "milestones_overdue": "Milepæle over tid",
-    "target_year": "Årets måltal",
-    "instrument_measured_share": "Målt ved både start og slut",
-    "instrument_mean_change": "Gennemsnitlig forbedring (point)",
-    "instrument_unchanged": "Uden pålidelig ændring (måleredskab)",
-    "instrument_deteriorated": "Pålideligt forværret (måleredskab)",
-}
 
 FACTOR_LABELS = {"ledelse": "Ledelse", "kompetencer": "Kompetencer", "organisering": "Organisering"}
 
@@ -107,8 +79,8 @@ def indicator_label(code: str, catalog_labels: dict[str, dict[str, str]] | None 
             return FACTOR_LABELS[key]
         return "ukendt" if key == "ukendt" else key.replace("_", " ")
 
-    if code in INDICATOR_LABELS:
-        return INDICATOR_LABELS[code]
+    if code in labels.get("indicator", {}):
+        return labels["indicator"][code]
     if code.startswith("starts_age_"):
         return "Opstartede forløb, " + age_band_label(code[len("starts_age_"):])
     if code.startswith("starts_sex_"):

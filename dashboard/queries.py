@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import streamlit as st
-import yaml
 
-from dashboard.formatting import FACTOR_LABELS, INDICATOR_LABELS
+from dashboard.formatting import FACTOR_LABELS
 from dashboard.scope import (
     blank_suppressed,
     course_ids_for,
@@ -26,7 +23,6 @@ from dashboard.scope import (
     where_kommune,
 )
 from dashboard.store import (
-    CACHE_TTL_S,
     columns,
     existing_columns,
     has_table,
@@ -37,22 +33,20 @@ from dashboard.store import (
     settings,
 )
 from dashboard.viewer import NATIONAL, Viewer
+from udbredelse.export import published
 
 # ---- catalog -------------------------------------------------------------------------------
 
 @per_viewer
 def interventions(viewer: Viewer) -> pd.DataFrame:
     """Interventions (indsats, name, track, collects_cpr, reporting_period); a municipality sees those it reports."""
-    cols = existing_columns("catalog", "interventions", ["indsats", "name", "track", "collects_cpr", "reporting_period"])
-    if not cols:
-        return pd.DataFrame(columns=["indsats", "name"])
-    frame = query(f"select {quote_names(cols)} from catalog.interventions order by indsats")  # noqa: S608 - column names from information_schema
-    if has_table("marts", "indicators"):
-        # Interventions with data first: a municipality's own, or (analysts) any municipality's.
-        where, params = where_kommune(own_rows_scope(viewer, None))
-        present = query(f"select distinct indsats from marts.indicators where {where}", params)  # noqa: S608 - placeholders only
-        if not present.empty:
-            frame = frame[frame["indsats"].isin(present["indsats"])]
+    cols = ["indsats", "name", "track", "collects_cpr", "reporting_period"]
+    frame = query(f"select {quote_names(cols)} from catalog.interventions order by indsats", columns=cols)  # noqa: S608 - constant names
+    # Interventions with data first: a municipality's own, or (analysts) any municipality's.
+    where, params = where_kommune(own_rows_scope(viewer, None))
+    present = query(f"select distinct indsats from marts.indicators where {where}", params)  # noqa: S608 - placeholders only
+    if not present.empty:
+        frame = frame[frame["indsats"].isin(present["indsats"])]
     return frame.reset_index(drop=True)
 
 
@@ -60,14 +54,11 @@ def interventions(viewer: Viewer) -> pd.DataFrame:
 def municipalities(viewer: Viewer) -> pd.DataFrame:
     """kommunekode → kommunenavn; a municipality user gets itself and the national total only."""
     national = pd.DataFrame([{"kommunekode": NATIONAL, "kommunenavn": "Hele landet"}])
-    if not has_table("catalog", "municipalities"):
-        frame = pd.DataFrame(columns=["kommunekode", "kommunenavn"])
-    else:
-        where, params = where_kommune(own_rows_scope(viewer, None))
-        frame = query(
-            f"select kommunekode, kommunenavn from catalog.municipalities where {where} order by kommunekode",  # noqa: S608 - placeholders only
-            params,
-        )
+    where, params = where_kommune(own_rows_scope(viewer, None))
+    frame = query(
+        f"select kommunekode, kommunenavn from catalog.municipalities where {where} order by kommunekode",  # noqa: S608 - placeholders only
+        params, columns=["kommunekode", "kommunenavn"],
+    )
     return pd.concat([national, frame], ignore_index=True)
 
 
@@ -79,6 +70,8 @@ def municipality_name(viewer: Viewer, kommunekode: str) -> str:
 
 # ---- indicators ----------------------------------------------------------------------------
 
+INDICATOR_COLUMNS = list(published.INDICATOR_COLUMNS)  # the stable interface (and marts.indicators' dbt contract)
+
 @per_viewer
 def indicators(
     viewer: Viewer,
@@ -89,12 +82,6 @@ def indicators(
 ) -> pd.DataFrame:
     """Rows of marts.indicators the viewer may see, suppressed cells blanked outside the own view."""
     scope = indicator_scope(viewer, kommunekode)
-    cols = existing_columns("marts", "indicators", [
-        "kommunekode", "indsats", "period_type", "period", "indicator", "numerator", "denominator",
-        "value", "suppressed", "quality",
-    ])
-    if not cols:
-        return pd.DataFrame(columns=["kommunekode", "indsats", "period_type", "period", "indicator", "value"])
     where, params = where_kommune(scope)
     clauses = [where, "period_type = ?"]
     params = (*params, period_type)
@@ -105,10 +92,10 @@ def indicators(
         clauses.append(f"indicator in ({', '.join('?' for _ in codes)})")
         params = (*params, *codes)
     sql = (
-        f"select {quote_names(cols)} from marts.indicators where {' and '.join(clauses)} "  # noqa: S608 - constant names
+        f"select {quote_names(INDICATOR_COLUMNS)} from marts.indicators where {' and '.join(clauses)} "  # noqa: S608 - constant names
         "order by kommunekode, indsats, indicator, period"
     )
-    return blank_suppressed(viewer, query(sql, params))
+    return blank_suppressed(viewer, query(sql, params, columns=INDICATOR_COLUMNS))
 
 
 def periods(viewer: Viewer, indsats: str | None, period_type: str, kommunekode: str | None = None) -> list[str]:
@@ -139,7 +126,7 @@ def _value_at(frame: pd.DataFrame, code: str, period: str | None) -> tuple[float
     if row.empty:
         return None, False
     value = row["value"].iloc[0]
-    hidden = bool(row["is_hidden"].iloc[0]) if "is_hidden" in row else False
+    hidden = bool(row["is_hidden"].iloc[0])
     return (None if pd.isna(value) else float(value)), hidden
 
 
@@ -151,11 +138,12 @@ def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tu
     all_periods = sorted(frame["period"].unique().tolist()) if not frame.empty else []
     latest = all_periods[-1] if all_periods else None
     previous = all_periods[-2] if len(all_periods) > 1 else None
+    labels = indicator_labels(["target_attainment_ytd", "active_end", "completion_rate", "fidelity_index"])
     cards = []
     for code, kind in (("target_attainment_ytd", "rate"), ("active_end", "count"), ("completion_rate", "rate")):
         value, hidden = _value_at(frame, code, latest)
         before, _ = _value_at(frame, code, previous)
-        cards.append(Kpi(code, INDICATOR_LABELS[code], value, before, hidden, kind))
+        cards.append(Kpi(code, labels[code], value, before, hidden, kind))
     if not frame.empty and (frame["indicator"] == "fidelity_index").any():
         index_now, hidden = _value_at(frame, "fidelity_index", latest)
         index_before, _ = _value_at(frame, "fidelity_index", previous)
@@ -163,7 +151,7 @@ def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tu
         rules = fidelity_rules(viewer, indsats, period_type, kommunekode)
         index_now, index_before = _fidelity_index(rules, latest), _fidelity_index(rules, previous)
         hidden = bool(not rules.empty and rules.loc[rules["period"] == latest, "is_hidden"].astype(bool).any())
-    cards.append(Kpi("fidelity_index", INDICATOR_LABELS["fidelity_index"], index_now, index_before, hidden, "index"))
+    cards.append(Kpi("fidelity_index", labels["fidelity_index"], index_now, index_before, hidden, "index"))
     return latest, cards
 
 
@@ -171,11 +159,11 @@ COMPOSITE_RULE = "indeks"
 
 
 def _fidelity_index(rules: pd.DataFrame, period: str | None) -> float | None:
-    """Composite fidelity index: share of all rule checks passed in the period (domain brief §6).
+    """Composite fidelity index: share of all rule checks passed in the period (dbt docs: marts.fidelity_rule_summary).
 
     Taken from the mart's composite row (rule_code 'indeks') when present, else summed over the rules.
     """
-    if rules.empty or period is None or "checked" not in rules:
+    if rules.empty or period is None:
         return None
     rows = rules[rules["period"] == period]
     composite = rows[rows["rule_code"] == COMPOSITE_RULE]
@@ -246,7 +234,7 @@ def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunek
     right = national[national["period"] == period][["indicator", "value", "is_hidden"]].rename(
         columns={"value": "national", "is_hidden": "national_hidden"})
     out = left.merge(right, on="indicator", how="left")
-    out["label"] = out["indicator"].map(INDICATOR_LABELS).fillna(out["indicator"])
+    out["label"] = out["indicator"].map(indicator_labels(out["indicator"].tolist()))
     out["period"] = period
     return out
 
@@ -257,18 +245,13 @@ def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunek
 def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.fidelity_rule_summary for the viewer's scope; small 'checked' counts hidden outside the own view."""
     scope = indicator_scope(viewer, kommunekode)
-    cols = existing_columns("marts", "fidelity_rule_summary", [
-        "kommunekode", "indsats", "period_type", "period", "rule_code", "rule_type", "label", "guidance", "checked",
-        "passed", "adherence", "light", "suppressed",
-    ])
-    if not cols:
-        return pd.DataFrame(columns=["kommunekode", "period", "rule_code", "label", "checked", "passed",
-                                     "adherence", "light", "is_hidden"])
+    cols = ["kommunekode", "indsats", "period_type", "period", "rule_code", "rule_type", "label", "guidance",
+            "checked", "passed", "adherence", "light", "suppressed"]
     where, params = where_kommune(scope)
     frame = query(
         f"select {quote_names(cols)} from marts.fidelity_rule_summary "  # noqa: S608 - constant names
         f"where {where} and indsats = ? and period_type = ? order by kommunekode, period, rule_code",
-        (*params, indsats, period_type),
+        (*params, indsats, period_type), columns=cols,
     )
     if frame.empty:
         frame["is_hidden"] = pd.Series(dtype=bool)
@@ -276,19 +259,16 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
     # A municipality-period is hidden as a whole when its rules checked fewer courses than the threshold
     # (the composite row counts rule checks, not courses, and must not reveal the hidden rules).
     keys = ["kommunekode", "indsats", "period_type", "period"]
-    per_rule = frame[frame["rule_code"] != COMPOSITE_RULE] if "rule_code" in frame else frame
+    per_rule = frame[frame["rule_code"] != COMPOSITE_RULE]
     courses = per_rule.groupby(keys)["checked"].max().rename("_courses")
     frame = frame.merge(courses, left_on=keys, right_index=True, how="left")
     small = frame["_courses"].fillna(0) < settings().suppression_threshold
     frame = frame.drop(columns=["_courses"])
-    if "suppressed" in frame:
-        small = small | frame["suppressed"].fillna(False).astype(bool)
+    small = small | frame["suppressed"].fillna(False).astype(bool)
     hide = small & ~sees_exact(viewer, frame["kommunekode"])
     for column in ("checked", "passed", "adherence"):
-        if column in frame:
-            frame[column] = frame[column].astype("float64").where(~hide)
-    if "light" in frame:
-        frame["light"] = frame["light"].where(~hide)
+        frame[column] = frame[column].astype("float64").where(~hide)
+    frame["light"] = frame["light"].where(~hide)
     frame["is_hidden"] = hide
     return frame
 
@@ -299,10 +279,7 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
 def course_attention(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """Courses that need attention. A municipality sees its own forloeb_id; analysts a pseudonym."""
     scope = own_rows_scope(viewer, kommunekode)
-    cols = existing_columns("marts", "course_attention",
-                   ["kommunekode", "indsats", "forloeb_id", "issue_code", "issue_label", "details"])
-    if not cols:
-        return pd.DataFrame(columns=["kommunekode", "indsats", "forloeb_id", "issue_code", "issue_label", "details"])
+    cols = ["kommunekode", "indsats", "forloeb_id", "issue_code", "issue_label", "details"]
     where, params = where_kommune(scope)
     clauses = [where]
     if indsats:
@@ -311,7 +288,7 @@ def course_attention(viewer: Viewer, indsats: str | None = None, kommunekode: st
     frame = query(
         f"select {quote_names(cols)} from marts.course_attention where {' and '.join(clauses)} "  # noqa: S608 - constant names
         "order by kommunekode, indsats, forloeb_id, issue_code",
-        params,
+        params, columns=cols,
     )
     return course_ids_for(viewer, frame, settings().pseudonym_key_bytes)
 
@@ -319,18 +296,14 @@ def course_attention(viewer: Viewer, indsats: str | None = None, kommunekode: st
 # ---- data quality --------------------------------------------------------------------------
 
 def _scoped_table(viewer: Viewer, table: str, indsats: str | None, kommunekode: str | None) -> pd.DataFrame:
-    scope = own_rows_scope(viewer, kommunekode)
-    cols = columns("marts", table)
-    if not cols:
-        return pd.DataFrame()
-    where, params = where_kommune(scope)
+    """Every column of a mart with a kommunekode × indsats grain (its dbt contract), own rows only for a municipality."""
+    where, params = where_kommune(own_rows_scope(viewer, kommunekode))
     clauses = [where]
-    if indsats and "indsats" in cols:
+    if indsats:
         clauses.append("indsats = ?")
         params = (*params, indsats)
-    order = ", ".join(c for c in ("kommunekode", "indsats") if c in cols) or "1"
     return query(
-        f"select {quote_names(cols)} from marts.{table} where {' and '.join(clauses)} order by {order}",  # noqa: S608 - table from a constant list
+        f"select * from marts.{table} where {' and '.join(clauses)} order by kommunekode, indsats",  # noqa: S608 - table from a constant list
         params,
     )
 
@@ -345,8 +318,9 @@ def dq_scorecard(viewer: Viewer, indsats: str | None = None, kommunekode: str | 
 def dq_feedback(viewer: Viewer, indsats: str | None = None, kommunekode: str | None = None) -> pd.DataFrame:
     """marts.dq_feedback: what the municipality should fix, most important first."""
     frame = _scoped_table(viewer, "dq_feedback", indsats, kommunekode)
-    order = [c for c in ("kommunekode", "indsats", "sort_order") if c in frame.columns]
-    return frame.sort_values(order).reset_index(drop=True) if order and not frame.empty else frame
+    if frame.empty:
+        return frame
+    return frame.sort_values(["kommunekode", "indsats", "sort_order"]).reset_index(drop=True)
 
 
 @per_viewer
@@ -358,8 +332,8 @@ def quality_badge(viewer: Viewer, indsats: str, kommunekode: str) -> tuple[str |
     if card.empty:
         return None, None
     row = card.iloc[0]
-    score = row.get("score")
-    return row.get("quality_badge"), (None if pd.isna(score) else float(score))
+    score = row["score"]
+    return row["quality_badge"], (None if pd.isna(score) else float(score))
 
 
 # ---- implementation ------------------------------------------------------------------------
@@ -370,23 +344,14 @@ def milestones(viewer: Viewer, indsats: str | None = None, kommunekode: str | No
     return _scoped_table(viewer, "implementation_milestones", indsats, kommunekode)
 
 
-def _done(frame: pd.DataFrame) -> pd.Series:
-    if "is_done" in frame:
-        return frame["is_done"].fillna(False).astype(float)
-    return (frame["status"] == "opfyldt").astype(float)
-
-
 @per_viewer
 def milestone_cells(viewer: Viewer, indsats: str) -> pd.DataFrame:
     """Share of milestones done per factor × phase (the viewer's scope), for the heat map."""
     frame = milestones(viewer, indsats)
     if frame.empty:
         return pd.DataFrame(columns=["factor", "phase", "phase_order", "done", "factor_label"])
-    frame["done"] = _done(frame)
-    order = "phase_order" if "phase_order" in frame else "phase"
-    cells = frame.groupby(["factor", "phase", order], dropna=False)["done"].mean().reset_index()
-    if order != "phase_order":
-        cells["phase_order"] = cells["phase"]
+    frame["done"] = frame["is_done"].fillna(False).astype(float)
+    cells = frame.groupby(["factor", "phase", "phase_order"], dropna=False)["done"].mean().reset_index()
     cells["factor_label"] = cells["factor"].map(FACTOR_LABELS).fillna(cells["factor"])
     return cells
 
@@ -397,20 +362,18 @@ def milestone_summary(viewer: Viewer, indsats: str) -> pd.DataFrame:
     frame = milestones(viewer, indsats)
     if frame.empty:
         return pd.DataFrame(columns=["kommunekode", "milepaele", "opfyldt", "over_tid"])
-    frame["done"] = _done(frame)
-    frame["overdue"] = frame["is_overdue"].fillna(False).astype(int) if "is_overdue" in frame else 0
+    frame["done"] = frame["is_done"].fillna(False).astype(float)
+    frame["overdue"] = frame["is_overdue"].fillna(False).astype(int)
     return frame.groupby("kommunekode").agg(
         milepaele=("milestone_code", "count"), opfyldt=("done", "mean"), over_tid=("overdue", "sum"),
     ).reset_index()
 
 
 def milestone_catalog(indsats: str) -> pd.DataFrame:
-    cols = existing_columns("catalog", "milestones", ["indsats", "milestone_code", "factor", "phase", "due_month", "label"])
-    if not cols:
-        return pd.DataFrame(columns=["milestone_code", "factor", "phase", "due_month", "label"])
+    cols = ["indsats", "milestone_code", "factor", "phase", "due_month", "label"]
     return query(
         f"select {quote_names(cols)} from catalog.milestones where indsats = ? order by due_month, milestone_code",  # noqa: S608 - constant names
-        (indsats,),
+        (indsats,), columns=cols,
     )
 
 
@@ -420,16 +383,12 @@ def milestone_catalog(indsats: str) -> pd.DataFrame:
 def submissions(viewer: Viewer, kommunekode: str | None = None) -> pd.DataFrame:
     """raw.files: the files a municipality has sent, newest first (analysts: all)."""
     scope = own_rows_scope(viewer, kommunekode)
-    cols = existing_columns("raw", "files", [
-        "received_at", "original_name", "source", "kommunekode", "indsats", "file_type", "reporting_date",
-        "rows_read", "rows_accepted", "rows_rejected", "warnings", "status",
-    ])
-    if not cols:
-        return pd.DataFrame(columns=["received_at", "original_name", "status"])
+    cols = ["received_at", "original_name", "source", "kommunekode", "indsats", "file_type", "reporting_date",
+            "rows_read", "rows_accepted", "rows_rejected", "warnings", "status"]
     where, params = where_kommune(scope)
     return query(
         f"select {quote_names(cols)} from raw.files where {where} order by received_at desc nulls last limit 500",  # noqa: S608 - constant names
-        params,
+        params, columns=cols,
     )
 
 
@@ -468,119 +427,21 @@ def outliers(matrix: pd.DataFrame, threshold: float = 2.0) -> pd.DataFrame:
     return rows[rows["z"].abs() >= threshold].sort_values("z", key=lambda z: -z.abs())
 
 
-# ---- indicator definitions (the same source as the dbt docs) ---------------------------------
+# ---- indicator definitions (marts.indicator_definitions: the build writes it from the models' meta.indicators)
 
-_DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(?:indicator_|ind_)([a-z0-9_<>]+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
-_CODE = re.compile(r"`([a-z0-9_<>]+)`")
-
-
-def _dbt_doc_files(project_dir: Path) -> list[Path]:
-    models = project_dir / "models"
-    if not models.exists():
-        return []
-    return sorted([*models.rglob("*.yml"), *models.rglob("*.md")])
-
-
-def _markdown_rows(path: Path, text: str, project_dir: Path) -> list[dict[str, Any]]:
-    """Rows of markdown tables whose first column is `indicator` (e.g. `| indicator | definition |`)."""
-    rows: list[dict[str, Any]] = []
-    header: list[str] | None = None
-    section = ""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            section = stripped.lstrip("#").strip()
-        if not stripped.startswith("|"):
-            header = None
-            continue
-        cells = [c.strip() for c in stripped.strip("|").split("|")]
-        if header is None:
-            header = [c.lower() for c in cells]
-            continue
-        if set(stripped) <= set("|-: "):
-            continue
-        if header and header[0] == "indicator" and "definition" in header:
-            code = _CODE.search(cells[0])
-            if code:
-                row = dict(zip(header, cells, strict=False))
-                rows.append({"indicator": code.group(1), "label": INDICATOR_LABELS.get(code.group(1), section),
-                             "definition": row.get("definition", ""), "periods": row.get("periods", ""),
-                             "model": section, "source": str(path.relative_to(project_dir))})
-    return rows
-
-
-def parse_definitions(project_dir: Path) -> pd.DataFrame:
-    """Indicator definitions from the dbt project: yml `meta: indicators`, `{% docs indicator_<code> %}`
-    blocks and markdown definition tables in models/, plus the descriptions of the indicator models."""
-    rows: list[dict[str, Any]] = []
-    for path in _dbt_doc_files(project_dir):
-        text = path.read_text(encoding="utf-8")
-        source = str(path.relative_to(project_dir))
-        if path.suffix == ".md":
-            for code, body in _DOCS_BLOCK.findall(text):
-                rows.append({"indicator": code, "label": INDICATOR_LABELS.get(code, ""), "definition": body.strip(),
-                             "periods": "", "model": "", "source": source})
-            rows.extend(_markdown_rows(path, _DOCS_BLOCK.sub("", text), project_dir))
-            continue
-        try:
-            doc = yaml.safe_load(text) or {}
-        except yaml.YAMLError:
-            continue
-        for model in doc.get("models", []) or []:
-            meta = (model.get("config", {}) or {}).get("meta", {}) or model.get("meta", {}) or {}
-            for item in meta.get("indicators", []) or []:
-                if isinstance(item, dict) and item.get("code"):
-                    rows.append({
-                        "indicator": item["code"], "label": item.get("label") or INDICATOR_LABELS.get(item["code"], ""),
-                        "definition": item.get("definition") or item.get("description", ""),
-                        "periods": "", "model": model.get("name"), "source": source,
-                    })
-            name = str(model.get("name", ""))
-            if name.startswith("int_indicators__") or name == "indicators":
-                rows.append({"indicator": None, "label": name, "definition": " ".join(
-                    (model.get("description") or "").split()), "periods": "", "model": name, "source": source})
-    frame = pd.DataFrame(rows, columns=["indicator", "label", "definition", "periods", "model", "source"])
-    coded = frame[frame["indicator"].notna()].drop_duplicates("indicator", keep="first")
-    return pd.concat([coded, frame[frame["indicator"].isna()]], ignore_index=True)
-
-
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _cached_definitions(project_dir: str, stamp: tuple[tuple[str, int], ...]) -> pd.DataFrame:
-    return parse_definitions(Path(project_dir))
-
-
-def _definitions_stamp() -> tuple[str, tuple[tuple[str, int], ...]]:
-    project = settings().dbt_project_dir
-    return str(project), tuple((str(p), p.stat().st_mtime_ns) for p in _dbt_doc_files(project))
+DEFINITION_COLUMNS = ["sort_order", "indicator", "label", "definition", "periods", "model", "source"]
 
 
 def indicator_definitions() -> pd.DataFrame:
-    """Indicator definitions parsed from the dbt project (the same text `dbt docs` shows)."""
-    project, stamp = _definitions_stamp()
-    return _cached_definitions(project, stamp).copy()
+    """marts.indicator_definitions, in order: one row per indicator code or template (`register_<indicator>_12m`),
+    then one per indicator model with its description (indicator empty). Not sensitive: the same for every viewer."""
+    return query(f"select {quote_names(DEFINITION_COLUMNS)} from marts.indicator_definitions order by sort_order",  # noqa: S608 - constant names
+                 columns=DEFINITION_COLUMNS)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _cached_catalogue(project: str, stamp: tuple[tuple[str, int], ...], codes: tuple[str, ...]) -> pd.DataFrame:
-    definitions = _cached_definitions(project, stamp)
-    coded = definitions[definitions["indicator"].notna()]
-    rows = []
-    for code in sorted(set(codes) | set(coded["indicator"])):
-        match = definition_for(code, coded)
-        rows.append({
-            "Kode": code,
-            "Navn": INDICATOR_LABELS.get(code, "" if match is None else match["label"]),
-            "Definition": "(definitionen mangler i dbt-projektet)" if match is None else match["definition"],
-            "Kilde": "" if match is None else match["source"],
-        })
-    return pd.DataFrame(rows, columns=["Kode", "Navn", "Definition", "Kilde"])
-
-
-def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
-    """One row per indicator code (published or defined): Danish name, definition and its dbt source file."""
-    codes = tuple(indicator_codes(viewer)) if published_available() else ()
-    project, stamp = _definitions_stamp()
-    return _cached_catalogue(project, stamp, codes).copy()
+def _template(code: str) -> re.Pattern[str]:
+    """`register_<indicator>_12m` → a pattern matching `register_beskaeftiget_12m` (the <...> part captured)."""
+    return re.compile(re.sub(r"<[^>]+>", "([a-z0-9_]+)", re.escape(code)))
 
 
 def definition_for(code: str, definitions: pd.DataFrame) -> pd.Series | None:
@@ -590,17 +451,58 @@ def definition_for(code: str, definitions: pd.DataFrame) -> pd.Series | None:
     if not exact.empty:
         return exact.iloc[0]
     for _, row in coded.iterrows():
-        if "<" in row["indicator"] and re.fullmatch(re.sub(r"<[^>]+>", "[a-z0-9_]+", row["indicator"]), code):
+        if "<" in row["indicator"] and _template(row["indicator"]).fullmatch(code):
             return row
     return None
+
+
+def indicator_label(code: str, definitions: pd.DataFrame) -> str:
+    """The Danish label of a code; a template's label with the concrete part (`Opstartede efter alder: 0_14`)."""
+    row = definition_for(code, definitions)
+    if row is None:
+        return code
+    if row["indicator"] == code:
+        return str(row["label"])
+    parts = [p for p in _template(row["indicator"]).fullmatch(code).groups() if p]
+    return f"{row['label']}: {', '.join(parts)}" if parts else str(row["label"])
+
+
+def indicator_labels(codes: list[str] | None = None) -> dict[str, str]:
+    """code → Danish label for `codes` (default: every defined code without a template), in definition order."""
+    definitions = indicator_definitions()
+    if codes is None:
+        coded = definitions[definitions["indicator"].notna()]
+        codes = [c for c in coded["indicator"] if "<" not in c]
+
+    def place(code: str) -> tuple[float, str]:
+        row = definition_for(code, definitions)
+        return (float("inf") if row is None else float(row["sort_order"]), code)
+
+    return {code: indicator_label(code, definitions) for code in sorted(codes, key=place)}
+
+
+def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
+    """One row per indicator code (published or defined): Danish name, definition and its dbt source file."""
+    definitions = indicator_definitions()
+    coded = definitions[definitions["indicator"].notna()]
+    published = indicator_codes(viewer) if published_available() else []
+    rows = []
+    for code in [*coded["indicator"], *sorted(set(published) - set(coded["indicator"]))]:
+        match = definition_for(code, coded)
+        rows.append({
+            "Kode": code,
+            "Navn": indicator_label(code, coded),
+            "Definition": "(definitionen mangler i dbt-projektet)" if match is None else match["definition"],
+            "Kilde": "" if match is None else match["source"],
+        })
+    return pd.DataFrame(rows, columns=["Kode", "Navn", "Definition", "Kilde"])
 
 
 @per_viewer
 def indicator_codes(viewer: Viewer) -> list[str]:
     """Every indicator code in the published indicator table (codes are not sensitive)."""
-    if not has_table("marts", "indicators"):
-        return []
-    return query("select distinct indicator from marts.indicators order by indicator")["indicator"].tolist()
+    return query("select distinct indicator from marts.indicators order by indicator",
+                 columns=["indicator"])["indicator"].tolist()
 
 
 
@@ -626,6 +528,9 @@ def catalog_labels(viewer: Viewer) -> dict[str, dict[str, str]]:
     if has_table("catalog", "milestone_phases"):
         add("milestone_phase", "select phase_code, label from catalog.milestone_phases")
     out.setdefault("factor", {}).update(FACTOR_LABELS)
+    if has_table("marts", "indicator_definitions"):  # the build's own names of the plain indicator codes
+        add("indicator", "select indicator, label from marts.indicator_definitions "
+                         "where indicator is not null and indicator not like '%<%'")
     return out
 
 

@@ -65,16 +65,14 @@ def sees_exact(viewer: Viewer, kommunekode: pd.Series) -> pd.Series:
 def blank_suppressed(viewer: Viewer, frame: pd.DataFrame) -> pd.DataFrame:
     """Blank value/numerator/denominator where suppressed and the row is not the viewer's own.
 
-    Fails closed: without a `suppressed` column (or with a null flag) every row outside the own
-    view is hidden.
+    Fails closed: a null flag hides the row outside the own view (the column itself is in the
+    mart's enforced dbt contract).
     """
     if frame.empty:
         return frame
-    flag = frame["suppressed"] if "suppressed" in frame.columns else pd.Series(True, index=frame.index)
-    hide = flag.fillna(True).astype(bool) & ~sees_exact(viewer, frame["kommunekode"])
+    hide = frame["suppressed"].fillna(True).astype(bool) & ~sees_exact(viewer, frame["kommunekode"])
     for column in ("value", "numerator", "denominator"):
-        if column in frame.columns:
-            frame[column] = frame[column].astype("float64").where(~hide)
+        frame[column] = frame[column].astype("float64").where(~hide)
     frame["is_hidden"] = hide
     return frame
 
@@ -82,13 +80,10 @@ def blank_suppressed(viewer: Viewer, frame: pd.DataFrame) -> pd.DataFrame:
 def course_ids_for(viewer: Viewer, frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
     """Course-level rows as the viewer may see them: a municipality its own forloeb_id; analysts a
     keyed pseudonym (column `forloeb_pseudonym`) and no free-text `details` (it may name the local id)."""
-    if not viewer.sees_all_municipalities or frame.empty or "forloeb_id" not in frame:
+    if not viewer.sees_all_municipalities or frame.empty:
         return frame
     frame["forloeb_id"] = [
         course_pseudonym(k, i, f, key)
         for k, i, f in zip(frame["kommunekode"], frame["indsats"], frame["forloeb_id"], strict=True)
     ]
-    frame = frame.rename(columns={"forloeb_id": "forloeb_pseudonym"})
-    if "details" in frame:
-        frame = frame.drop(columns=["details"])
-    return frame
+    return frame.rename(columns={"forloeb_id": "forloeb_pseudonym"}).drop(columns=["details"])

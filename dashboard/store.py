@@ -59,12 +59,13 @@ def cached_query(published: str, version: str, sql: str, params: tuple[Any, ...]
         con.close()
 
 
-def query(sql: str, params: tuple[Any, ...] = ()) -> pd.DataFrame:
+def query(sql: str, params: tuple[Any, ...] = (), columns: list[str] | None = None) -> pd.DataFrame:
+    """The answer of `sql` on the published copy; without a published copy, an empty frame with `columns`."""
     s = settings()
     path = s.published_path
     version = _version(path)
     if version == "missing":
-        return pd.DataFrame()
+        return pd.DataFrame(columns=columns or [])
     # Copy so that callers may modify the frame without corrupting the cache.
     return cached_query(str(path), version, sql, tuple(params)).copy()
 
@@ -104,11 +105,12 @@ def columns(schema: str, table: str) -> list[str]:
 
 
 def has_table(schema: str, table: str) -> bool:
+    """Whether the published copy has the table (catalog tables an older build may lack; not for contracted marts)."""
     return bool(columns(schema, table))
 
 
 def existing_columns(schema: str, table: str, wanted: list[str]) -> list[str]:
-    """The wanted columns the table actually has (marts may still grow; keep queries narrow)."""
+    """The wanted columns the table actually has (tables without an enforced contract)."""
     have = set(columns(schema, table))
     return [c for c in wanted if c in have]
 
@@ -151,4 +153,3 @@ def clear_caches() -> None:
     """Forget every cached query and answer (tests; the cache keys change on a new publish anyway)."""
     cached_query.clear()
     cached_call.clear()
-    _schema_map.cache_clear()

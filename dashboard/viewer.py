@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from udbredelse.disclosure import NATIONAL
+
 Role = Literal["kommune", "analyst", "admin"]
 ROLES: tuple[str, ...] = ("kommune", "analyst", "admin")
 ROLE_LABELS = {"kommune": "Kommune", "analyst": "Analytiker (Socialstyrelsen)", "admin": "Administrator"}
-NATIONAL = "000"
 _KOMMUNEKODE = re.compile(r"^[0-9]{3}$")
 
 

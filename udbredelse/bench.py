@@ -2,7 +2,9 @@
 
 Generates data into a fresh data home, then times ingest, dbt build, the quality suites, a raw
 DuckDB scan of the same files (the physical reference), an incremental update (one
-municipality's new snapshot → marts refreshed and published) and dashboard page renders.
+municipality's new snapshot → marts refreshed and published), the disclosure audit of the public
+indicator table (udbredelse.disclosure_audit: seconds, disclosed cells, hidden-cell share) and
+dashboard page renders.
 Figures come from this one run; ratios (ingest_vs_raw_scan) are what to compare across machines.
 
 Every step runs through `udbredelse.pipeline`, as in production. The page timings come from the
@@ -162,7 +164,7 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, Any]:
 
 
 def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5,
-              airflow: bool = True) -> dict[str, Any]:
+              airflow: bool = True, audit_ilp_budget: float = 600.0) -> dict[str, Any]:
     from udbredelse import pipeline
     from udbredelse.generate import generate
 
@@ -208,6 +210,14 @@ def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_ru
         result["incremental_s"] = round(time.perf_counter() - started, 2)
         result["incremental_mode"] = refreshed["dbt"]["mode"]
         result["incremental_dbt_s"] = refreshed["dbt"]["elapsed_seconds"]
+
+        from udbredelse.disclosure_audit import audit_published_copy
+
+        started = time.perf_counter()
+        audit = audit_published_copy(settings, ilp_budget=audit_ilp_budget)
+        result["disclosure_audit_s"] = round(time.perf_counter() - started, 2)
+        result["disclosure_audit"] = audit["outsider"]
+        result["disclosure_hidden_count_share"] = audit["hidden_count_share"]
 
         result.update(upload_to_visible(settings, snapshot))
         result.update(_dashboard_timings(settings, dashboard_runs))

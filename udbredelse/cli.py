@@ -107,12 +107,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
     from streamlit.web import cli as stcli
 
-    from udbredelse.settings import PROJECT_ROOT
-
+    spec = find_spec("dashboard")  # by name: the core package never imports the dashboard
+    if spec is None or spec.origin is None:
+        print("Dashboardet er ikke installeret (pakken 'dashboard' mangler).", file=sys.stderr)
+        return 2
     get_settings().check()  # production: no start without the platform's keys
-    app = PROJECT_ROOT / "dashboard" / "app.py"
+    app = Path(spec.origin).parent / "app.py"
     # Loopback unless told otherwise (--address, or STREAMLIT_SERVER_ADDRESS as in the container).
     address = args.address or os.environ.get("STREAMLIT_SERVER_ADDRESS") or "127.0.0.1"
     argv = ["streamlit", "run", str(app), "--server.headless=true", f"--server.address={address}",

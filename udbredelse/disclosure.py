@@ -2,7 +2,9 @@
 municipality's own view. One policy for the marts, the dashboard and every aggregate export.
 
 Input: the long indicator table (kommunekode ('000' = national), indsats, period_type, period, indicator,
-numerator, denominator, value, ...). Output: the same rows with a boolean `suppressed`.
+numerator, denominator, value, ...). Output: the same rows with a boolean `suppressed` and its honest mark
+`suppression` ('primary': a count 1..threshold-1, shown "<5"; 'secondary': any other hidden row, shown
+"skjult"; null: published).
 
 A row is a *count* when it has no denominator (numerator = value = the count), otherwise a *derived*
 row (a rate numerator/denominator, or a statistic such as a median over `denominator` courses). The
@@ -234,9 +236,9 @@ def apply_disclosure(
     policy = policy or DisclosurePolicy()
     if threshold is not None:
         policy = replace(policy, threshold=threshold)
-    base = frame.drop("suppressed", strict=False)
+    base = frame.drop("suppressed", "suppression", strict=False)
     if base.is_empty():
-        return base.with_columns(pl.lit(False).alias("suppressed"))
+        return base.with_columns(pl.lit(False).alias("suppressed"), pl.lit(None, dtype=pl.Utf8).alias("suppression"))
 
     rows, codes = _encoded_rows(base, policy)
     components = _components(rows)
@@ -254,7 +256,23 @@ def apply_disclosure(
             break
     verdicts = np.empty(base.height, dtype=bool)
     verdicts[codes["position"]] = hidden  # back to the input order
-    return base.with_columns(pl.Series("suppressed", verdicts))
+    return base.with_columns(pl.Series("suppressed", verdicts), suppression_kind(base, verdicts, policy.threshold,
+                                                                                  policy))
+
+
+def suppression_kind(frame: pl.DataFrame, hidden: Any, threshold: int, policy: DisclosurePolicy | None = None
+                     ) -> pl.Series:
+    """The honest mark of each row: 'primary' for a hidden count of 1..threshold-1 (shown as "<5": all a
+    reader may learn is that it lies in that band), 'secondary' for every other hidden row (shown as
+    "skjult": hidden so that a small number cannot be worked out; a rate hidden with its count is one),
+    null where the row is published."""
+    hidden = pl.Series(hidden, dtype=pl.Boolean)
+    if frame.is_empty():
+        return pl.Series("suppression", [], dtype=pl.Utf8)
+    is_count = (frame["denominator"].is_null() & frame["value"].is_not_null()).to_numpy()
+    primary = breaks_primary(frame, threshold, policy).to_numpy() & is_count
+    kind = np.where(~hidden.to_numpy(), None, np.where(primary, "primary", "secondary"))
+    return pl.Series("suppression", kind, dtype=pl.Utf8)
 
 
 def _whole(expr: pl.Expr) -> pl.Expr:

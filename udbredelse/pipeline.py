@@ -285,6 +285,13 @@ def quality(settings: Settings, _locked: bool = False) -> dict[str, Any]:
     return result
 
 
+def queue_overdue_reminders(settings: Settings) -> dict[str, Any]:
+    """Queue a reminder per overdue reporting period (marts.dq_timeliness) in the outbox; counts of missing/late."""
+    from udbredelse.quality import queue_overdue_reminders as queue
+
+    return queue(settings)
+
+
 def export_indicators(settings: Settings, out: Path, audience: str = "analyst") -> dict[str, Any]:
     """The indicator table (published copy) as CSV for `audience` ('analyst' or 'public'); audit-logged."""
     from udbredelse import export
@@ -323,8 +330,8 @@ def _count(values: Any) -> dict[str, int]:
 # ---- running unattended (the Airflow DAGs); the work is in udbredelse.unattended ---------------------
 def ingest_batch(settings: Settings, inbox: Path | None = None) -> dict[str, Any]:
     """Land every waiting file as `ingest` does, safe for a scheduler: links and special files moved
-    aside with a verdict, non-UTF-8 names repaired, a file that crashes the reader quarantined. The
-    summary carries file ids and counts, never a name (`unattended.ingest_batch`)."""
+    aside unread with a verdict, a file that crashes the reader quarantined. The summary carries
+    file ids and counts, never a name (`unattended.ingest_batch`)."""
     from udbredelse import unattended
 
     return unattended.ingest_batch(settings, inbox)

@@ -120,7 +120,9 @@ class Settings(BaseSettings):
 
     @property
     def dbt_project_dir(self) -> Path:
-        return PROJECT_ROOT / "dbt"
+        """The dbt project: packaged as udbredelse/dbt_project in an installed wheel, else dbt/ of the checkout."""
+        packaged = PACKAGE_ROOT / "dbt_project"
+        return packaged if (packaged / "dbt_project.yml").is_file() else PROJECT_ROOT / "dbt"
 
     @property
     def dbt_target_dir(self) -> Path:

@@ -5,8 +5,7 @@ The CLI steps assume an operator at the keyboard; a scheduler does not have one.
 
 - the inbox listing never crashes: a symbolic link, a FIFO or a symlinked folder is never followed
   or read, it is moved aside (quarantine/ulaeselige/) with a Danish verdict; a file name that is not
-  UTF-8 (a Windows-1252 'å' from an old SFTP client) is renamed in place to its Windows-1252
-  reading, so the file gets the same verdict as any other;
+  UTF-8 goes to ingest like any other file and gets ingest's verdict (`udbredelse.ingest`);
 - every waiting file lands the way `udbredelse ingest` lands it (`ingest.ingest_inbox`, in its
   batches), and a file that makes the reader crash is quarantined with a verdict instead of failing
   the run (and every run after it);
@@ -23,7 +22,6 @@ import logging
 import os
 import stat
 import time
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -40,18 +38,6 @@ ENVIRONMENT_ERRORS: tuple[type[BaseException], ...] = (OSError, MemoryError)
 
 
 # ---- names ---------------------------------------------------------------------------------------
-def log_name(name: str, limit: int = 80) -> str:
-    """A file name as it may appear in a log line or a message: valid UTF-8 (undecodable bytes shown
-    as U+FFFD), no control characters, every CPR-like number masked (`udbredelse.cpr.mask_text`),
-    cut to `limit` characters."""
-    from udbredelse.cpr import mask_text
-
-    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else "?" for ch in text)
-    text = mask_text(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _is_utf8(name: str) -> bool:
     try:
         name.encode("utf-8")
@@ -60,9 +46,12 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
-def repaired_name(name: str) -> str:
-    """A non-UTF-8 name read as Windows-1252 (the usual origin), undefined bytes as U+FFFD."""
-    return os.fsencode(name).decode("cp1252", "replace")
+def _shown(name: str, limit: int = 200) -> str:
+    """A name as it may appear in a verdict or a log line: the boundary's one echo rule
+    (`ingest.echo_name`: U+FFFD for bytes that are not UTF-8, no control characters, CPR masked, cut)."""
+    from udbredelse.ingest import echo_name
+
+    return echo_name(name, limit=limit)
 
 
 # ---- the inbox guard -----------------------------------------------------------------------------
@@ -104,7 +93,7 @@ def _write_verdict(settings: Settings, entry_id: str, name: str, kommunekode: st
         "status": "rejected", "rows_total": 0, "rows_accepted": 0, "rows_rejected": 0,
         "errors": [{"row": None, "column": None, "code": code, "message": message, "value": ""}],
         "warnings": [],
-        "file": {"name": log_name(name, 200), "file_id": entry_id, "file_type": None, "kommunekode": kommunekode,
+        "file": {"name": _shown(name), "file_id": entry_id, "file_type": None, "kommunekode": kommunekode,
                  "indsats": None, "reporting_date": None, "encoding": None, "delimiter": None, "sheet_name": None},
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2)
@@ -140,13 +129,12 @@ def _move_aside(settings: Settings, path: Path, info: os.stat_result, entry_id: 
 
 
 def guard_inbox(settings: Settings, inbox: Path | None = None) -> dict[str, Any]:
-    """Make the inbox safe for `ingest_inbox`: move links and special files aside with a verdict,
-    rename non-UTF-8 names. Returns {'moved_aside': [ids], 'renamed': n}; never a name."""
+    """Make the inbox safe for `ingest_inbox`: move links and special files aside, unread, with a
+    Danish verdict. Returns {'moved_aside': [ids]}; never a name."""
     root = Path(inbox) if inbox else settings.inbox_dir
     moved: list[str] = []
-    renamed = 0
     if not root.is_dir():
-        return {"moved_aside": moved, "renamed": renamed}
+        return {"moved_aside": moved}
     for path, info in _entries(root):
         if path.name.startswith((".", "~$")):
             continue  # hidden and Office lock files: ingest never takes them either
@@ -170,18 +158,7 @@ def guard_inbox(settings: Settings, inbox: Path | None = None) -> dict[str, Any]
             log.warning("indbakke-post %s (%s) er flyttet til karantæne uden at blive læst", entry_id, code)
             moved.append(entry_id)
             continue
-        if stat.S_ISREG(info.st_mode) and not _is_utf8(path.name):
-            new = path.with_name(repaired_name(path.name))
-            if new.exists():
-                new = new.with_name(f"{new.stem}_{_entry_id(str(relative))[1:7]}{new.suffix}")
-            try:
-                os.rename(path, new)
-            except OSError as exc:
-                log.error("et filnavn, der ikke er UTF-8, kunne ikke rettes (%s)", type(exc).__name__)
-                continue
-            log.warning("filnavn, der ikke er UTF-8, læst som Windows-1252: %s", log_name(new.name))
-            renamed += 1
-    return {"moved_aside": moved, "renamed": renamed}
+    return {"moved_aside": moved}
 
 
 # ---- batch ingest --------------------------------------------------------------------------------
@@ -227,7 +204,7 @@ def ingest_batch(settings: Settings, inbox: Path | None = None) -> dict[str, Any
     """Land every waiting file the way `udbredelse ingest` does; a summary fit for a task result.
 
     {'files', 'by_status', 'loaded', 'verdicts', 'file_ids': {status: [short ids]},
-     'failed': [{'file_id', 'kommunekode'}], 'quarantined': [short ids], 'moved_aside': [ids], 'renamed'}
+     'failed': [{'file_id', 'kommunekode'}], 'quarantined': [short ids], 'moved_aside': [ids]}
     'failed' files could not be stored (disk, permissions) and are still in the inbox: an operator acts.
     """
     from udbredelse.ingest import ingest_inbox
@@ -266,7 +243,6 @@ def ingest_batch(settings: Settings, inbox: Path | None = None) -> dict[str, Any
         "failed": failed,
         "quarantined": [q[:SHORT_ID] for q in quarantined],
         "moved_aside": moved,
-        "renamed": guard["renamed"],
     }
 
 

@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, formatting, queries
+from dashboard import charts, components, formatting, queries
 from dashboard.viewer import NATIONAL
 
 viewer = components.require_viewer("analyst", "admin")
@@ -13,14 +13,14 @@ st.title("Nationalt overblik")
 st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
 
 published_codes = queries.indicator_codes(viewer)
-codes = [c for c in formatting.INDICATOR_LABELS if c in published_codes] + sorted(
-    c for c in published_codes if c not in formatting.INDICATOR_LABELS)
+labels = {code: queries.label(viewer, code) for code in queries.indicator_labels(published_codes)}  # in definition order
+codes = list(labels)
 if not codes:
     st.info("Der er ingen indikatorer endnu.")
     st.stop()
 left, right = st.columns([3, 1])
 with left:
-    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: formatting.INDICATOR_LABELS.get(c, c))
+    indicator = st.selectbox("Indikator", codes, key="nat_indicator", format_func=lambda c: labels[c])
 with right:
     period_type = components.select_period_type("nat_periode")
 components.log_view(viewer, "nationalt", indicator=indicator, period_type=period_type)
@@ -31,7 +31,10 @@ if matrix.empty:
     st.stop()
 periods = matrix.groupby("indsats")["period"].first()
 period = max(periods)
-st.subheader(formatting.INDICATOR_LABELS.get(indicator, indicator))
+title = labels[indicator]
+axis = alt.Axis(labelExpr=charts.AXIS_LABELS.get(formatting.indicator_kind(indicator), charts.AXIS_LABELS["count"]),
+                title=title)
+st.subheader(title)
 
 matrix = formatting.displayed(matrix)
 matrix["indsats"] = [f"{i} ({periods[i]})" for i in matrix["indsats"]]
@@ -50,9 +53,10 @@ with dist_col:
         st.info("Alle celler er diskretioneret.")
     else:
         dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
-            x=alt.X("value:Q", title=formatting.INDICATOR_LABELS.get(indicator, indicator)),
+            x=alt.X("value:Q", axis=axis),
             y=alt.Y("indsats:N", title="Indsats"),
-            tooltip=["kommunenavn:N", "indsats:N", alt.Tooltip("vist:N", title="Værdi")],
+            tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
+                     alt.Tooltip("vist:N", title="Værdi")],
         )
         components.chart(dist)
 with out_col:
@@ -71,10 +75,12 @@ national = trend[trend["kommunekode"] == NATIONAL].dropna(subset=["value"])
 if national.empty:
     st.info("Ingen landstal.")
 else:
+    national = formatting.displayed(national)
     lines = alt.Chart(national).mark_line(point=True).encode(
         x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", title=formatting.INDICATOR_LABELS.get(indicator, indicator)),
-        tooltip=["indsats:N", "period:N", "value:Q"],
+        y=alt.Y("value:Q", axis=axis),
+        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("period:N", title="Periode"),
+                 alt.Tooltip("vist:N", title="Værdi")],
     ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
     components.chart(lines, width="content")
 
@@ -86,6 +92,8 @@ if funnels:
     frame["vist"] = [formatting.format_value(v, "count", h) for v, h in zip(frame["value"], frame["is_hidden"], strict=True)]
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
-        color=alt.Color("label:N", legend=None), tooltip=["indsats:N", "label:N", "vist:N"],
+        color=alt.Color("label:N", legend=None),
+        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
+                 alt.Tooltip("vist:N", title="Antal")],
     ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
     components.chart(bars, width="content")

@@ -41,6 +41,15 @@ frame = queries.indicators(viewer, indsats, period_type, kommune, codes=codes)
 if frame.empty:
     st.info(f"Der er ingen indikatorer for {names.get(indsats, indsats)} i {place} endnu.")
     st.stop()
+if "fidelity_index" not in set(frame["indicator"]):  # older marts: the index is the rule summary's composite row
+    _, kpi_cards = queries.kpis(viewer, indsats, period_type, kommune)
+    index_card = next((c for c in kpi_cards if c.code == "fidelity_index"), None)
+    if index_card is not None:
+        periods_now = sorted(frame["period"].unique())
+        extra = [{"kommunekode": kommune, "indsats": indsats, "period_type": period_type, "period": p,
+                  "indicator": "fidelity_index", "value": v, "is_hidden": index_card.hidden}
+                 for p, v in zip(periods_now[-2:][::-1], (index_card.value, index_card.previous), strict=False)]
+        frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
 all_periods = sorted(frame["period"].unique())
 latest = all_periods[-1]
 previous = all_periods[-2] if len(all_periods) > 1 else None
@@ -81,7 +90,7 @@ for code, _subject in key_figures:
         delta_color = "off"
         note = (f"Tallet bygger på færre end {formatting.format_number(min_courses)} forløb og vurderes derfor "
                 "ikke. Se udviklingen over 12 måneder nedenfor.")
-    cards.append((formatting.INDICATOR_LABELS.get(code, queries.label(viewer, code)), _shown(code, now), delta,
+    cards.append((queries.label(viewer, code), _shown(code, now), delta,
                   delta_color, note))
 
 projection = _row("target_projection_year_end", latest)
@@ -103,7 +112,7 @@ for start in range(0, len(cards), 4):
                       delta_arrow="off" if colour == "off" else "auto")
 
 # ---- 24-month trends beside the national level and comparable municipalities ----------------------
-st.markdown("#### Udviklingen de seneste 24 måneder")
+st.markdown(f"#### Udviklingen de seneste 24 måneder: {place}")
 trend_codes = tuple(c for c, _ in key_figures)
 rolling_codes = tuple(c for c in trend_codes if formatting.indicator_kind(c) == "rate" and c != "target_attainment_ytd")
 monthly = queries.indicators(viewer, indsats, "month", kommune, codes=list(trend_codes))
@@ -143,7 +152,7 @@ for n, (code, subject) in enumerate(key_figures):
     series = trends.last_months(pd.concat(parts, ignore_index=True))
     series = series[series["value"].notna()]
     with columns[n % 2]:
-        title = formatting.INDICATOR_LABELS.get(code, queries.label(viewer, code))
+        title = queries.label(viewer, code)
         st.markdown(f"**{title}**" + (" – rullende 12 måneder" if rolled else ""))
         if series.empty:
             st.info("Ingen tal at vise endnu.")

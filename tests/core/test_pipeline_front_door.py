@@ -62,7 +62,7 @@ def test_refuses_unknown_municipalities_and_oversized_files(settings: Settings) 
 
 STEP_FUNCTIONS = {"ingest_file", "ingest_inbox", "validate_file", "refresh_marts", "run_quality",
                   "export_indicators", "export_quality", "export_cohort", "export_management_report",
-                  "write_catalog_tables", "writer_lock"}
+                  "write_catalog_tables", "writer_lock", "queue_overdue_reminders"}
 STEP_MODULES = {"udbredelse.ingest", "udbredelse.transform", "udbredelse.export", "udbredelse.quality"}
 THROUGH_THE_DOOR = {"pipeline", "actions"}  # udbredelse.pipeline, and the dashboard's actions (checked here too)
 

@@ -26,7 +26,7 @@ def test_waiting_files_lists_relative_names_in_ingest_order(settings: Settings) 
     _touch(inbox / "851" / "851_MOVE_forloeb_2026-02-28.csv", 9_000)  # earlier period, arrived last
     _touch(inbox / "101" / ".101_MOVE_forloeb_2026-04-30.csv", 500)  # hidden: upload in progress
     _touch(inbox / "101" / "~$101_MOVE_forloeb_2026-04-30.xlsx", 500)  # Excel lock file
-    _touch(inbox / "101" / "noter.pdf", 500)
+    _touch(inbox / "101" / "noter.pdf", 500)  # any file type gets a verdict (rejected with a Danish message)
     _touch(inbox / "101" / "sub" / "deep_2026-01-31.csv", 500)  # too deep: not waiting
     _touch(inbox / "loose_2026-03-31.csv", 2_500)  # loose in the root: ingest rejects it with a report
 
@@ -36,6 +36,7 @@ def test_waiting_files_lists_relative_names_in_ingest_order(settings: Settings) 
         "register/register_2026-03-31.csv",
         "loose_2026-03-31.csv",
         "101/101_MOVE_forloeb_2026-03-31.csv",
+        "101/noter.pdf",  # no reporting date in the name: last
     ]
 
 

@@ -1,16 +1,20 @@
-"""A small published warehouse with the documented mart columns, so the dashboard can be tested alone."""
+"""A small published warehouse whose marts have the columns of their dbt contracts, so the dashboard can be
+tested alone. marts.indicator_definitions is the real dbt model, built once per test session."""
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from udbredelse import warehouse
 from udbredelse.catalog import load_catalog
 from udbredelse.catalog.tables import write_catalog_tables
-from udbredelse.settings import Settings
+from udbredelse.settings import Settings, get_settings
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 
@@ -20,12 +24,38 @@ OTHER_SECRET_COURSE = "FRB-HEMMELIG-7"
 OTHER_ACTIVE_END = 4321
 MONTHS = ["2026-01", "2026-02", "2026-03"]
 
-INDICATOR_SQL = """
-create table marts.indicators (
-    kommunekode varchar, indsats varchar, period_type varchar, period varchar, indicator varchar,
-    numerator double, denominator double, value double, suppressed boolean, quality varchar
-)
-"""
+MARTS = Path(__file__).resolve().parents[2] / "dbt" / "models" / "marts"
+
+
+def contract_columns(model: str) -> list[tuple[str, str]]:
+    """(column, data_type) of a mart's enforced dbt contract, in order."""
+    for path in MARTS.rglob("*.yml"):
+        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            if entry["name"] == model:
+                assert entry["config"]["contract"]["enforced"], model
+                return [(c["name"], c["data_type"]) for c in entry["columns"]]
+    raise KeyError(model)
+
+
+def create_mart(con, model: str) -> None:  # noqa: ANN001 - duckdb connection
+    columns = ", ".join(f'"{name}" {data_type}' for name, data_type in contract_columns(model))
+    con.execute(f"create table marts.{model} ({columns})")
+
+
+def insert(con, model: str, columns: str, rows: list[tuple]) -> None:  # noqa: ANN001 - duckdb connection
+    marks = ", ".join("?" for _ in columns.split(","))
+    con.executemany(f"insert into marts.{model} ({columns}) values ({marks})", rows)  # noqa: S608 - test constants
+
+
+@functools.cache
+def _definitions_warehouse() -> Path:
+    """A warehouse with only marts.indicator_definitions, built by the real dbt model (once per session)."""
+    from udbredelse.transform import run_dbt_build
+
+    settings = get_settings(home=Path(tempfile.mkdtemp(prefix="udbredelse-definitions-")))
+    settings.ensure_dirs()
+    run_dbt_build(settings, select="indicator_definitions")
+    return settings.warehouse_path
 
 
 def _indicator_rows() -> list[tuple]:
@@ -79,47 +109,40 @@ def build_test_warehouse(settings: Settings) -> None:
     try:
         write_catalog_tables(con, load_catalog(settings.catalog_path), settings.suppression_threshold)
         con.execute("create schema if not exists marts")
-        con.execute(INDICATOR_SQL)
-        con.executemany("insert into marts.indicators values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _indicator_rows())
-        con.execute("""
-            create table marts.course_attention (kommunekode varchar, indsats varchar, forloeb_id varchar,
-                issue_code varchar, issue_label varchar, details varchar)""")
-        con.executemany("insert into marts.course_attention values (?, ?, ?, ?, ?, ?)", [
+        con.execute(f"attach '{_definitions_warehouse()}' as definitions (read_only)")
+        con.execute("create table marts.indicator_definitions as select * from definitions.marts.indicator_definitions")
+        con.execute("detach definitions")
+        for model in ("indicators", "course_attention", "fidelity_rule_summary", "dq_scorecard", "dq_feedback",
+                      "implementation_milestones"):
+            create_mart(con, model)
+        insert(con, "indicators", "kommunekode, indsats, period_type, period, indicator, numerator, denominator, "
+               "value, suppressed, quality", _indicator_rows())
+        insert(con, "course_attention", "kommunekode, indsats, forloeb_id, issue_code, issue_label, details", [
             (OWN, "MOVE", "KBH-0001", "overdue", "Aktivt forløb over maksimal varighed", "Startet 2025-01-02"),
             (OWN, "MOVE", "KBH-0002", "missing_end_reason", "Afbrudt uden afslutningsårsag", "=HYPERLINK(\"x\")"),
             (OTHER, "MOVE", OTHER_SECRET_COURSE, "overdue", "Aktivt forløb over maksimal varighed", "Startet 2024"),
         ])
-        con.execute("""
-            create table marts.fidelity_rule_summary (kommunekode varchar, indsats varchar, period_type varchar,
-                period varchar, rule_code varchar, rule_type varchar, label varchar, guidance varchar,
-                checked bigint, passed bigint, adherence double, light varchar)""")
         fidelity = []
         for kommune, checked in ((OWN, 20), (OTHER, 3), ("000", 23)):
             for month in MONTHS:
                 half = checked // 2
                 fidelity.append((kommune, "MOVE", "month", month, "dosage", "dosage", "Dosis: 10–14 samtaler",
-                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød"))
+                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød", False))
                 fidelity.append((kommune, "MOVE", "month", month, "duration", "duration", "Varighed: 30–270 dage",
-                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn"))
+                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn", False))
                 fidelity.append((kommune, "MOVE", "month", month, "indeks", "indeks", "Samlet troskabsindeks",
                                  "Se de enkelte regler.", 2 * checked, half + checked, (half + checked) / (2 * checked),
-                                 "gul"))
-        con.executemany("insert into marts.fidelity_rule_summary values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        fidelity)
-        con.execute("""
-            create table marts.dq_scorecard (kommunekode varchar, kommunenavn varchar, indsats varchar,
-                score integer, quality_badge varchar, timeliness_score double, coverage_score double,
-                completeness_score double, validity_score double, consistency_score double, outlier_score double,
-                periods_late integer, periods_missing integer, rows_rejected integer, courses_with_issues integer)""")
-        con.executemany("insert into marts.dq_scorecard values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                                 "gul", False))
+        insert(con, "fidelity_rule_summary", "kommunekode, indsats, period_type, period, rule_code, rule_type, label, "
+               "guidance, checked, passed, adherence, light, suppressed", fidelity)
+        insert(con, "dq_scorecard", "kommunekode, kommunenavn, indsats, score, quality_badge, timeliness_score, "
+               "coverage_score, completeness_score, validity_score, consistency_score, outlier_score, periods_late, "
+               "periods_missing, rows_rejected, courses_with_issues", [
             (OWN, "København", "MOVE", 86, "god", 0.9, 1.0, 0.8, 0.95, 0.7, 1.0, 1, 0, 2, 3),
             (OTHER, "Frederiksberg", "MOVE", 58, "svag", 0.5, 0.6, 0.6, 0.7, 0.5, 0.5, 3, 1, 9, 7),
         ])
-        con.execute("""
-            create table marts.dq_feedback (kommunekode varchar, indsats varchar, check_code varchar,
-                detail_key varchar, severity varchar, area varchar, sort_order integer, message varchar,
-                found_in varchar, fix_hint varchar)""")
-        con.executemany("insert into marts.dq_feedback values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        insert(con, "dq_feedback", "kommunekode, indsats, check_code, detail_key, severity, area, sort_order, "
+               "message, found_in, fix_hint", [
             (OWN, "MOVE", "missing_field", "henvisningsdato", "warning", "Komplethed", 2,
              "henvisningsdato mangler i 3 forløb", "Forløbsfil 2026-03-31", "Udfyld henvisningsdato"),
             (OWN, "MOVE", "late_period", "2026-02", "error", "Rettidighed", 1,
@@ -128,7 +151,7 @@ def build_test_warehouse(settings: Settings) -> None:
              "Frederiksberg-fil 3 dage for sent", "Periode 2026-02", "Send til tiden"),
         ])
         con.execute("""
-            create table marts.implementation_milestones as
+            insert into marts.implementation_milestones by name
             select k.kommunekode, m.indsats, m.milestone_code, m.factor, m.phase, p.label as phase_label,
                    p.phase_order, m.label, m.due_month,
                    case when m.due_month <= 4 then 'opfyldt' else 'ikke_startet' end as status,

@@ -94,6 +94,7 @@ def test_demo_login_and_overview_in_chromium(dashboard_url: str, tmp_path: Path)
             expect(page.get_by_text("DEMO-login").first).to_be_visible()  # the banner stays on every page
             page.locator('[data-testid="stSelectbox"]').filter(has_text="Indsats").click()
             page.get_by_role("option", name=re.compile("MOVE")).click()
+            page.get_by_role("radio", name="Måned").first.click()  # the test warehouse has monthly figures
             metrics = page.locator('[data-testid="stMetricValue"]')
             expect(metrics.first).to_be_visible(timeout=60_000)
             expect(page.locator(".vega-embed").nth(1)).to_be_visible(timeout=60_000)

@@ -226,11 +226,10 @@ def test_deep_link_survives_login_and_period_buttons_never_deselect(dashboard_ur
 
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Overblik").click()
     _settle(page)
-    year = page.locator('[data-testid="stButtonGroup"]').first.get_by_role("button", name="År")
+    year = page.locator('[data-testid="stButtonGroup"]').first.get_by_role("radio", name="År")
     year.click()
     _settle(page)
     year.click()  # a second click must not leave the period unselected
     _settle(page)
-    pressed = page.locator('[data-testid="stButtonGroup"]').first.locator(
-        '[aria-checked="true"], [aria-pressed="true"], [kind$="Active"]')
+    pressed = page.locator('[data-testid="stButtonGroup"]').first.locator('[aria-checked="true"]')
     assert pressed.count() == 1 and pressed.first.inner_text().strip() == "År"

@@ -13,10 +13,10 @@ from dq_builders import build_raw_warehouse
 from udbredelse import pipeline, warehouse
 from udbredelse.quality import (
     QualityCheckFailed,
-    check_timeliness,
     data_docs_index,
     mark_reminders_sent,
     pending_reminders,
+    queue_overdue_reminders,
     run_quality,
     write_feedback_reports,
 )
@@ -118,7 +118,7 @@ def test_feedback_report_in_danish_says_what_to_fix_and_where(built: tuple[Setti
 
 def test_reminders_for_overdue_files_go_through_the_outbox(built: tuple[Settings, dict]) -> None:
     settings, _ = built
-    status = check_timeliness(settings)
+    status = queue_overdue_reminders(settings)
     assert status["missing_periods"] == 1 and status["late_periods"] == 1
     pending = pending_reminders(settings)
     assert [r["reminder_id"] for r in pending] == ["101|MOVE|2026-05"]
@@ -128,7 +128,7 @@ def test_reminders_for_overdue_files_go_through_the_outbox(built: tuple[Settings
     assert reminder["days_late"] == 20 and reminder["body"].startswith("<p>")
     assert mark_reminders_sent(settings, [reminder["reminder_id"]]) == 1
     assert pending_reminders(settings) == []
-    assert check_timeliness(settings)["reminders_queued"] == 0  # not queued twice
+    assert queue_overdue_reminders(settings)["reminders_queued"] == 0  # not queued twice
     sent = _query(settings, "select sent_at is not null from quality.reminder_outbox")
     assert sent == [(True,)]
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from udbredelse.disclosure import breaks_primary
+from udbredelse.disclosure import breaks_primary, suppression_kind
 from udbredelse.export.audit import append_audit
 from udbredelse.export.published import published, read_indicators, read_table, read_threshold
 from udbredelse.export.safe_csv import write_csv
@@ -28,9 +28,10 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
     """
     leaked = breaks_primary(frame, threshold) & ~frame["suppressed"].fill_null(False)
     hide = frame["suppressed"].fill_null(False) | leaked
+    marks = [suppression_kind(frame, hide, threshold)] if "suppression" in frame.columns else []
     out = frame.with_columns(
         *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in BLANKED_WHEN_SUPPRESSED],
-        hide.alias("suppressed"),
+        hide.alias("suppressed"), *marks,
     )
     return out, int(leaked.sum())
 

@@ -9,15 +9,15 @@ import duckdb
 import polars as pl
 
 from udbredelse import warehouse
+from udbredelse.disclosure import NATIONAL as NATIONAL  # defined once, in the disclosure policy
 from udbredelse.disclosure import threshold_from_parameters
 from udbredelse.settings import Settings, SettingsError
 
 # §9 indicator table columns, in order (domain brief; a stable interface).
 INDICATOR_COLUMNS = (
     "kommunekode", "indsats", "period_type", "period", "indicator",
-    "numerator", "denominator", "value", "suppressed", "quality",
+    "numerator", "denominator", "value", "suppressed", "suppression", "quality",
 )
-NATIONAL = "000"
 PERIOD_TYPE_ORDER = {"month": 1, "quarter": 2, "year": 3}
 
 

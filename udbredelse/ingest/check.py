@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 import pandera.errors
+import pandera.polars as pa
 import polars as pl
 
 from udbredelse import cpr as cprmod
@@ -40,7 +41,14 @@ from udbredelse.ingest.parse import (
 )
 from udbredelse.ingest.reader import ROW, FileProblem, RawTable, read_table
 from udbredelse.settings import Settings
-from validation.contracts import CONTRACTS, contract_columns
+from validation.contracts import (
+    ADVISORIES,
+    CONTRACTS,
+    MEASUREMENT_POINTS,
+    PSEUDONYM_PATTERN,
+    ROW_RULES,
+    contract_columns,
+)
 
 log = logging.getLogger("udbredelse.ingest")
 
@@ -51,13 +59,9 @@ ISSUE_SCHEMA = {
     "row": pl.Int64, "column": pl.Utf8, "severity": pl.Utf8, "code": pl.Utf8, "message": pl.Utf8, "value": pl.Utf8,
 }
 BATCH_ISSUE_SCHEMA = {FILE: pl.Int32, **ISSUE_SCHEMA, "_src": pl.Utf8}
-PSEUDONYM_FORMAT = r"^[0-9a-f]{32}$"
 MAX_VALUE_CHARS = 80
 MAX_CODE_CHARS = 20          # an unknown indsats or kommunekode is echoed at most this long
 UNKNOWN_COLUMNS_SHOWN = 5
-STARTED = ["i_gang", "gennemfoert", "afbrudt"]
-ENDED = ["gennemfoert", "afbrudt"]
-NOT_STARTED = ["henvist", "ikke_startet"]
 
 
 def _message_expr(code: str, dynamic: dict[str, pl.Expr] | None, params: dict[str, object]) -> pl.Expr:
@@ -76,7 +80,7 @@ def _message_expr(code: str, dynamic: dict[str, pl.Expr] | None, params: dict[st
 def mask_values(frame: pl.DataFrame) -> pl.DataFrame:
     """Values echoed in reports: CPR column at most 'DDMMYY-xxxx', CPR-like numbers elsewhere masked too."""
     value = pl.col("value")
-    compact = value.str.replace_all(r"[- ]", "")
+    compact = value.str.replace_all(cprmod.SEPARATOR, "")
     masked = (
         pl.when(pl.col("column") == "cpr")
         .then(
@@ -551,50 +555,77 @@ def _parse(stacked: pl.DataFrame, file_type: str, issues: _RowIssues, catalog: C
 
 # ---- the pandera contract --------------------------------------------------------------------
 
-_CHECK_CODES = (
-    ("not_nullable", "required"),
-    ("str_length", "too_long"),
-    ("isin", "invalid_code"),
-    ("greater_than_or_equal_to", "out_of_range"),
-    ("less_than_or_equal_to", "out_of_range"),
-    ("in_range", "out_of_range"),
-    ("str_matches", "format"),
-)
+# pandera's built-in column checks → the rule code of the report
+_CHECK_CODES = {
+    "str_length": "too_long",
+    "isin": "invalid_code",
+    "greater_than_or_equal_to": "out_of_range",
+    "less_than_or_equal_to": "out_of_range",
+    "in_range": "out_of_range",
+    "str_matches": "format",
+}
 _FORMAT_HINTS = {"kommunekode": "tre cifre, fx 101", "pseudonym": "32 tegn 0-9/a-f", "periode": "ÅÅÅÅ-MM, fx 2026-03"}
 
 
-def _allowed_from_check(check: str, column: str) -> str:
-    if check.startswith("str_matches"):
+def _allowed(check: pa.Check, column: str) -> str:
+    """The 'allowed' part of a message, from the check's own statistics (never from its text)."""
+    stats = check.statistics or {}
+    if check.name == "str_matches":
         return _FORMAT_HINTS.get(column, "se vejledningen")
-    inner = check[check.find("(") + 1: check.rfind(")")] if "(" in check else ""
-    return re.sub(r"[\[\]']", "", inner)
+    if "allowed_values" in stats:
+        return ", ".join(str(v) for v in stats["allowed_values"])
+    bounds = [stats.get(k) for k in ("min_value", "max_value") if stats.get(k) is not None]
+    return ", ".join(str(b) for b in bounds)
 
 
 def _contract(work: pl.DataFrame, file_type: str, issues: _RowIssues) -> None:
-    """Validate the stacked typed frame against the file type's pandera model (lazy: all failures at once)."""
-    model = CONTRACTS[file_type]
+    """Validate the stacked typed frame against the file type's pandera model (lazy: all failures at once),
+    then its advisory model (failures are warnings). Each failure is read from pandera's failure cases by
+    its check object (column check: code and allowed values; dataframe check: its `ROW_RULES` entry)."""
     columns = list(contract_columns(file_type))
-    try:
-        model.validate(work.select(columns), lazy=True)
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
+    frame = work.select(columns)
+    where = work.select(pl.col(FILE), pl.col(ROW)).with_row_index("index")
+    for model, severity in ((CONTRACTS[file_type], "error"), (ADVISORIES.get(file_type), "warning")):
+        if model is None:
+            continue
+        schema = model.to_schema()
+        try:
+            model.validate(frame, lazy=True)
+            continue
+        except pandera.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
         if not isinstance(cases, pl.DataFrame):
             cases = pl.from_pandas(cases)
-        cases = cases.with_columns(pl.col("check").cast(pl.Utf8), pl.col("failure_case").cast(pl.Utf8))
-        located = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
-        where = work.select(pl.col(FILE), pl.col(ROW)).with_row_index("index")
+        cases = cases.with_columns(pl.col("failure_case").cast(pl.Utf8))
+        located = cases.filter(pl.col("index").is_not_null())
         located = located.with_columns(pl.col("index").cast(pl.UInt32)).join(where, on="index", how="left")
         out = []
+        unlocated = cases.height - located.height
         for case in located.iter_rows(named=True):
-            check, column = case["check"] or "", case["column"]
-            code = next((c for prefix, c in _CHECK_CODES if check.startswith(prefix)), "invalid_code")
-            out.append({FILE: case[FILE], "row": case[ROW], "column": column, "severity": "error", "code": code,
-                        "message": message(code, column=column, allowed=_allowed_from_check(check, column)),
-                        "value": case["failure_case"], "_src": "contract"})
+            number = case["check_number"]
+            if case["schema_context"] == "DataFrameSchema":
+                code = schema.checks[number].name
+                rule = ROW_RULES[code]
+                column, params = rule.column, rule.params
+                value = work.get_column(rule.value)[case["index"]] if rule.value in work.columns else None
+            elif case["schema_context"] == "Column" and case["column"] in schema.columns:
+                column = case["column"]
+                if number is None:  # not_nullable
+                    code, params, value = "required", {}, case["failure_case"]
+                else:
+                    check = schema.columns[column].checks[number]
+                    code = _CHECK_CODES.get(check.name, "invalid_code")
+                    params, value = {"allowed": _allowed(check, column)}, case["failure_case"]
+            else:
+                unlocated += 1
+                continue
+            out.append({FILE: case[FILE], "row": case[ROW], "column": column, "severity": severity, "code": code,
+                        "message": message(code, column=column, **params),
+                        "value": None if value is None else str(value), "_src": "contract"})
         if out:
             issues.frames.append(pl.DataFrame(out, schema=BATCH_ISSUE_SCHEMA))
-        unlocated = cases.height - located.height
-        if unlocated:  # schema-level failures cannot happen with the parser's types; reject, never guess
+        if unlocated and severity == "error":
+            # schema-level failures cannot happen with the parser's types; reject, never guess
             files = work.get_column(FILE).unique().to_list()
             issues.frames.append(pl.DataFrame(
                 [{FILE: f, "row": None, "column": None, "severity": "error", "code": "internal_error",
@@ -649,7 +680,7 @@ def _catalog_rules(
                 issues.rows(is_inst & ((pl.col("score") < inst.score_min) | (pl.col("score") > inst.score_max)),
                             "score", "out_of_range", value="raw__score",
                             allowed=f"{inst.score_min:g}–{inst.score_max:g}")
-                issues.rows(is_inst & pl.col("tidspunkt").is_in(["start", "slut", "opfoelgning"])
+                issues.rows(is_inst & pl.col("tidspunkt").is_in(MEASUREMENT_POINTS)
                             & ~pl.col("tidspunkt").is_in(inst.points), "tidspunkt", "timepoint_unexpected",
                             severity="warning", value="tidspunkt", allowed=", ".join(inst.points))
         elif file_type == "milestones":
@@ -661,8 +692,6 @@ def _catalog_rules(
     elif file_type == "milestones":
         issues.rows(pl.struct([FILE, "milepael"]).is_duplicated() & pl.col("milepael").is_not_null(), "milepael",
                     "duplicate_key", value="milepael", allowed="milepæl")
-        issues.rows((pl.col("status") == "opfyldt") & pl.col("dato").is_null(), "dato",
-                    "milestone_date_missing", severity="warning")
     return work
 
 
@@ -677,30 +706,12 @@ def _cpr_in_text_rules(work: pl.DataFrame, issues: _RowIssues) -> None:
         column = name[len("raw__"):]
         hit = cprmod.cpr_in_text_expr(pl.col(name))
         if column == "pseudonym":
-            hit = hit & ~pl.col(name).str.contains(PSEUDONYM_FORMAT)
+            hit = hit & ~pl.col(name).str.contains(PSEUDONYM_PATTERN)
         issues.rows(hit, column, "cpr_in_text", value=name)
 
 
-def _raw(work: pl.DataFrame, column: str) -> pl.Expr:
-    return pl.col(f"raw__{column}") if f"raw__{column}" in work.columns else pl.lit(None, pl.Utf8)
-
-
 def _course_rules(work: pl.DataFrame, issues: _RowIssues, settings: Settings, catalog: Catalog) -> pl.DataFrame:
-    status = pl.col("status")
-    started, ended, not_started = status.is_in(STARTED), status.is_in(ENDED), status.is_in(NOT_STARTED)
-    issues.rows(started & _raw(work, "startdato").is_null(), "startdato", "start_required")
-    issues.rows(not_started & pl.col("startdato").is_not_null(), "startdato", "start_not_allowed",
-                value="raw__startdato", allowed="henvist/ikke_startet")
-    issues.rows(ended & _raw(work, "slutdato").is_null(), "slutdato", "end_required")
-    issues.rows(~ended & status.is_not_null() & pl.col("slutdato").is_not_null(), "slutdato", "end_not_allowed",
-                value="raw__slutdato")
-    issues.rows(pl.col("slutdato") < pl.col("startdato"), "slutdato", "end_before_start", value="raw__slutdato")
-    issues.rows((status == "afbrudt") & pl.col("afslutningsaarsag").is_null(), "afslutningsaarsag",
-                "end_reason_required")
-    issues.rows(~ended & pl.col("afslutningsaarsag").is_not_null(), "afslutningsaarsag",
-                "end_reason_without_end", severity="warning", value="afslutningsaarsag")
-    issues.rows(pl.col("henvisningsdato") > pl.col("startdato"), "henvisningsdato", "referral_after_start",
-                severity="warning", value="raw__henvisningsdato")
+    # the status/date rules of a row are the contract's (validation/contracts); here: what needs the catalog
     issues.rows(pl.struct([FILE, "forloeb_id"]).is_duplicated() & pl.col("forloeb_id").is_not_null(), "forloeb_id",
                 "duplicate_id", value="forloeb_id")
     collecting: list[str] = []

@@ -239,7 +239,7 @@ def queue_reminders(con: duckdb.DuckDBPyConnection, settings: Settings, now: dt.
     return queued
 
 
-def check_timeliness(settings: Settings) -> dict[str, Any]:
+def queue_overdue_reminders(settings: Settings) -> dict[str, Any]:
     """Queue reminders for overdue files (takes the writer lock; for the quality DAG and the CLI)."""
     with warehouse.writer_lock(settings):
         con = warehouse.connect(settings)

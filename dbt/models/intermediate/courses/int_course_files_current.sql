@@ -1,6 +1,6 @@
 -- The current course snapshot per municipality and intervention: the latest accepted or partial
 -- course file (by reporting date, then arrival). Each course file is a full snapshot that
--- replaces the previous one (domain §4); earlier files stay in raw for audit.
+-- replaces the previous one (README "File formats"); earlier files stay in raw for audit.
 with files as (
     select * from {{ ref('stg_raw__files') }}
 ),

@@ -1,4 +1,4 @@
--- marts.indicators: the long indicator table of domain §9 with disclosure control applied and the
+-- marts.indicators: the long indicator table (README "The indicator table") with disclosure control applied and the
 -- municipality's data-quality badge (see _indicators__models.yml). The verdicts come from
 -- int_indicators__protected (udbredelse.disclosure, once per intervention, reused in a refresh for
 -- interventions whose rows did not change); the badge is joined here because it moves with every
@@ -22,6 +22,7 @@ final as (
         protected.denominator,
         protected.value,
         protected.suppressed,
+        protected.suppression,
         cast(scorecard.quality_badge as varchar) as quality
     from protected
     left join scorecard
