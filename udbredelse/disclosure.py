@@ -272,7 +272,7 @@ def suppression_kind(frame: pl.DataFrame, hidden: Any, threshold: int, policy: D
     is_count = (frame["denominator"].is_null() & frame["value"].is_not_null()).to_numpy()
     primary = breaks_primary(frame, threshold, policy).to_numpy() & is_count
     kind = np.where(~hidden.to_numpy(), None, np.where(primary, "primary", "secondary"))
-    return pl.Series("suppression", kind, dtype=pl.Utf8)
+    return pl.Series("suppression", kind.tolist(), dtype=pl.Utf8)  # an object array of None + str cannot be cast
 
 
 def _whole(expr: pl.Expr) -> pl.Expr:
