@@ -26,6 +26,7 @@ from dashboard.store import (
     columns,
     existing_columns,
     has_table,
+    per_publish,
     per_viewer,
     published_available,
     query,
@@ -467,6 +468,7 @@ def indicator_label(code: str, definitions: pd.DataFrame) -> str:
     return f"{row['label']}: {', '.join(parts)}" if parts else str(row["label"])
 
 
+@per_publish
 def indicator_labels(codes: list[str] | None = None) -> dict[str, str]:
     """code → Danish label for `codes` (default: every defined code without a template), in definition order."""
     definitions = indicator_definitions()
@@ -481,6 +483,7 @@ def indicator_labels(codes: list[str] | None = None) -> dict[str, str]:
     return {code: indicator_label(code, definitions) for code in sorted(codes, key=place)}
 
 
+@per_viewer
 def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
     """One row per indicator code (published or defined): Danish name, definition and its dbt source file."""
     definitions = indicator_definitions()

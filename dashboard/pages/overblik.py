@@ -277,10 +277,10 @@ if viewer.is_municipality:
              "alle indikatorer. Tallene er tal (ikke tekst), så I kan regne videre på dem.")
 
     def _report() -> bytes:
-        from udbredelse.export.report import export_management_report
+        from udbredelse import pipeline
 
         with tempfile.TemporaryDirectory() as folder:
-            result = export_management_report(settings(), Path(folder), kommune=kommune)
+            result = pipeline.export_management_report(settings(), Path(folder), kommune=kommune)
             return Path(result["path"]).read_bytes()
 
     components.file_download(viewer, "Hent ledelsesrapport (Excel)", _report, f"ledelsesrapport_{kommune}.xlsx",
