@@ -164,7 +164,7 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, Any]:
 
 
 def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_runs: int = 5,
-              airflow: bool = True, audit_ilp_budget: float = 600.0) -> dict[str, Any]:
+              airflow: bool = True, audit_ilp_budget: float = 120.0) -> dict[str, Any]:
     from udbredelse import pipeline
     from udbredelse.generate import generate
 

@@ -271,8 +271,10 @@ def suppression_kind(frame: pl.DataFrame, hidden: Any, threshold: int, policy: D
         return pl.Series("suppression", [], dtype=pl.Utf8)
     is_count = (frame["denominator"].is_null() & frame["value"].is_not_null()).to_numpy()
     primary = breaks_primary(frame, threshold, policy).to_numpy() & is_count
-    kind = np.where(~hidden.to_numpy(), None, np.where(primary, "primary", "secondary"))
-    return pl.Series("suppression", kind.tolist(), dtype=pl.Utf8)  # an object array does not cast to Utf8
+    flags = pl.DataFrame({"hidden": hidden, "primary": pl.Series(primary, dtype=pl.Boolean)})
+    return flags.select(pl.when(pl.col("hidden")).then(
+        pl.when(pl.col("primary")).then(pl.lit("primary")).otherwise(pl.lit("secondary"))
+    ).otherwise(pl.lit(None, dtype=pl.Utf8)).alias("suppression"))["suppression"]
 
 
 def _whole(expr: pl.Expr) -> pl.Expr:

@@ -132,8 +132,22 @@ def test_stock_flow_between_adjacent_months() -> None:
 def test_other_columns_are_kept_and_empty_frames_work() -> None:
     rows = frame([count("101", "starts", 3)]).with_columns(pl.lit("god").alias("quality"))
     out = apply_disclosure(rows)
-    assert out.columns == [*rows.columns, "suppressed"]
+    assert out.columns == [*rows.columns, "suppressed", "suppression"]
+    assert out["suppression"].to_list() == ["primary"]  # a count of 3: shown as "<5"
     assert apply_disclosure(frame([]))["suppressed"].to_list() == []
+
+
+def test_marks_are_honest_primary_only_for_small_counts() -> None:
+    rows = frame([count("101", "starts", 3), count("147", "starts", 40), count("000", "starts", 43),
+                  count("101", "referrals", 0)])
+    out = apply_disclosure(rows, threshold=5)
+    marks = dict(zip(out["kommunekode"] + ":" + out["indicator"], out["suppression"], strict=True))
+    # 3 is primary ("<5"); the 40 hidden so that 3 cannot be worked out from the national 43 is "skjult"
+    assert marks["101:starts"] == "primary"
+    assert marks["147:starts"] == "secondary" or marks["000:starts"] == "secondary"
+    assert marks["101:referrals"] is None
+    small = out.filter(pl.col("suppression") == "primary")
+    assert ((small["value"] >= 1) & (small["value"] <= 4)).all()
 
 
 def test_threshold_from_parameters_and_period_helpers() -> None:

@@ -81,7 +81,11 @@ def _indicators() -> pl.DataFrame:
 
     def add(k, i, pt, p, ind, num, den, val, sup, q="god"):
         rows.append({"kommunekode": k, "indsats": i, "period_type": pt, "period": p, "indicator": ind,
-                     "numerator": num, "denominator": den, "value": val, "suppressed": sup, "quality": q})
+                     "numerator": num, "denominator": den, "value": val, "suppressed": sup,
+                     # the honest mark the build writes (udbredelse.disclosure.suppression_kind)
+                     "suppression": None if not sup else (
+                         "primary" if den is None and val is not None and 1 <= val <= 4 else "secondary"),
+                     "quality": q})
 
     for p, starts, nat_starts in (("2026-02", 3, 7), ("2026-03", 12, 40)):
         add("101", "MOVE", "month", p, "starts", starts, None, float(starts), starts < 5)
@@ -101,7 +105,7 @@ def _indicators() -> pl.DataFrame:
     return pl.DataFrame(rows, schema={
         "kommunekode": pl.Utf8, "indsats": pl.Utf8, "period_type": pl.Utf8, "period": pl.Utf8,
         "indicator": pl.Utf8, "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64,
-        "suppressed": pl.Boolean, "quality": pl.Utf8,
+        "suppressed": pl.Boolean, "suppression": pl.Utf8, "quality": pl.Utf8,
     }).sample(fraction=1.0, shuffle=True, seed=7)  # stored unsorted: the export must sort
 
 

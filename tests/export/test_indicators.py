@@ -43,6 +43,11 @@ def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub:
     # nothing blanked: every suppressed small count is still there for the analyst
     starts_101_feb = next(r for r in rows if (r["kommunekode"], r["period"], r["indicator"]) == ("101", "2026-02", "starts"))
     assert (starts_101_feb["numerator"], starts_101_feb["value"], starts_101_feb["suppressed"]) == ("3", "3", "true")
+    # the analyst sees which cells the public policy hides, and how: "<5" (primary) or "skjult" (secondary)
+    assert starts_101_feb["suppression"] == "primary"
+    interrupted = next(r for r in rows if (r["kommunekode"], r["period"], r["indicator"])
+                       == ("101", "2026-02", "ended_interrupted"))
+    assert (interrupted["value"], interrupted["suppression"]) == ("6", "secondary")
     assert sum(r["value"] != "" for r in rows) == mart["value"].is_not_null().sum()
     # zero denominator: empty value (as the mart has it)
     zero = next(r for r in rows if r["period"] == "2026-Q1" and r["indicator"] == "completion_rate")
