@@ -21,7 +21,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --group deploy --no-install-project
 
 # The project itself, installed editable: settings.PROJECT_ROOT then points at /opt/udbredelse,
-# where dbt/, dags/ and dashboard/ live.
+# where dbt/, dags/ and dashboard/ live. The DAGs are baked in here with the package they call
+# (compose mounts no DAG folder): a DAG change is a new image, so the two never drift apart.
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --group deploy

@@ -28,10 +28,13 @@ def format_value(value: float | None, code: str, hidden: bool = False) -> str:
         return suppression_label() if (code in COUNT_INDICATORS or code.startswith("starts_")) else "skjult"
     if value is None or pd.isna(value):
         return "–"
-    if code in RATE_INDICATORS or code == "fidelity_index":
+    kind = indicator_kind(code)  # rates of every family (milestones, registers, rules), not just the listed ones
+    if kind == "rate":
         return f"{value * 100:.0f} %".replace(".", ",")
-    if code in DAY_INDICATORS:
+    if kind == "days":
         return f"{value:.0f} dage"
+    if kind == "points":
+        return format_number(value, 1)
     return f"{value:,.0f}".replace(",", ".")
 
 

@@ -27,6 +27,7 @@ from dashboard.store import (
     columns,
     existing_columns,
     has_table,
+    per_publish,
     per_viewer,
     published_available,
     query,
@@ -462,6 +463,7 @@ def indicator_label(code: str, definitions: pd.DataFrame) -> str:
     return f"{row['label']}: {', '.join(parts)}" if parts else str(row["label"])
 
 
+@per_publish
 def indicator_labels(codes: list[str] | None = None) -> dict[str, str]:
     """code → Danish label for `codes` (default: every defined code without a template), in definition order."""
     definitions = indicator_definitions()
@@ -476,6 +478,7 @@ def indicator_labels(codes: list[str] | None = None) -> dict[str, str]:
     return {code: indicator_label(code, definitions) for code in sorted(codes, key=place)}
 
 
+@per_viewer
 def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
     """One row per indicator code (published or defined): Danish name, definition and its dbt source file."""
     definitions = indicator_definitions()
@@ -605,7 +608,8 @@ def comparable_medians(viewer: Viewer, indsats: str, kommunekode: str, codes: tu
     for column in ("value", "numerator", "denominator"):
         rows[column] = rows[column].astype("float64").where(~rows["is_hidden"])
     if rolling:
-        rolled = rolling_rate(rows[rows["indicator"].isin(rolling)], keys=["kommunekode", "indsats", "indicator"])
+        rolled = rolling_rate(rows[rows["indicator"].isin(rolling)], keys=["kommunekode", "indsats", "indicator"],
+                              min_months=3)
         rolled["value"], rolled["is_hidden"] = rolled["rolling_value"], False
         rows = pd.concat([rows[~rows["indicator"].isin(rolling)], rolled[rows.columns]], ignore_index=True)
     parts = []

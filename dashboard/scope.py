@@ -86,4 +86,5 @@ def course_ids_for(viewer: Viewer, frame: pd.DataFrame, key: bytes) -> pd.DataFr
         course_pseudonym(k, i, f, key)
         for k, i, f in zip(frame["kommunekode"], frame["indsats"], frame["forloeb_id"], strict=True)
     ]
-    return frame.rename(columns={"forloeb_id": "forloeb_pseudonym"}).drop(columns=["details"])
+    # errors="ignore": the fidelity drill-down's rows have no free text to drop
+    return frame.rename(columns={"forloeb_id": "forloeb_pseudonym"}).drop(columns=["details"], errors="ignore")

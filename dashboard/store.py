@@ -149,7 +149,29 @@ def per_viewer(func: Any) -> Any:
     return wrapper
 
 
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=256)
+def cached_published_call(name: str, published: str, version: str, args: tuple[Any, ...],
+                          kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    return _REGISTRY[name](*args, **dict(kwargs))
+
+
+def per_publish(func: Any) -> Any:
+    """Cache an answer that is the same for every viewer (e.g. indicator labels), keyed on the published file."""
+    _REGISTRY[func.__name__] = func
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        path = settings().published_path
+        version = _version(path)
+        if version == "missing":
+            return func(*args, **kwargs)
+        return cached_published_call(func.__name__, str(path), version, args, tuple(sorted(kwargs.items())))
+
+    return wrapper
+
+
 def clear_caches() -> None:
     """Forget every cached query and answer (tests; the cache keys change on a new publish anyway)."""
     cached_query.clear()
     cached_call.clear()
+    cached_published_call.clear()

@@ -49,13 +49,15 @@ def complete_months(frame: pd.DataFrame, keys: list[str], period_column: str = "
     return pd.concat(parts, ignore_index=True)
 
 
-def rolling_rate(frame: pd.DataFrame, window: int = ROLLING_MONTHS, keys: list[str] | None = None) -> pd.DataFrame:
+def rolling_rate(frame: pd.DataFrame, window: int = ROLLING_MONTHS, keys: list[str] | None = None,
+                 min_months: int | None = None) -> pd.DataFrame:
     """Add `rolling_numerator`, `rolling_denominator` and `rolling_value` over the last `window` months.
 
     The frame has one row per month (period 'YYYY-MM') with `numerator` and `denominator`; rows whose
     numerator or denominator is hidden (NaN) make the window unknown rather than silently smaller.
-    A window is only given once it is full (`window` months of data).
+    A window is only given once it holds `min_months` months (default: full, `window` months).
     """
+    min_months = window if min_months is None else min_months
     keys = keys or [c for c in ("kommunekode", "indsats", "indicator") if c in frame.columns]
     if frame.empty:
         return frame.assign(rolling_numerator=pd.Series(dtype=float), rolling_denominator=pd.Series(dtype=float),
@@ -69,8 +71,8 @@ def rolling_rate(frame: pd.DataFrame, window: int = ROLLING_MONTHS, keys: list[s
         inserted = group["_reported"].isna()
         num = group["numerator"].where(~inserted, 0.0)
         den = group["denominator"].where(~inserted, 0.0)
-        group["rolling_numerator"] = num.rolling(window, min_periods=window).sum()
-        group["rolling_denominator"] = den.rolling(window, min_periods=window).sum()
+        group["rolling_numerator"] = num.rolling(window, min_periods=min_months).sum()
+        group["rolling_denominator"] = den.rolling(window, min_periods=min_months).sum()
         ratio = group["rolling_numerator"] / group["rolling_denominator"]
         group["rolling_value"] = ratio.where(group["rolling_denominator"] > 0)
         out.append(group.drop(columns=["_reported"]))

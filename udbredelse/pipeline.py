@@ -145,9 +145,11 @@ def upload_receipts(settings: Settings, kommune: str) -> list[dict[str, Any]]:
 def ingest(settings: Settings, inbox: Path | None = None, kommune: str | None = None) -> dict[str, Any]:
     """Ingest every file waiting in the inbox; one bad file never blocks the rest."""
     from udbredelse.ingest import ingest_inbox
+    from udbredelse.unattended import guard_inbox
 
     settings.check()
     settings.ensure_dirs()
+    guard_inbox(settings, inbox)  # links and pipes are moved aside unread, with a verdict (as in the DAG)
     results = ingest_inbox(settings, inbox=inbox, kommune=kommune)
     return {
         "files": len(results),

@@ -106,8 +106,8 @@ badge, score = queries.quality_badge(viewer, indsats, kommune)
 cards.append(("Datakvalitet", components.BADGE_LABELS.get(str(badge), "–") if badge else "–",
               None if score is None else f"score {formatting.format_number(score)} af 100", "off",
               "Datakvalitetsscore 0–100 for kommunens indberetninger (se Datakvalitet)"))
-for start in range(0, len(cards), 4):
-    for column, (label, value, delta, colour, note) in zip(st.columns(4), cards[start:start + 4], strict=False):
+for start in range(0, len(cards), 3):
+    for column, (label, value, delta, colour, note) in zip(st.columns(3), cards[start:start + 3], strict=False):
         column.metric(label, value, delta, delta_color=colour, border=True, help=note,
                       delta_arrow="off" if colour == "off" else "auto")
 
@@ -122,7 +122,7 @@ groups = queries.comparable_groups(viewer, kommune)
 comparable = queries.comparable_medians(viewer, indsats, kommune, trend_codes, rolling=rolling_codes)
 st.caption(
     "Rater (fx gennemførelsesraten) vises som rullende 12-måneders tal: alle forløb i de seneste 12 måneder "
-    "under ét, så en måned med få forløb ikke får linjen til at svinge. Sammenlignelige kommuner er medianen "
+    "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge. Sammenlignelige kommuner er medianen "
     "af de øvrige kommuner i samme region og i samme størrelsesgruppe (mindst 3 kommuner)."
 )
 
@@ -131,12 +131,16 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     rows = rows[rows["indicator"] == code]
     if rows.empty:
         return pd.DataFrame(columns=["period", "value", "series"])
-    if rolled:
-        rows = trends.rolling_rate(rows)
+    if rolled:  # a new intervention: from its third month, over the months it has (up to 12)
+        rows = trends.rolling_rate(rows, min_months=3)
         rows = rows.assign(value=rows["rolling_value"])
     return rows[["period", "value"]].assign(series=name)
 
 
+if kommune != NATIONAL and comparable.empty:
+    st.caption("Ingen sammenlignelige kommuner har tal for indsatsen endnu (det kræver mindst 3 i samme region "
+               "eller størrelsesgruppe" + (f": {groups['region']['label']}, {groups['size']['label'].lower()}"
+                                            if groups else "") + ").")
 columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
@@ -277,10 +281,10 @@ if viewer.is_municipality:
              "alle indikatorer. Tallene er tal (ikke tekst), så I kan regne videre på dem.")
 
     def _report() -> bytes:
-        from udbredelse.export.report import export_management_report
+        from udbredelse import pipeline
 
         with tempfile.TemporaryDirectory() as folder:
-            result = export_management_report(settings(), Path(folder), kommune=kommune)
+            result = pipeline.export_management_report(settings(), Path(folder), kommune=kommune)
             return Path(result["path"]).read_bytes()
 
     components.file_download(viewer, "Hent ledelsesrapport (Excel)", _report, f"ledelsesrapport_{kommune}.xlsx",

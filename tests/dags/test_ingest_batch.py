@@ -127,3 +127,15 @@ def test_a_verdict_shows_a_name_through_the_echo_rule(settings: Settings) -> Non
     shown = json.loads((settings.reports_dir / f"{entry_id}.json").read_text(encoding="utf-8"))["file"]["name"]
     assert shown.encode("utf-8") and "\n" not in shown
     assert "691005-xxxx" in shown and "4714" not in shown
+
+
+def test_the_cli_ingest_moves_links_aside_too(settings: Settings) -> None:
+    """`udbredelse ingest` (pipeline.ingest) and the DAG land an inbox the same way: a link is never followed."""
+    secret = settings.home_path.parent / "secret.csv"
+    secret.write_text("hemmelig;data\n611090-1234;x\n", encoding="utf-8")
+    os.makedirs(settings.inbox_dir / "101", exist_ok=True)
+    os.symlink(secret, settings.inbox_dir / "101" / "101_MOVE_forloeb_2026-03-31.csv")
+    assert pipeline.ingest(settings)["files"] == 0
+    assert not list((settings.inbox_dir / "101").iterdir())
+    assert len(list((settings.quarantine_dir / unattended.UNSAFE_FOLDER).iterdir())) == 1
+    assert not list(settings.quarantine_dir.glob("*.bin"))  # nothing was read, so nothing was stored

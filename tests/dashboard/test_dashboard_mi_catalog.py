@@ -20,7 +20,7 @@ def test_regions_have_their_municipalities() -> None:
 
 def test_every_municipality_has_a_size_group() -> None:
     catalog = load_catalog()
-    frame = catalog_frames(catalog)["municipalities"]
+    frame = catalog_frames(catalog, 5)["municipalities"]
     assert frame.height == 98
     assert frame["size_group"].null_count() == 0 and frame["size_group_label"].null_count() == 0
     groups = dict(zip(frame["kommunekode"], frame["size_group"], strict=True))

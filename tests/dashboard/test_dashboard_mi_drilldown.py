@@ -79,8 +79,9 @@ def test_analyst_sees_pseudonyms_only(drilldown: Settings) -> None:
 def test_comparable_medians_leave_out_hidden_cells(drilldown: Settings) -> None:
     con = warehouse.connect(drilldown)
     try:  # four more municipalities of Region Hovedstaden; Gentofte's figure is suppressed
-        con.executemany("insert into marts.indicators values (?, 'MOVE', 'month', '2026-01', 'completion_rate', "
-                        "?, 10, ?, ?, 'god')",
+        con.executemany("insert into marts.indicators (kommunekode, indsats, period_type, period, indicator, "
+                        "numerator, denominator, value, suppressed, quality) values (?, 'MOVE', 'month', '2026-01', "
+                        "'completion_rate', ?, 10, ?, ?, 'god')",
                         [("151", 2, 0.2, False), ("153", 4, 0.4, False), ("155", 6, 0.6, False),
                          ("157", 9.9, 0.99, True)])
     finally:

@@ -55,7 +55,7 @@ def test_overview_shows_kpis_for_own_municipality(published: Settings) -> None:
     metrics = {m.label: m for m in at.metric}
     assert metrics["Aktive forløb ved periodens slutning"].value == "40"
     assert metrics["Aktive forløb ved periodens slutning"].delta == "+1"
-    assert metrics["Samlet troskabsindeks"].value == "75 %"
+    assert metrics["Fidelitetsindeks"].value == "75 %"
     assert metrics["Datakvalitet"].value.endswith("God")
     assert len(at.get("vega_lite_chart")) >= 2  # recruitment and funnel
     assert any("Dosis" in e.label for e in at.expander)  # failing rule with guidance
@@ -217,4 +217,4 @@ def test_analyst_overview_of_a_small_municipality_is_suppressed(published: Setti
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Aktive forløb ved periodens slutning"] == "4.321"  # large count: shown
     assert metrics["Gennemførelsesrate"] == "skjult"  # rate on suppressed counts: hidden
-    assert metrics["Samlet troskabsindeks"] == "skjult"  # 3 courses checked: hidden as a whole
+    assert metrics["Fidelitetsindeks"] == "skjult"  # 3 courses checked: hidden as a whole

@@ -80,7 +80,7 @@ def _message_expr(code: str, dynamic: dict[str, pl.Expr] | None, params: dict[st
 def mask_values(frame: pl.DataFrame) -> pl.DataFrame:
     """Values echoed in reports: CPR column at most 'DDMMYY-xxxx', CPR-like numbers elsewhere masked too."""
     value = pl.col("value")
-    compact = value.str.replace_all(r"[- ]", "")
+    compact = value.str.replace_all(cprmod.SEPARATOR, "")
     masked = (
         pl.when(pl.col("column") == "cpr")
         .then(
