@@ -158,6 +158,13 @@ def build_test_warehouse(settings: Settings) -> None:
              "Februar kom 4 dage for sent", "Periode 2026-02", "Send senest 15 dage efter periodens slut"),
             (OTHER, "MOVE", "late_period", "2026-02", "error", "Rettidighed", 1,
              "Frederiksberg-fil 3 dage for sent", "Periode 2026-02", "Send til tiden"),
+            (OWN, "MOVE", "incomplete_field", "henvisningsdato", "warning", "Fuldstændighed", 4,
+             "Henvisningsdato mangler i 2 af 20 forløb (90 % udfyldt).", "Forløb, fx: KBH-0001, KBH-0002",
+             "Udfyld feltet i fagsystemet"),
+            (OTHER, "MOVE", "inconsistent_overlapping_person", "", "warning", "Konsistens", 5,
+             "Samme borger i overlappende forløb: 2 forløb.",
+             f"Forløb: {OTHER_SECRET_COURSE} (samme borger som forløb FRB-0002), "
+             f"FRB-0002 (samme borger som forløb {OTHER_SECRET_COURSE})", "Ret forløbene i fagsystemet"),
         ])
         con.execute("""
             insert into marts.implementation_milestones by name
