@@ -47,7 +47,8 @@ if "fidelity_index" not in set(frame["indicator"]):  # older marts: the index is
     if index_card is not None:
         periods_now = sorted(frame["period"].unique())
         extra = [{"kommunekode": kommune, "indsats": indsats, "period_type": period_type, "period": p,
-                  "indicator": "fidelity_index", "value": v, "is_hidden": index_card.hidden}
+                  "indicator": "fidelity_index", "value": v, "is_hidden": index_card.hidden,
+                  "mark": index_card.mark}
                  for p, v in zip(periods_now[-2:][::-1], (index_card.value, index_card.previous), strict=False)]
         frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
 all_periods = sorted(frame["period"].unique())
@@ -227,6 +228,8 @@ with compare_col:
         })
         st.dataframe(shown, hide_index=True, width="stretch", key="overblik_sammenligning")
         st.caption(f"Periode: {formatting.period_label(comparison['period'].iloc[0])}")
+        if viewer.is_municipality:  # the national column goes through the public policy
+            st.caption(formatting.suppression_legend(analyst=False))
         is_rate = comparison["indicator"].map(formatting.indicator_kind).eq("rate")
         numbers = pd.DataFrame({
             "Indikator": comparison["label"],

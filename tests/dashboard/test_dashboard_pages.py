@@ -107,8 +107,24 @@ def test_analyst_sees_pseudonyms_and_suppression(published: Settings) -> None:
     at.button_group(key="nat_periode").set_value("month").run()  # the year is the default view
     matrix = table_with(at, "kommunenavn")
     frb = matrix[matrix["kommunekode"] == OTHER]
-    assert set(frb["MOVE (2026-03)"]) == {"<5"}
+    assert set(frb["MOVE (2026-03)"]) == {"3 (<5)"}  # the number, marked: it may not be published
     assert "CTI (2026-03)" in matrix.columns
+    assert any("må ikke offentliggøres" in c.value and "så et lille tal ikke kan regnes ud" in c.value
+               for c in at.caption)
+    page(at, "datakvalitet")
+    feedback = table_with(at, "Hvor")
+    assert OTHER_SECRET_COURSE not in feedback.to_string() and "FRB-0002" not in feedback.to_string()
+    assert feedback["Hvor"].str.contains("samme borger som forløb F-").any()
+
+
+def test_municipality_sees_the_legend_and_own_numbers_in_full(published: Settings) -> None:
+    at = page(login("kommune", OWN), "overblik")
+    at.selectbox(key="overblik_indsats").set_value("MOVE").run()
+    at.button_group(key="overblik_periode").set_value("month").run()
+    assert not at.exception, at.exception
+    assert any("skjult»: skjult, så et lille tal ikke kan regnes ud" in c.value for c in at.caption)
+    text = rendered_text(at)
+    assert "(<5)" not in text and "(skjult)" not in text  # own numbers in full, unmarked; no analyst marks
 
 
 def test_views_and_downloads_are_audited(published: Settings) -> None:
@@ -223,7 +239,7 @@ def test_production_without_oidc_lets_nobody_in(published: Settings, monkeypatch
     assert at.title[0].value == "Log ind"
 
 
-def test_analyst_overview_of_a_small_municipality_is_suppressed(published: Settings) -> None:
+def test_analyst_overview_of_a_small_municipality_is_marked(published: Settings) -> None:
     at = page(login("analyst"), "overblik")
     at.selectbox(key="overblik_indsats").set_value("MOVE").run()
     at.selectbox(key="overblik_kommune").set_value(OTHER).run()
@@ -231,5 +247,5 @@ def test_analyst_overview_of_a_small_municipality_is_suppressed(published: Setti
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Aktive forløb ved periodens slutning"] == "4.321"  # large count: shown
-    assert metrics["Gennemførelsesrate"] == "skjult"  # rate on suppressed counts: hidden
-    assert metrics["Fidelitetsindeks"] == "skjult"  # 3 courses checked: hidden as a whole
+    assert metrics["Gennemførelsesrate"] == "67 % (skjult)"  # analysts: the rate, marked as not for publication
+    assert metrics["Fidelitetsindeks"].endswith("(skjult)")  # 3 courses checked: shown to analysts, marked
