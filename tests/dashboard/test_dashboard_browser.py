@@ -115,3 +115,47 @@ def test_demo_login_and_overview_in_chromium(dashboard_url: str, tmp_path: Path)
     assert any(re.search(r"\d", value) for value in values), values
     assert shot.stat().st_size > 20_000
     assert downloaded.startswith("Indikator;") and "Hele landet" in downloaded.splitlines()[0]
+
+
+@pytest.mark.slow
+def test_analyst_sees_numbers_with_the_public_mark_on_nationalt_overblik(dashboard_url: str, tmp_path: Path) -> None:
+    """Issue 21: an analyst works inside the data controller and sees every number, each one the public
+    policy would hide marked; the matrix as downloaded (what the page shows) carries "3 (<5)", not "<5"."""
+    from dashboard_fixture import OTHER
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600}, locale="da-DK")
+            page.goto(dashboard_url, wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Log ind")).to_be_visible(timeout=60_000)
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Rolle").click()
+            page.get_by_role("option", name="Analytiker (Socialstyrelsen)").click()
+            page.get_by_role("button", name="Log ind").click()
+            expect(page.get_by_role("heading", name="Log ind")).to_have_count(0, timeout=60_000)
+            page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Nationalt overblik").click()
+            expect(page.get_by_role("heading", name="Nationalt overblik")).to_be_visible(timeout=60_000)
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Indikator").click()
+            page.get_by_role("option", name="Opstartede forløb", exact=True).click()
+            page.get_by_role("radio", name="Måned").first.click()
+            legend = page.get_by_text("må ikke offentliggøres").first
+            expect(legend).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("skjult, så et lille tal ikke kan regnes ud").first).to_be_visible()
+            page.wait_for_timeout(4000)  # let the rerun after the period switch finish
+            button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="Hent som CSV").first
+            expect(button).to_be_visible(timeout=60_000)
+            with page.expect_download(timeout=90_000) as download_info:  # the matrix as shown
+                button.locator("button").click()
+            downloaded = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+            page.screenshot(path=str(tmp_path / "nationalt_analytiker.png"), full_page=True)
+        finally:
+            browser.close()
+
+    other = next(line for line in downloaded.splitlines() if line.startswith(f"{OTHER};"))
+    assert "3 (<5)" in other, other  # the number with its mark, not the public "<5"
+    assert ";<5" not in downloaded and ";skjult" not in downloaded.replace(" (skjult)", ""), downloaded
