@@ -59,5 +59,7 @@ else:
     shown = feedback[[c for c in labels if c in feedback.columns]].rename(columns=labels)
     if viewer.is_municipality:
         shown = shown.drop(columns=["Kommune"], errors="ignore")
+    else:
+        st.caption("Forløb vises som pseudonymer (F-…), de samme som i listen over forløb der kræver opmærksomhed.")
     st.dataframe(shown, hide_index=True, width="stretch", key="dq_feedback")
     components.download_buttons(viewer, shown, "datakvalitet_tilbagemeldinger", key="dq_feedback_download")
