@@ -57,7 +57,7 @@ def model(dbt, session):
     rows = round_published(dbt.ref("int_indicators__unioned").pl()).select(KEY + NUMBERS)
     listed = refreshed_indsats()
     previous = previous_verdicts(dbt, session) if listed is not None else None
-    kept = rows.clear().with_columns(pl.lit(False).alias("suppressed"))
+    kept = rows.clear().with_columns(pl.lit(False).alias("suppressed"), pl.lit(None, pl.Utf8).alias("suppression"))
     if previous is not None:
         identity = KEY + NUMBERS
         differing = pl.concat([
