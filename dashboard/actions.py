@@ -107,12 +107,19 @@ def _require_analyst(viewer: Viewer) -> None:
         raise AccessDenied("Eksport er for analytikere og administratorer.")
 
 
+# audience → (what the page calls it, the file name saying which audience it is)
+EXPORT_AUDIENCES = {
+    "analyst": ("Analytiker i Socialstyrelsen – intet skjult, må ikke offentliggøres", "indikatorer_analytiker.csv"),
+    "public": ("Offentlig – små tal skjult efter diskretioneringsreglen", "indikatorer_offentlig.csv"),
+}
+
+
 def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tuple[str, bytes, dict[str, Any]]:
     _require_analyst(viewer)
-    if audience not in ("analyst", "public"):
+    if audience not in EXPORT_AUDIENCES:
         raise ValueError(audience)
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
-        out = Path(folder) / f"indikatorer_{audience}.csv"
+        out = Path(folder) / EXPORT_AUDIENCES[audience][1]
         result = pipeline.export_indicators(settings, out, audience=audience)
         content = out.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "indicators", "audience": audience,

@@ -114,7 +114,7 @@ def scope_kommune(viewer: Viewer, key: str, allow_national: bool = True) -> str:
 def kpi_cards(cards: list[queries.Kpi], badge: tuple[str | None, float | None]) -> None:
     columns = st.columns(len(cards) + 1)
     for column, card in zip(columns, cards, strict=False):
-        value = formatting.format_value(card.value, card.code, card.hidden)
+        value = formatting.format_value(card.value, card.code, card.hidden, card.mark)
         delta = None
         if card.delta is not None:
             if card.kind in ("rate", "index"):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.store import settings
-
 # Indicator codes (README "The indicator table") that are counts (whole numbers) or rates (fractions 0-1).
 RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration", "fidelity_index",
                    "conversion_referral_start", "early_dropout_rate", "waiting_within_limit",
@@ -19,15 +17,50 @@ FACTOR_LABELS = {"ledelse": "Ledelse", "kompetencer": "Kompetencer", "organiseri
 
 
 def suppression_label() -> str:
-    return f"<{settings().suppression_threshold}"
+    from dashboard.queries import suppression_threshold  # the applied threshold, from the published copy
+
+    return f"<{suppression_threshold()}"
 
 
-def format_value(value: float | None, code: str, hidden: bool = False) -> str:
+HIDDEN_LABEL = "skjult"
+
+
+def is_count(code: str) -> bool:
+    return code in COUNT_INDICATORS or code.startswith(("starts_", "ended_reason_"))
+
+
+def hidden_label(code: str, mark: object) -> str:
+    """How a cell the public policy hides reads: "<5" only for a primary-suppressed count (1 to
+    threshold-1); a complementary ('secondary') cell, a rate or median hidden with its count, or a cell
+    without a known reason: "skjult" (which claims nothing about the size of the hidden value)."""
+    return suppression_label() if mark == "primary" and is_count(code) else HIDDEN_LABEL
+
+
+def suppression_legend(analyst: bool) -> str:
+    """The legend beside tables and figures that carry suppression marks."""
+    small = f"«{suppression_label()}»: et lille tal (1–{int(suppression_label()[1:]) - 1})"
+    hidden = f"«{HIDDEN_LABEL}»: skjult, så et lille tal ikke kan regnes ud"
+    if analyst:
+        return (f"Analytikere ser alle tal uden diskretionering. Tal markeret «({suppression_label()})» eller "
+                f"«({HIDDEN_LABEL})» må ikke offentliggøres: {small}; {hidden}.")
+    return f"Tal for andre kommuner og hele landet er diskretioneret. {small}; {hidden}."
+
+
+def format_value(value: float | None, code: str, hidden: bool = False, mark: object = None) -> str:
+    """A value as shown. `hidden`: blanked for this viewer (shown by `hidden_label`); `mark`: the public
+    policy's verdict ('primary'/'secondary'/None, `dashboard.scope.policy_marks`); beside a value the
+    viewer may see (analysts), a set mark is added in parentheses: "3 (<5)", "12 (skjult)"."""
+    if mark is not None and not isinstance(mark, str):
+        mark = None if pd.isna(mark) else mark
     if hidden:
-        # Counts below the threshold are shown as "<5"; a rate or median built on them is hidden.
-        return suppression_label() if (code in COUNT_INDICATORS or code.startswith("starts_")) else "skjult"
+        return hidden_label(code, mark)
     if value is None or pd.isna(value):
         return "–"
+    shown = _format_plain(value, code)
+    return f"{shown} ({hidden_label(code, mark)})" if mark else shown
+
+
+def _format_plain(value: float, code: str) -> str:
     kind = indicator_kind(code)  # rates of every family (milestones, registers, rules), not just the listed ones
     if kind == "rate":
         return f"{value * 100:.0f} %".replace(".", ",")
@@ -39,13 +72,15 @@ def format_value(value: float | None, code: str, hidden: bool = False) -> str:
 
 
 def displayed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add a text column 'vist' with the value as shown (suppressed → '<5')."""
+    """Add a text column 'vist' with the value as shown (`format_value`: '<5', 'skjult', '12 (skjult)')."""
     if frame.empty:
         return frame
     frame = frame.copy()
+    hidden = frame.get("is_hidden", pd.Series(False, index=frame.index))
+    marks = frame.get("mark", pd.Series(None, index=frame.index, dtype=object))
     frame["vist"] = [
-        format_value(v, c, bool(h)) for v, c, h in zip(frame["value"], frame["indicator"], frame.get(
-            "is_hidden", pd.Series(False, index=frame.index)), strict=True)
+        format_value(v, c, bool(h), m) for v, c, h, m in zip(frame["value"], frame["indicator"], hidden, marks,
+                                                              strict=True)
     ]
     return frame
 

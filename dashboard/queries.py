@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import polars as pl
 
 from dashboard.formatting import FACTOR_LABELS
 from dashboard.scope import (
     blank_suppressed,
     course_ids_for,
+    feedback_for,
     indicator_scope,
     own_rows_scope,
     require_analyst,
@@ -112,6 +114,7 @@ class Kpi:
     previous: float | None
     hidden: bool
     kind: str  # count | rate | days | index
+    mark: str | None = None  # the public policy's verdict (dashboard.scope.policy_marks)
 
     @property
     def delta(self) -> float | None:
@@ -121,14 +124,20 @@ class Kpi:
 
 
 def _value_at(frame: pd.DataFrame, code: str, period: str | None) -> tuple[float | None, bool]:
+    value, hidden, _ = _cell_at(frame, code, period)
+    return value, hidden
+
+
+def _cell_at(frame: pd.DataFrame, code: str, period: str | None) -> tuple[float | None, bool, str | None]:
     if period is None:
-        return None, False
+        return None, False, None
     row = frame[(frame["indicator"] == code) & (frame["period"] == period)]
     if row.empty:
-        return None, False
+        return None, False, None
     value = row["value"].iloc[0]
     hidden = bool(row["is_hidden"].iloc[0])
-    return (None if pd.isna(value) else float(value)), hidden
+    mark = row["mark"].iloc[0] if "mark" in row else None
+    return (None if pd.isna(value) else float(value)), hidden, (mark if isinstance(mark, str) else None)
 
 
 @per_viewer
@@ -142,17 +151,19 @@ def kpis(viewer: Viewer, indsats: str, period_type: str, kommunekode: str) -> tu
     labels = indicator_labels(["target_attainment_ytd", "active_end", "completion_rate", "fidelity_index"])
     cards = []
     for code, kind in (("target_attainment_ytd", "rate"), ("active_end", "count"), ("completion_rate", "rate")):
-        value, hidden = _value_at(frame, code, latest)
+        value, hidden, mark = _cell_at(frame, code, latest)
         before, _ = _value_at(frame, code, previous)
-        cards.append(Kpi(code, labels[code], value, before, hidden, kind))
+        cards.append(Kpi(code, labels[code], value, before, hidden, kind, mark))
     if not frame.empty and (frame["indicator"] == "fidelity_index").any():
-        index_now, hidden = _value_at(frame, "fidelity_index", latest)
+        index_now, hidden, mark = _cell_at(frame, "fidelity_index", latest)
         index_before, _ = _value_at(frame, "fidelity_index", previous)
     else:  # older marts: the composite row of the rule summary
         rules = fidelity_rules(viewer, indsats, period_type, kommunekode)
         index_now, index_before = _fidelity_index(rules, latest), _fidelity_index(rules, previous)
-        hidden = bool(not rules.empty and rules.loc[rules["period"] == latest, "is_hidden"].astype(bool).any())
-    cards.append(Kpi("fidelity_index", labels["fidelity_index"], index_now, index_before, hidden, "index"))
+        now = rules[rules["period"] == latest] if not rules.empty else rules
+        hidden = bool(not now.empty and now["is_hidden"].astype(bool).any())
+        mark = "secondary" if not now.empty and now["mark"].notna().any() else None
+    cards.append(Kpi("fidelity_index", labels["fidelity_index"], index_now, index_before, hidden, "index", mark))
     return latest, cards
 
 
@@ -206,7 +217,7 @@ def funnel(viewer: Viewer, indsats: str, kommunekode: str, year: str | None = No
     """Referred → started → completed / interrupted for one year (from the yearly indicator rows)."""
     frame = indicators(viewer, indsats, "year", kommunekode, codes=[c for c, _ in FUNNEL_STEPS])
     if frame.empty:
-        return pd.DataFrame(columns=["step", "label", "value", "is_hidden", "period"])
+        return pd.DataFrame(columns=["step", "label", "value", "is_hidden", "mark", "period"])
     year = year or max(frame["period"])
     frame = frame[frame["period"] == year]
     rows = []
@@ -214,7 +225,9 @@ def funnel(viewer: Viewer, indsats: str, kommunekode: str, year: str | None = No
         row = frame[frame["indicator"] == code]
         value = None if row.empty or pd.isna(row["value"].iloc[0]) else float(row["value"].iloc[0])
         hidden = bool(row["is_hidden"].iloc[0]) if not row.empty else False
-        rows.append({"order": order, "step": code, "label": label, "value": value, "is_hidden": hidden, "period": year})
+        mark = row["mark"].iloc[0] if not row.empty and isinstance(row["mark"].iloc[0], str) else None
+        rows.append({"order": order, "step": code, "label": label, "value": value, "is_hidden": hidden,
+                     "mark": mark, "period": year})
     return pd.DataFrame(rows)
 
 
@@ -230,10 +243,10 @@ def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunek
     if own.empty:
         return pd.DataFrame(columns=["indicator", "label", "own", "national", "period"])
     period = max(own["period"])
-    left = own[own["period"] == period][["indicator", "value", "is_hidden"]].rename(
-        columns={"value": "own", "is_hidden": "own_hidden"})
-    right = national[national["period"] == period][["indicator", "value", "is_hidden"]].rename(
-        columns={"value": "national", "is_hidden": "national_hidden"})
+    left = own[own["period"] == period][["indicator", "value", "is_hidden", "mark"]].rename(
+        columns={"value": "own", "is_hidden": "own_hidden", "mark": "own_mark"})
+    right = national[national["period"] == period][["indicator", "value", "is_hidden", "mark"]].rename(
+        columns={"value": "national", "is_hidden": "national_hidden", "mark": "national_mark"})
     out = left.merge(right, on="indicator", how="left")
     out["label"] = out["indicator"].map(indicator_labels(out["indicator"].tolist()))
     out["period"] = period
@@ -256,21 +269,19 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
     )
     if frame.empty:
         frame["is_hidden"] = pd.Series(dtype=bool)
+        frame["mark"] = pd.Series(dtype=object)
         return frame
-    # A municipality-period is hidden as a whole when its rules checked fewer courses than the threshold
-    # (the composite row counts rule checks, not courses, and must not reveal the hidden rules).
-    keys = ["kommunekode", "indsats", "period_type", "period"]
-    per_rule = frame[frame["rule_code"] != COMPOSITE_RULE]
-    courses = per_rule.groupby(keys)["checked"].max().rename("_courses")
-    frame = frame.merge(courses, left_on=keys, right_index=True, how="left")
-    small = frame["_courses"].fillna(0) < settings().suppression_threshold
-    frame = frame.drop(columns=["_courses"])
-    small = small | frame["suppressed"].fillna(False).astype(bool)
+    # the build decides what is hidden (marts.fidelity_rule_summary.suppressed: the policy's verdicts, a
+    # municipality-period with fewer courses than the threshold, the index when all its rules are hidden)
+    small = frame["suppressed"].fillna(False).astype(bool)
     hide = small & ~sees_exact(viewer, frame["kommunekode"])
     for column in ("checked", "passed", "adherence"):
         frame[column] = frame[column].astype("float64").where(~hide)
     frame["light"] = frame["light"].where(~hide)
     frame["is_hidden"] = hide
+    # the rule summary carries no reason: a hidden rule says "skjult"; analysts see it with that mark
+    own = sees_exact(viewer, frame["kommunekode"]) & (not viewer.sees_all_municipalities)
+    frame["mark"] = pd.Series("secondary", index=frame.index, dtype=object).where(small & ~own, None)
     return frame
 
 
@@ -321,7 +332,8 @@ def dq_feedback(viewer: Viewer, indsats: str | None = None, kommunekode: str | N
     frame = _scoped_table(viewer, "dq_feedback", indsats, kommunekode)
     if frame.empty:
         return frame
-    return frame.sort_values(["kommunekode", "indsats", "sort_order"]).reset_index(drop=True)
+    frame = frame.sort_values(["kommunekode", "indsats", "sort_order"]).reset_index(drop=True)
+    return feedback_for(viewer, frame, settings().pseudonym_key_bytes)
 
 
 @per_viewer
@@ -542,6 +554,13 @@ def label(viewer: Viewer, code: str) -> str:
     from dashboard.formatting import indicator_label
 
     return indicator_label(code, catalog_labels(viewer))
+
+
+def suppression_threshold() -> int:
+    """The threshold the build applied (catalog.parameters of the published copy), never the environment's."""
+    from udbredelse.disclosure import threshold_from_parameters
+
+    return threshold_from_parameters(pl.from_pandas(query("select parameter, value from catalog.parameters")))
 
 
 def mi_parameter(name: str, default: float) -> float:

@@ -13,16 +13,20 @@ st.write("Eksporterne laves fra den publicerede kopi og skrives i revisionslogge
 
 st.markdown("#### Indikatortabel")
 audience = st.radio(
-    "Modtager", ["analyst", "public"], key="exp_audience", horizontal=True,
+    "Modtager", list(actions.EXPORT_AUDIENCES), key="exp_audience", horizontal=True,
     format_func=lambda a: {"analyst": "Analytiker (intet skjult)", "public": "Offentlig (små tal skjult)"}[a],
 )
+description, file_name = actions.EXPORT_AUDIENCES[audience]
+st.write(f"Modtager: **{description}**. Filen hedder `{file_name}`.")
 if st.button("Lav indikatoreksport", key="exp_indicators"):
-    name, content, result = actions.export_indicators(viewer, settings, audience)
-    st.session_state["_exp_indicators"] = (name, content, result)
-if "_exp_indicators" in st.session_state:
-    name, content, result = st.session_state["_exp_indicators"]
+    st.session_state["_exp_indicators"] = (audience, *actions.export_indicators(viewer, settings, audience))
+made = st.session_state.get("_exp_indicators")
+if made and made[0] == audience:  # only the file of the audience selected; another audience's file is not offered
+    _, name, content, result = made
     st.download_button(f"Hent {name}", content, name, "text/csv", key="exp_indicators_dl")
     st.caption(", ".join(f"{k}: {v}" for k, v in result.items() if k in ("rows", "suppressed", "sha256")))
+elif made:
+    st.caption("Der er ikke lavet en fil til denne modtager endnu.")
 
 st.markdown("#### Datakvalitet")
 if st.button("Lav datakvalitetseksport", key="exp_quality"):

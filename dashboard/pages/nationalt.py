@@ -10,7 +10,7 @@ from dashboard.viewer import NATIONAL
 viewer = components.require_viewer("analyst", "admin")
 components.require_published()
 st.title("Nationalt overblik")
-st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering gælder på tværs af kommuner).")
+st.caption(formatting.suppression_legend(analyst=True))
 
 published_codes = queries.indicator_codes(viewer)
 labels = {code: queries.label(viewer, code) for code in queries.indicator_labels(published_codes)}  # in definition order
@@ -89,7 +89,8 @@ funnels = [queries.funnel(viewer, code, NATIONAL).assign(indsats=code) for code 
 funnels = [f for f in funnels if not f.empty and "indsats" in f]
 if funnels:
     frame = pd.concat(funnels, ignore_index=True)
-    frame["vist"] = [formatting.format_value(v, "count", h) for v, h in zip(frame["value"], frame["is_hidden"], strict=True)]
+    frame["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
+        frame["value"], frame["is_hidden"], frame["mark"], strict=True)]
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
         color=alt.Color("label:N", legend=None),

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import components, formatting, queries, store
+from dashboard import components, formatting, queries
 
 viewer = components.require_viewer()
 st.title("Om indikatorerne")
@@ -18,7 +18,7 @@ st.write(
 )
 st.info(
     f"Diskretionering: uden for kommunens egen visning vises antal under "
-    f"{store.settings().suppression_threshold} som «{formatting.suppression_label()}», og en andel skjules, "
+    f"{queries.suppression_threshold()} som «{formatting.suppression_label()}», og en andel skjules, "
     "når den bygger på så få forløb, at enkeltpersoner kunne genkendes."
 )
 

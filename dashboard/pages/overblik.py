@@ -55,7 +55,7 @@ latest = all_periods[-1]
 previous = all_periods[-2] if len(all_periods) > 1 else None
 st.subheader(f"{place} · {names.get(indsats, indsats)} · {formatting.period_label(latest)}")
 if not viewer.is_municipality or kommune == NATIONAL:
-    st.caption(f"Små tal vises som «{formatting.suppression_label()}» (diskretionering).")
+    st.caption(formatting.suppression_legend(analyst=not viewer.is_municipality))
 
 
 def _row(code: str, period: str | None) -> pd.Series | None:
@@ -68,7 +68,7 @@ def _row(code: str, period: str | None) -> pd.Series | None:
 def _shown(code: str, row: pd.Series | None) -> str:
     if row is None:
         return "–"
-    return formatting.format_value(row["value"], code, bool(row.get("is_hidden", False)))
+    return formatting.format_value(row["value"], code, bool(row.get("is_hidden", False)), row.get("mark"))
 
 
 cards = []
@@ -200,8 +200,8 @@ with funnel_col:
     if funnel.empty:
         st.info("Ingen forløb i året.")
     else:
-        funnel["vist"] = [formatting.format_value(v, "count", h) for v, h in zip(funnel["value"], funnel["is_hidden"],
-                                                                                strict=True)]
+        funnel["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
+            funnel["value"], funnel["is_hidden"], funnel["mark"], strict=True)]
         bars = alt.Chart(funnel).mark_bar().encode(
             y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
             x=alt.X("value:Q", title="Forløb", axis=alt.Axis(labelExpr=charts.AXIS_LABELS["count"])),
@@ -218,10 +218,12 @@ with compare_col:
     else:
         shown = pd.DataFrame({
             "Indikator": comparison["label"],
-            place: [formatting.format_value(v, c, h) for v, c, h in zip(
-                comparison["own"], comparison["indicator"], comparison["own_hidden"], strict=True)],
-            "Hele landet": [formatting.format_value(v, c, bool(h) if pd.notna(h) else False) for v, c, h in zip(
-                comparison["national"], comparison["indicator"], comparison["national_hidden"], strict=True)],
+            place: [formatting.format_value(v, c, h, m) for v, c, h, m in zip(
+                comparison["own"], comparison["indicator"], comparison["own_hidden"], comparison["own_mark"],
+                strict=True)],
+            "Hele landet": [formatting.format_value(v, c, bool(h) if pd.notna(h) else False, m) for v, c, h, m in zip(
+                comparison["national"], comparison["indicator"], comparison["national_hidden"],
+                comparison["national_mark"], strict=True)],
         })
         st.dataframe(shown, hide_index=True, width="stretch", key="overblik_sammenligning")
         st.caption(f"Periode: {formatting.period_label(comparison['period'].iloc[0])}")
@@ -251,10 +253,10 @@ else:
     table = pd.DataFrame({
         "Lys": lights,
         "Regel": rules["label"],
-        "Overholdt": [formatting.format_value(v, "fidelity_index", h) for v, h in zip(
-            rules["adherence"], rules["is_hidden"], strict=True)],
-        "Forløb tjekket": [formatting.format_value(v, "count", h) for v, h in zip(rules["checked"], rules["is_hidden"],
-                                                                                 strict=True)],
+        "Overholdt": [formatting.format_value(v, "fidelity_index", h, m) for v, h, m in zip(
+            rules["adherence"], rules["is_hidden"], rules["mark"], strict=True)],
+        "Forløb tjekket": [formatting.format_value(v, "count", h, m) for v, h, m in zip(
+            rules["checked"], rules["is_hidden"], rules["mark"], strict=True)],
     })
     st.dataframe(table.style.map(components.light_style, subset=["Lys"]), hide_index=True, width="stretch",
                  key="overblik_fidelitet")

@@ -39,23 +39,23 @@ def _pick(frame: pd.DataFrame, prefix: str, period: str | None = None) -> pd.Dat
     return rows[rows["period"] == period] if period else rows
 
 
-def _value(frame: pd.DataFrame, code: str, period: str) -> tuple[float | None, bool]:
+def _value(frame: pd.DataFrame, code: str, period: str) -> tuple[float | None, bool, object]:
     rows = frame[(frame["indicator"] == code) & (frame["period"] == period)]
     if rows.empty:
-        return None, False
-    return rows["value"].iloc[0], bool(rows["is_hidden"].iloc[0])
+        return None, False, None
+    return rows["value"].iloc[0], bool(rows["is_hidden"].iloc[0]), rows["mark"].iloc[0]
 
 
 def _side_by_side(codes: list[str], period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shown table (text) and download table (numbers, % as 0-100) for own vs national."""
     shown, numbers = [], []
     for code in codes:
-        own, own_hidden = _value(everything, code, period)
-        nat, nat_hidden = _value(nation, code, period)
+        own, own_hidden, own_mark = _value(everything, code, period)
+        nat, nat_hidden, nat_mark = _value(nation, code, period)
         rate = formatting.indicator_kind(code) == "rate"
         name = queries.label(viewer, code)
-        shown.append({"Indikator": name, place: formatting.format_value(own, code, own_hidden),
-                      "Hele landet": formatting.format_value(nat, code, nat_hidden)})
+        shown.append({"Indikator": name, place: formatting.format_value(own, code, own_hidden, own_mark),
+                      "Hele landet": formatting.format_value(nat, code, nat_hidden, nat_mark)})
         scale = 100 if rate else 1
         numbers.append({"Indikator": name, "Enhed": "procent" if rate else "antal",
                         place: None if own is None or pd.isna(own) else round(own * scale, 1),
@@ -77,8 +77,8 @@ else:
         "Kriterium": criteria["label"],
         "Grænse": [("mindst " if op == ">=" else "højst ") + formatting.format_value(t, c) for op, t, c in zip(
             criteria["operator"], criteria["threshold"], criteria["indicator"], strict=True)],
-        "Resultat": [formatting.format_value(v, c, h) for v, c, h in zip(
-            criteria["value"], criteria["indicator"], criteria["is_hidden"], strict=True)],
+        "Resultat": [formatting.format_value(v, c, h, m) for v, c, h, m in zip(
+            criteria["value"], criteria["indicator"], criteria["is_hidden"], criteria["mark"], strict=True)],
         "Opfyldt": ["–" if pd.isna(m) else ("Ja" if m else "Nej") for m in criteria["is_met"]],
     })
     st.dataframe(table, hide_index=True, width="stretch", key="resultater_kriterier")
@@ -114,7 +114,8 @@ else:
             continue
         name = labels.get(body[: -len(window) - 1], body[: -len(window) - 1].replace("_", " "))
         rows.append({"Startår": period, "Indikator": name, "window": window,
-                     "vist": formatting.format_value(sub["value"].iloc[0], code, bool(sub["is_hidden"].iloc[0])),
+                     "vist": formatting.format_value(sub["value"].iloc[0], code, bool(sub["is_hidden"].iloc[0]),
+                                                     sub["mark"].iloc[0]),
                      "courses": sub["denominator"].iloc[0]})
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -142,8 +143,8 @@ for column, (prefix, title) in zip(profile_cols, [("starts_age_", "Alder ved sta
         shown = rows.assign(
             label=[queries.label(viewer, c).removeprefix("Opstartede forløb, ").removeprefix("henvist for: ")
                    for c in rows["indicator"]],
-            vist=[formatting.format_value(v, "count", h) for v, h in zip(rows["value"], rows["is_hidden"],
-                                                                         strict=True)],
+            vist=[formatting.format_value(v, "count", h, m) for v, h, m in zip(rows["value"], rows["is_hidden"],
+                                                                               rows["mark"], strict=True)],
         )
         bars = alt.Chart(shown).mark_bar(color="#1e3a8a").encode(
             y=alt.Y("label:N", title=None, sort=list(shown["label"]), axis=alt.Axis(labelLimit=220)),

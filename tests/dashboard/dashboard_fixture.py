@@ -23,6 +23,8 @@ OWN, OTHER = "101", "147"
 OTHER_SECRET_COURSE = "FRB-HEMMELIG-7"
 OTHER_ACTIVE_END = 4321
 MONTHS = ["2026-01", "2026-02", "2026-03"]
+COUNT_CODES = {"referrals", "starts", "active_end", "ended_completed", "ended_interrupted", "overdue_active"}
+SECONDARY_NATIONAL_COMPLETED = 10  # national ended_completed per month: ≥ 5, hidden as a complement ("skjult")
 
 MARTS = Path(__file__).resolve().parents[2] / "dbt" / "models" / "marts"
 
@@ -62,7 +64,11 @@ def _indicator_rows() -> list[tuple]:
     rows: list[tuple] = []
 
     def add(k, i, pt, p, code, num, den, value, suppressed=False, quality="god"):
-        rows.append((k, i, pt, p, code, num, den, value, suppressed, quality))
+        # the build's reason (marts.indicators.suppression): a count 1..4 is 'primary', anything else hidden
+        # (a rate on hidden counts, a cell hidden to protect another) 'secondary'
+        count = code in COUNT_CODES
+        reason = None if not suppressed else ("primary" if count and 1 <= value < 5 else "secondary")
+        rows.append((k, i, pt, p, code, num, den, value, suppressed, reason, quality))
 
     per_kommune = {
         OWN: {"referrals": 14, "starts": 11, "active_end": 37, "ended_completed": 8, "ended_interrupted": 2,
@@ -89,7 +95,9 @@ def _indicator_rows() -> list[tuple]:
                 if indsats == "CTI":  # MOVE takes its index from the rule summary's composite row instead
                     add(kommune, indsats, "month", month, "fidelity_index", 9 * n, 10 * n, 0.9, kommune == OTHER)
             for code, value in totals.items():
-                add("000", indsats, "month", month, code, value, None, value, code == "ended_interrupted")
+                # ended_completed (10) hidden as a complement: with ended_total it would give ended_interrupted away
+                add("000", indsats, "month", month, code, value, None, value,
+                    code in ("ended_interrupted", "ended_completed"))
             add("000", indsats, "month", month, "completion_rate", 10, 13, 10 / 13)
             add("000", indsats, "month", month, "target_attainment_ytd", 14 * n, 160, 14 * n / 160)
         for kommune, figures in per_kommune.items():
@@ -116,7 +124,7 @@ def build_test_warehouse(settings: Settings) -> None:
                       "implementation_milestones"):
             create_mart(con, model)
         insert(con, "indicators", "kommunekode, indsats, period_type, period, indicator, numerator, denominator, "
-               "value, suppressed, quality", _indicator_rows())
+               "value, suppressed, suppression, quality", _indicator_rows())
         insert(con, "course_attention", "kommunekode, indsats, forloeb_id, issue_code, issue_label, details", [
             (OWN, "MOVE", "KBH-0001", "overdue", "Aktivt forløb over maksimal varighed", "Startet 2025-01-02"),
             (OWN, "MOVE", "KBH-0002", "missing_end_reason", "Afbrudt uden afslutningsårsag", "=HYPERLINK(\"x\")"),
@@ -124,15 +132,16 @@ def build_test_warehouse(settings: Settings) -> None:
         ])
         fidelity = []
         for kommune, checked in ((OWN, 20), (OTHER, 3), ("000", 23)):
+            few = checked < 5  # as the build marks it (marts.fidelity_rule_summary: fewer courses than the threshold)
             for month in MONTHS:
                 half = checked // 2
                 fidelity.append((kommune, "MOVE", "month", month, "dosage", "dosage", "Dosis: 10–14 samtaler",
-                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød", False))
+                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød", few))
                 fidelity.append((kommune, "MOVE", "month", month, "duration", "duration", "Varighed: 30–270 dage",
-                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn", False))
+                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn", few))
                 fidelity.append((kommune, "MOVE", "month", month, "indeks", "indeks", "Samlet troskabsindeks",
                                  "Se de enkelte regler.", 2 * checked, half + checked, (half + checked) / (2 * checked),
-                                 "gul", False))
+                                 "gul", few))
         insert(con, "fidelity_rule_summary", "kommunekode, indsats, period_type, period, rule_code, rule_type, label, "
                "guidance, checked, passed, adherence, light, suppressed", fidelity)
         insert(con, "dq_scorecard", "kommunekode, kommunenavn, indsats, score, quality_badge, timeliness_score, "
@@ -149,6 +158,13 @@ def build_test_warehouse(settings: Settings) -> None:
              "Februar kom 4 dage for sent", "Periode 2026-02", "Send senest 15 dage efter periodens slut"),
             (OTHER, "MOVE", "late_period", "2026-02", "error", "Rettidighed", 1,
              "Frederiksberg-fil 3 dage for sent", "Periode 2026-02", "Send til tiden"),
+            (OWN, "MOVE", "incomplete_field", "henvisningsdato", "warning", "Fuldstændighed", 4,
+             "Henvisningsdato mangler i 2 af 20 forløb (90 % udfyldt).", "Forløb, fx: KBH-0001, KBH-0002",
+             "Udfyld feltet i fagsystemet"),
+            (OTHER, "MOVE", "inconsistent_overlapping_person", "", "warning", "Konsistens", 5,
+             "Samme borger i overlappende forløb: 2 forløb.",
+             f"Forløb: {OTHER_SECRET_COURSE} (samme borger som forløb FRB-0002), "
+             f"FRB-0002 (samme borger som forløb {OTHER_SECRET_COURSE})", "Ret forløbene i fagsystemet"),
         ])
         con.execute("""
             insert into marts.implementation_milestones by name

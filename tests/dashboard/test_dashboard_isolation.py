@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from dashboard_fixture import OTHER, OTHER_ACTIVE_END, OTHER_SECRET_COURSE, OWN
+from dashboard_fixture import OTHER, OTHER_ACTIVE_END, OTHER_SECRET_COURSE, OWN, SECONDARY_NATIONAL_COMPLETED
 
 from dashboard import formatting, queries, store
 from dashboard.viewer import AccessDenied, Viewer
@@ -80,15 +80,29 @@ def test_suppressed_cells_are_blanked_outside_the_own_view(published: Settings) 
     assert set(shown["vist"]) == {"<5"}
 
 
-def test_analyst_sees_all_municipalities_with_suppression(published: Settings) -> None:
+def test_analyst_sees_every_aggregate_unsuppressed_with_the_public_mark(published: Settings) -> None:
     frame = queries.indicators(ANALYST, "MOVE", "month", codes=["starts", "active_end"])
     assert {OWN, OTHER, "000"} <= set(frame["kommunekode"])
     small = frame[(frame["kommunekode"] == OTHER) & (frame["indicator"] == "starts")]
-    assert small["value"].isna().all() and small["is_hidden"].all()
+    assert (small["value"] == 3).all() and not small["is_hidden"].any() and (small["mark"] == "primary").all()
+    assert set(formatting.displayed(small)["vist"]) == {"3 (<5)"}
     big = frame[(frame["kommunekode"] == OTHER) & (frame["indicator"] == "active_end")]
-    assert (big["value"] == OTHER_ACTIVE_END).all()
+    assert (big["value"] == OTHER_ACTIVE_END).all() and big["mark"].isna().all()
+    national = queries.indicators(ANALYST, "MOVE", "month", "000", codes=["ended_completed"])
+    assert set(formatting.displayed(national)["vist"]) == {f"{SECONDARY_NATIONAL_COMPLETED} (skjult)"}
     rules = queries.fidelity_rules(ANALYST, "MOVE", "month", OTHER)
-    assert rules["is_hidden"].all() and rules["adherence"].isna().all()  # 3 courses checked < 5
+    assert not rules["is_hidden"].any() and rules["adherence"].notna().all()  # 3 courses checked: marked only
+    assert (rules["mark"] == "secondary").all()
+
+
+def test_municipality_sees_marks_by_reason_outside_its_own_view(published: Settings) -> None:
+    national = queries.indicators(KOMMUNE, "MOVE", "month", "000", codes=["ended_completed", "ended_interrupted"])
+    assert national["value"].isna().all() and national["is_hidden"].all()
+    shown = formatting.displayed(national).set_index("indicator")["vist"]
+    assert set(shown["ended_interrupted"]) == {"<5"}  # 3: a primary-suppressed count
+    assert set(shown["ended_completed"]) == {"skjult"}  # 10: hidden as a complement, never "<5"
+    own = formatting.displayed(queries.indicators(KOMMUNE, "MOVE", "month", OWN, codes=["ended_interrupted"]))
+    assert set(own["vist"]) == {"2"} and own["mark"].isna().all()  # own numbers in full, unmarked
 
 
 def test_analyst_sees_courses_only_under_pseudonym(published: Settings) -> None:
@@ -97,6 +111,22 @@ def test_analyst_sees_courses_only_under_pseudonym(published: Settings) -> None:
     assert frame["forloeb_pseudonym"].str.match(r"^F-[0-9a-f]{12}$").all()
     assert OTHER_SECRET_COURSE not in frame.to_string()
     assert frame["forloeb_pseudonym"].nunique() == len(frame)
+
+
+def test_analyst_sees_feedback_course_lists_under_pseudonym(published: Settings) -> None:
+    from udbredelse.pseudonym import course_pseudonym
+
+    key = store.settings().pseudonym_key_bytes
+    frame = queries.dq_feedback(ANALYST, "MOVE")
+    text = frame.to_string()
+    assert OTHER_SECRET_COURSE not in text and "FRB-0002" not in text and "KBH-0001" not in text
+    secret, other = (course_pseudonym(OTHER, "MOVE", c, key) for c in (OTHER_SECRET_COURSE, "FRB-0002"))
+    pair = frame[frame["check_code"] == "inconsistent_overlapping_person"]["found_in"].iloc[0]
+    assert pair == (f"Forløb: {secret} (samme borger som forløb {other}), "
+                    f"{other} (samme borger som forløb {secret})")  # the same pseudonyms as the attention list
+    assert "Forløb, fx: F-" in text
+    own = queries.dq_feedback(KOMMUNE, "MOVE")  # the municipality keeps its own course ids
+    assert "KBH-0001" in own.to_string()
 
 
 def test_kpis_compare_latest_with_previous_period(published: Settings) -> None:
@@ -115,8 +145,12 @@ def test_kpis_compare_latest_with_previous_period(published: Settings) -> None:
 
 
 def test_hidden_values_are_labelled_by_kind(published: Settings) -> None:
-    assert formatting.format_value(None, "starts", hidden=True) == "<5"
-    assert formatting.format_value(None, "completion_rate", hidden=True) == "skjult"
+    assert formatting.format_value(None, "starts", hidden=True, mark="primary") == "<5"
+    assert formatting.format_value(None, "starts", hidden=True, mark="secondary") == "skjult"
+    assert formatting.format_value(None, "starts", hidden=True) == "skjult"  # no known reason: claims nothing
+    assert formatting.format_value(None, "completion_rate", hidden=True, mark="primary") == "skjult"
+    assert formatting.format_value(0.4, "completion_rate", mark="secondary") == "40 % (skjult)"
+    assert formatting.format_value(0.139, "register_beskaeftiget_12m") == "14 %"  # a rate, never "0"
     assert formatting.format_value(0.456, "completion_rate") == "46 %"
     assert formatting.format_value(1234.0, "active_end") == "1.234"
     assert formatting.format_value(None, "active_end") == "–"

@@ -155,11 +155,26 @@ def test_export_page_produces_indicator_files_and_audits(published: Settings) ->
     at.radio(key="exp_audience").set_value("public").run()
     at.button(key="exp_indicators").click().run()
     assert not at.exception, at.exception
-    assert at.download_button(key="exp_indicators_dl").label.startswith("Hent indikatorer_public")
+    assert at.download_button(key="exp_indicators_dl").label == "Hent indikatorer_offentlig.csv"
     records = [json.loads(line) for line in (published.logs_dir / "audit.jsonl").read_text().splitlines()]
     exported = [r for r in records if r["event"] == "dashboard_export"]
     assert exported and exported[-1]["detail"] == {**exported[-1]["detail"], "what": "indicators",
                                                    "audience": "public"}
+
+
+def test_export_page_offers_only_the_selected_audiences_file(published: Settings) -> None:
+    at = page(login("analyst"), "eksport")
+    at.radio(key="exp_audience").set_value("analyst").run()
+    assert any("indikatorer_analytiker.csv" in m.value and "intet skjult" in m.value for m in at.markdown)
+    at.button(key="exp_indicators").click().run()
+    assert not at.exception, at.exception
+    assert at.download_button(key="exp_indicators_dl").label == "Hent indikatorer_analytiker.csv"
+    at.radio(key="exp_audience").set_value("public").run()  # switching audience: the analyst file is gone
+    assert "exp_indicators_dl" not in [b.key for b in at.get("download_button")]
+    assert not any("indikatorer_analytiker" in b.proto.label for b in at.get("download_button"))
+    assert any("indikatorer_offentlig.csv" in m.value and "Offentlig" in m.value for m in at.markdown)
+    at.button(key="exp_indicators").click().run()
+    assert at.download_button(key="exp_indicators_dl").label == "Hent indikatorer_offentlig.csv"
 
 
 def test_export_actions_refuse_municipality_users(published: Settings) -> None:

@@ -108,8 +108,14 @@ def test_indicator_table_shape(built) -> None:
     _, _, con = built
     frame = con.cursor().sql("select * from marts.indicators").pl()
     assert frame.columns == ["kommunekode", "indsats", "period_type", "period", "indicator", "numerator",
-                             "denominator", "value", "suppressed", "quality"]
+                             "denominator", "value", "suppressed", "suppression", "quality"]
     assert set(frame["period_type"].unique()) == {"month", "quarter", "year"}
+    # the honest mark: "<5" (primary) only on a hidden count of 1..4, "skjult" (secondary) on the rest
+    marked = frame.filter(pl.col("suppressed"))
+    primary = marked.filter(pl.col("suppression") == "primary")
+    assert primary.height and primary["denominator"].is_null().all() and primary["value"].is_between(1, 4).all()
+    assert set(marked["suppression"].unique()) <= {"primary", "secondary"}
+    assert frame.filter(~pl.col("suppressed"))["suppression"].is_null().all()
     counts = frame.filter(pl.col("denominator").is_null() & pl.col("value").is_not_null())
     assert (counts["value"] == counts["value"].round(0)).all()
     rates = frame.filter(pl.col("indicator").is_in(["completion_rate", "fidelity_index", "conversion_referral_start"]))
