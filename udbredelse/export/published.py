@@ -13,7 +13,7 @@ from udbredelse.disclosure import NATIONAL as NATIONAL  # defined once, in the d
 from udbredelse.disclosure import threshold_from_parameters
 from udbredelse.settings import Settings, SettingsError
 
-# §9 indicator table columns, in order (README "The indicator table"; a stable interface).
+# The indicator table columns, in order (README "The indicator table"; a stable interface).
 INDICATOR_COLUMNS = (
     "kommunekode", "indsats", "period_type", "period", "indicator",
     "numerator", "denominator", "value", "suppressed", "suppression", "quality",
