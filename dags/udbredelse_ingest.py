@@ -1,7 +1,8 @@
 """
 ### udbredelse_ingest — load the files waiting in the inbox
 
-Every 15 minutes, one task lands **every** file waiting in `$UDBREDELSE_HOME/inbox/<kommunekode>/`
+Every 2 minutes (a municipality's confirmed upload reaches the numbers within minutes; a run
+with nothing waiting costs one short task), one task lands **every** file waiting in `$UDBREDELSE_HOME/inbox/<kommunekode>/`
 and `inbox/register/` the way `udbredelse ingest` does (`udbredelse.pipeline.ingest_batch`: the
 same `ingest_inbox`, in its batches, reporting date then arrival order), with a verdict per file
 inside the task. No mapped task per file, so there is no map-length ceiling and no per-file task
@@ -42,7 +43,7 @@ DEFAULT_ARGS = default_args(
 
 @dag(
     dag_id="udbredelse_ingest",
-    schedule="*/15 * * * *",
+    schedule="*/2 * * * *",
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -139,7 +139,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from udbredelse.bench import run_bench
 
-    result = run_bench(scale=args.scale, keep=args.keep)
+    result = run_bench(scale=args.scale, keep=args.keep, skip=tuple(args.skip or ()))
     if args.json:
         _print_json(result)
     else:
@@ -203,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=["S", "M", "L"], default="S")
     p.add_argument("--json", action="store_true")
     p.add_argument("--keep", action="store_true", help="behold den genererede datamappe")
+    from udbredelse.bench import BENCH_PARTS
+
+    p.add_argument("--skip", action="append", choices=BENCH_PARTS,
+                   help="spring en valgfri måling over (kan gentages); diskretioneringsrevisionen måles til sidst")
     p.set_defaults(func=cmd_bench)
     return parser
 

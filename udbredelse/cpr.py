@@ -1,7 +1,7 @@
 """CPR numbers: normalise, validate (birth date with the century rule), mask, derive sex/age, pseudonymise.
 
 Everything works on whole polars columns (vectorised); the clear number never leaves this module
-except as the vault's input. Domain brief §5: the 7th digit with YY gives the century; modulus 11
+except as the vault's input. CPR rules (README "File formats"): the 7th digit with YY gives the century; modulus 11
 is only a warning; fictitious numbers (day + 60) are accepted in demo mode, rejected in production.
 """
 
@@ -57,7 +57,7 @@ def normalise(value: str | None) -> str | None:
 
 
 def century_year(yy: int, digit7: int) -> int:
-    """Full birth year from YY and the 7th digit (domain brief §5)."""
+    """Full birth year from YY and the 7th digit (udbredelse/export/README.md)."""
     if digit7 <= 3:
         return 1900 + yy
     if digit7 in (4, 9):

@@ -1,4 +1,4 @@
-"""The disclosure-control policy (domain §7): which cells of the long indicator table are hidden outside a
+"""The disclosure-control policy (README "The indicator table", disclosure control): which cells of the long indicator table are hidden outside a
 municipality's own view. One policy for the marts, the dashboard and every aggregate export.
 
 Input: the long indicator table (kommunekode ('000' = national), indsats, period_type, period, indicator,

@@ -105,7 +105,7 @@ def test_ingest_is_one_batch_task_not_one_task_per_file(dagbag) -> None:
 
 
 def test_schedules(dagbag) -> None:
-    assert dagbag.dags["udbredelse_ingest"].timetable.expression == "*/15 * * * *"
+    assert dagbag.dags["udbredelse_ingest"].timetable.expression == "*/2 * * * *"  # an upload is picked up within two minutes
     assert dagbag.dags["udbredelse_quality"].timetable.timetable.expression == "30 5 * * *"
     assert dagbag.dags["udbredelse_export"].timetable.timetable.expression == "0 6 1 * *"
     assert dagbag.dags["udbredelse_freshness"].timetable.expression == "17 * * * *"

@@ -9,15 +9,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from dashboard_fixture import build_test_warehouse
+from live_dashboard import running_dashboard
 
 from udbredelse.settings import Settings
 
@@ -28,24 +24,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"udbredelse dashboard stoppede med kode {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 - localhost
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError("dashboardet svarede ikke")
 
 
 @pytest.fixture
@@ -54,25 +32,8 @@ def dashboard_url(settings: Settings, tmp_path: Path):  # noqa: ANN201 - generat
     if home is None:
         build_test_warehouse(settings)
         home = str(settings.home_path)
-    port = _free_port()
-    env = {**os.environ, "UDBREDELSE_HOME": home, "UDBREDELSE_MODE": "demo", "STREAMLIT_SERVER_PORT": str(port),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1"}
-    log = (tmp_path / "dashboard.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "udbredelse.cli", "dashboard"], env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with running_dashboard(home, tmp_path / "dashboard.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def test_demo_login_and_overview_in_chromium(dashboard_url: str, tmp_path: Path) -> None:

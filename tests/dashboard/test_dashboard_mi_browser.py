@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from live_dashboard import running_dashboard
 
 from udbredelse.settings import Settings, get_settings
 
@@ -46,10 +42,6 @@ def artefacts_dir() -> Path:
     return folder
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -86,36 +78,9 @@ def raw_codes(demo_home: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def dashboard_url(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("UDBREDELSE_")},
-           "UDBREDELSE_HOME": str(demo_home), "UDBREDELSE_MODE": "demo", "STREAMLIT_SERVER_PORT": str(port),
-           "STREAMLIT_SERVER_ADDRESS": "127.0.0.1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log_path = tmp_path_factory.mktemp("mi_browser_log") / "dashboard.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own CLI
-            [sys.executable, "-m", "udbredelse.cli", "dashboard"], env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(log_path.read_text(errors="replace"))
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):  # noqa: S310 - localhost
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with running_dashboard(demo_home, log_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -151,6 +151,12 @@ def build_published(settings: Settings) -> Published:
         con.register("courses_df", courses)
         con.execute("insert into raw.courses by name select * from courses_df")
         con.execute("create schema if not exists marts")
+        # the indicators' Danish names, as the build writes them (the real dbt model, built once per session)
+        from tests.dashboard.dashboard_fixture import _definitions_warehouse
+
+        con.execute(f"attach '{_definitions_warehouse()}' as definitions (read_only)")
+        con.execute("create table marts.indicator_definitions as select * from definitions.marts.indicator_definitions")
+        con.execute("detach definitions")
         for name, frame in (("indicators", _indicators()), ("dq_scorecard", _scorecard()),
                             ("fidelity_rule_summary", _fidelity())):
             con.register("frame_df", frame)

@@ -1,4 +1,4 @@
-"""Indicator CSV (domain brief §9) for analysts and the public, and the data-quality CSV."""
+"""Indicator CSV (README "The indicator table") for analysts and the public, and the data-quality CSV."""
 
 from __future__ import annotations
 

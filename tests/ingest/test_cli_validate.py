@@ -1,4 +1,4 @@
-"""`udbredelse validate FILE [--kommune K] [--json]` through cli.main: the §9 JSON object and exit status."""
+"""`udbredelse validate FILE [--kommune K] [--json]` through cli.main: the report's JSON object and exit status."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CPR: format, birth date with the century rule (domain §5), fictitious numbers, mod 11 as warning, masking."""
+"""CPR: format, birth date with the century rule (the CPR century rule), fictitious numbers, mod 11 as warning, masking."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from udbredelse.pseudonym import pseudonymise
 
 
 def _expected_year(yy: int, digit7: int) -> int:
-    # domain brief §5, written out as the table
+    # the CPR century rule, written out as the table
     if digit7 in (0, 1, 2, 3):
         return 1900 + yy
     if digit7 in (4, 9):

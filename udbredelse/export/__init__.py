@@ -1,4 +1,4 @@
-"""Exports: the §9 indicator table, the data-quality scorecard, management reports and the register cohort.
+"""Exports: the indicator table, the data-quality scorecard, management reports and the register cohort.
 
 Every export reads the published copy (`warehouse.connect_published`), writes through the safe
 CSV/XLSX helpers in `safe_csv` (no formula injection) and is recorded in the tamper-evident audit

@@ -1,6 +1,6 @@
 """The register cohort delivery to Danmarks Statistik: CPR-keyed course list, encrypted with age.
 
-What is delivered (domain brief §5, DST's rules for linking outside data) in `out_dir`:
+What is delivered (udbredelse/export/README.md, DST's rules for linking outside data) in `out_dir`:
 
 * `kohorte_<rapporteringsdato>.csv.age` – one row per course in the current snapshot of every
   intervention whose catalog entry collects CPR. CPR is the linkage key; besides it only
@@ -448,7 +448,7 @@ def export_cohort(settings: Settings, out_dir: Path) -> dict[str, Any]:
         period = "ingen-data"
     person_ids = sorted({p for p in courses["person_id"] if p is not None})
 
-    from udbredelse.vault import read_cpr  # the only caller of the vault (domain brief §5)
+    from udbredelse.vault import read_cpr  # the only caller of the vault (udbredelse/export/README.md)
 
     cpr_by_person = read_cpr(settings, person_ids) if person_ids else {}
     frame, missing = cohort_frame(courses, cpr_by_person, settings.pseudonym_key_bytes)

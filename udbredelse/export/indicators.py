@@ -1,4 +1,4 @@
-"""The indicator table (domain brief §9) and the data-quality scorecard as CSV exports."""
+"""The indicator table (README "The indicator table") and the data-quality scorecard as CSV exports."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
 
 
 def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple[pl.DataFrame, int]:
-    """The §9 indicator table for an audience (analyst: everything; public: suppressed cells blank)."""
+    """The indicator table for an audience (analyst: everything; public: suppressed cells blank)."""
     if audience not in ("analyst", "public"):
         raise SettingsError("Målgruppen skal være 'analyst' eller 'public'.")
     with published(settings) as con:
@@ -49,7 +49,7 @@ def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple
 
 
 def export_indicators(settings: Settings, out: Path, audience: Audience = "analyst") -> dict[str, Any]:
-    """Write marts.indicators (published copy) as CSV with exactly the §9 columns; audit-logged."""
+    """Write marts.indicators (published copy) as CSV with exactly the indicator table's columns; audit-logged."""
     frame, guard = indicator_frame(settings, audience)
     written = write_csv(frame, out)
     result = {

@@ -13,7 +13,7 @@ from udbredelse.disclosure import NATIONAL as NATIONAL  # defined once, in the d
 from udbredelse.disclosure import threshold_from_parameters
 from udbredelse.settings import Settings, SettingsError
 
-# §9 indicator table columns, in order (domain brief; a stable interface).
+# The indicator table columns, in order (README "The indicator table"; a stable interface).
 INDICATOR_COLUMNS = (
     "kommunekode", "indsats", "period_type", "period", "indicator",
     "numerator", "denominator", "value", "suppressed", "suppression", "quality",
@@ -98,13 +98,13 @@ def read_threshold(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def read_indicators(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """marts.indicators with exactly the §9 columns, in order, deterministically sorted."""
+    """marts.indicators with exactly the indicator table's columns, in order, deterministically sorted."""
     available = columns_of(con, "marts", "indicators")
     if not available:
         raise SettingsError("marts.indicators findes ikke i den publicerede kopi. Kør `udbredelse build` først.")
     missing = [c for c in INDICATOR_COLUMNS if c not in available]
     if missing:
-        raise SettingsError(f"marts.indicators mangler kolonnerne {missing} (domænebeskrivelsen §9).")
+        raise SettingsError(f"marts.indicators mangler kolonnerne {missing} (README: «The indicator table»).")
     frame = read_table(con, "marts", "indicators").select(INDICATOR_COLUMNS)
     return sort_indicators(frame)
 

@@ -21,22 +21,11 @@ from udbredelse.export.published import (
 from udbredelse.export.safe_csv import new_workbook, safe_sheet_name, write_cell, write_frame
 from udbredelse.settings import Settings, SettingsError
 
-INDICATOR_LABELS: dict[str, str] = {
-    "referrals": "Henvisninger",
-    "starts": "Opstartede forløb",
-    "active_end": "Aktive forløb ved periodens udgang",
-    "ended_completed": "Gennemførte forløb",
-    "ended_interrupted": "Afbrudte forløb",
-    "completion_rate": "Gennemførelsesrate",
-    "duration_days_median": "Varighed af gennemførte forløb (median, dage)",
-    "waiting_days_median": "Ventetid fra henvisning til start (median, dage)",
-    "target_attainment_ytd": "Opstartede forløb i forhold til årets måltal (år til dato)",
-    "fidelity_dosage": "Fidelitet: antal sessioner inden for rammen",
-    "fidelity_duration": "Fidelitet: varighed inden for rammen",
-    "overdue_active": "Aktive forløb ud over den maksimale varighed",
-}
-# Indicators shown as KPIs on the overview and charted over time (others are in the full table).
-KPI_ORDER = tuple(INDICATOR_LABELS)
+# Indicators shown as KPIs on the overview (others are in the full table); their Danish names come from
+# marts.indicator_definitions, which the build writes from the dbt models' meta.indicators.
+KPI_ORDER = ("referrals", "starts", "active_end", "ended_completed", "ended_interrupted", "completion_rate",
+             "duration_days_median", "waiting_days_median", "target_attainment_ytd", "fidelity_dosage",
+             "fidelity_duration", "overdue_active")
 CHART_INDICATORS = ("starts", "active_end", "ended_completed", "ended_interrupted")
 SHARE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration"}
 
@@ -81,8 +70,17 @@ def _report_path(out: Path, kommune: str) -> Path:
     return out / f"ledelsesrapport_{kommune}.xlsx"
 
 
-def _label(code: str) -> str:
-    return INDICATOR_LABELS.get(code, code)
+def _read_labels(con: Any) -> dict[str, str]:
+    """code → Danish name from marts.indicator_definitions (plain codes; templates are left out)."""
+    if not relation_exists(con, "marts", "indicator_definitions"):
+        return {}
+    rows = con.execute("select indicator, label from marts.indicator_definitions "
+                       "where indicator is not null and indicator not like '%<%'").fetchall()
+    return {code: label for code, label in rows}
+
+
+def _label(code: str, labels: dict[str, str]) -> str:
+    return labels.get(code, code)
 
 
 def _latest_periods(own: pl.DataFrame, reporting: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -108,6 +106,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
     with published(settings) as con:
         indicators = read_indicators(con)
         threshold = read_threshold(con)
+        labels = _read_labels(con)
         fidelity = (
             read_table(con, "marts", "fidelity_rule_summary", where="kommunekode = ?", params=[kommune])
             if relation_exists(con, "marts", "fidelity_rule_summary") else None
@@ -134,7 +133,7 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
             kpi_rows.append({
                 "Indsats": indsats,
                 "Periode": f"{period} ({PERIOD_TYPE_LABELS.get(period_type, period_type)})",
-                "Indikator": _label(code),
+                "Indikator": _label(code, labels),
                 "Kommunen: værdi": mine["value"],
                 "Kommunen: tæller": mine["numerator"],
                 "Kommunen: nævner": mine["denominator"],
@@ -170,7 +169,8 @@ def report_frames(settings: Settings, kommune: str) -> dict[str, Any]:
         "latest": latest,
         "reporting": reporting,
         "kpis": kpi_rows,
-        "own": own.with_columns(pl.col("indicator").replace_strict(INDICATOR_LABELS, default=pl.col("indicator"))
+        "labels": labels,
+        "own": own.with_columns(pl.col("indicator").replace_strict(labels, default=pl.col("indicator"))
                                 .alias("indikator_tekst")).select(
             ["kommunekode", "indsats", "period_type", "period", "indicator", "indikator_tekst",
              "numerator", "denominator", "value", "suppressed", "quality"]),
@@ -198,8 +198,8 @@ def _time_series(frames: dict[str, Any], indsats: str) -> pl.DataFrame:
     wide = wide.join(nat, on="period", how="left")
     return wide.select(
         pl.col("period").alias("Periode"),
-        *[pl.col(c).alias(_label(c)) for c in CHART_INDICATORS],
-        pl.col("nat").alias("Hele landet: " + _label("starts").lower()),
+        *[pl.col(c).alias(_label(c, frames["labels"])) for c in CHART_INDICATORS],
+        pl.col("nat").alias("Hele landet: " + _label("starts", frames["labels"]).lower()),
     )
 
 
@@ -307,7 +307,7 @@ def export_management_report(settings: Settings, out: Path, kommune: str | None 
         sheets["Kommunens indikatorer"] = frames["own"].height
 
         national = frames["national"].with_columns(
-            pl.col("indicator").replace_strict(INDICATOR_LABELS, default=pl.col("indicator")).alias("indikator_tekst"))
+            pl.col("indicator").replace_strict(frames["labels"], default=pl.col("indicator")).alias("indikator_tekst"))
         national = national.select(frames["own"].columns)
         ws = workbook.add_worksheet(safe_sheet_name("Hele landet", used))
         write_frame(workbook, ws, national, headers=INDICATOR_HEADERS)

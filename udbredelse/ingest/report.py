@@ -1,4 +1,4 @@
-"""The per-file validation report: the JSON of domain brief §9 and a Danish text version."""
+"""The per-file validation report: the JSON described in udbredelse/ingest/README.md and a Danish text version."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def indicators_suite() -> ExpectationSuite:
             gxe.ExpectTableColumnsToMatchSet(
                 column_set=INDICATOR_KEY + ["numerator", "denominator", "value", "suppressed", "quality"],
                 exact_match=False,
-                **tag(CRITICAL, "Indikatortabellen har de aftalte kolonner (domænebeskrivelsen §9)."),
+                **tag(CRITICAL, "Indikatortabellen har de aftalte kolonner (README: «The indicator table»)."),
             ),
             gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=INDICATOR_KEY,

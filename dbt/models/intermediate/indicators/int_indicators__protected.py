@@ -1,4 +1,4 @@
-"""The §9 indicator rows with disclosure control applied (`suppressed`), for every intervention.
+"""The indicator rows with disclosure control applied (`suppressed`), for every intervention.
 
 Grain: one row per kommunekode ('000' = national) x indsats x period_type x period x indicator, as
 int_indicators__unioned. udbredelse.disclosure sets `suppressed` (true = hidden outside the
