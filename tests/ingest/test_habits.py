@@ -238,7 +238,7 @@ def test_sep_line_cr_only_and_mac_roman(settings, tmp_path) -> None:
 
 
 def test_cpr_that_lost_its_leading_zero(settings, tmp_path) -> None:
-    data = move_file([move_row("F1", "101601234")])  # 0101601234 formatted as a number
+    data = move_file([move_row("F1", "101601234")])  # a day-01 CPR in a column formatted as a number: the leading 0 is gone
     report = validate_file(_write(tmp_path, NAME, data), settings, kommune="101")
     assert [(e["row"], e["code"]) for e in report.errors] == [(2, "cpr_leading_zero")]
     assert "tekst" in report.errors[0]["message"] and "0" in report.errors[0]["message"]
