@@ -13,7 +13,7 @@ from tests.export.conftest import Published, clear_cpr_hits
 from udbredelse.export import export_indicators, export_quality, verify_audit
 from udbredelse.export.audit import read_audit
 from udbredelse.export.indicators import apply_public_suppression
-from udbredelse.export.published import INDICATOR_COLUMNS
+from udbredelse.export.published import EXPORT_COLUMNS, INDICATOR_COLUMNS
 from udbredelse.settings import SettingsError
 
 COUNT_COLUMNS = ("numerator", "denominator")
@@ -36,7 +36,8 @@ def _mart(pub: Published) -> pl.DataFrame:
 def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub: Published, out: Path) -> None:
     result = export_indicators(pub.settings, out / "ind.csv", audience="analyst")
     header = (out / "ind.csv").read_bytes().split(b"\r\n", 1)[0].decode()
-    assert header.split(",") == list(INDICATOR_COLUMNS)
+    assert header.split(",") == list(INDICATOR_COLUMNS) + ["provisional", "kommuner_delivered", "kommuner_reporting"]
+    assert header.split(",") == list(EXPORT_COLUMNS)
     rows = _rows(out / "ind.csv")
     mart = _mart(pub)
     assert result["rows"] == len(rows) == mart.height
@@ -143,3 +144,40 @@ def test_public_guard_on_projections() -> None:
     assert extra == 1
     assert out["suppressed"].to_list() == [True, False]
     assert out["value"].to_list() == [None, 151.5 / 153]
+
+
+@pytest.mark.parametrize("audience", ["analyst", "public"])
+def test_indicator_exports_mark_provisional_periods_with_the_national_coverage(pub: Published, out: Path,
+                                                                                audience: str) -> None:
+    export_indicators(pub.settings, out / "ind.csv", audience=audience)  # type: ignore[arg-type]
+    rows = _rows(out / "ind.csv")
+    cell = {(r["kommunekode"], r["indsats"], r["period"], r["indicator"]): r for r in rows}
+    # March: delivered by 1 of 2 reporting municipalities before its deadline (marts.period_coverage)
+    national_march = cell[("000", "MOVE", "2026-03", "starts")]
+    assert (national_march["provisional"], national_march["kommuner_delivered"],
+            national_march["kommuner_reporting"]) == ("true", "1", "2")
+    # a municipality's row of a provisional period is provisional too, without the national coverage count
+    own_march = cell[("101", "MOVE", "2026-03", "starts")]
+    assert (own_march["provisional"], own_march["kommuner_delivered"], own_march["kommuner_reporting"]) == (
+        "true", "", "")
+    # February is complete: 2 of 2
+    national_feb = cell[("000", "MOVE", "2026-02", "starts")]
+    assert (national_feb["provisional"], national_feb["kommuner_delivered"],
+            national_feb["kommuner_reporting"]) == ("false", "2", "2")
+    assert cell[("101", "MOVE", "2026", "starts")]["provisional"] == "true"  # the year holds March
+    assert cell[("000", "CTI", "2026-Q1", "starts")]["provisional"] == "false"
+    # every row says whether its period is provisional; only national rows carry the count
+    assert {r["provisional"] for r in rows} == {"true", "false"}
+    assert all((r["kommuner_delivered"] != "") == (r["kommunekode"] == "000") for r in rows)
+
+
+def test_indicator_export_without_the_coverage_table_says_so_in_danish(pub: Published, out: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(pub.settings.published_path))
+    try:
+        con.execute("drop table marts.period_coverage")
+    finally:
+        con.close()
+    with pytest.raises(SettingsError, match="period_coverage findes ikke"):
+        export_indicators(pub.settings, out / "x.csv")
