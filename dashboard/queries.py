@@ -405,21 +405,58 @@ def submissions(viewer: Viewer, kommunekode: str | None = None) -> pd.DataFrame:
     )
 
 
+# ---- period coverage: provisional periods and the national figure's coverage ---------------
+
+COVERAGE_COLUMNS = ["indsats", "period_type", "period", "kommuner_reporting", "kommuner_delivered", "provisional",
+                    "coverage"]
+
+
+@per_viewer
+def period_coverage(viewer: Viewer, period_type: str | None = None, indsats: str | None = None) -> pd.DataFrame:
+    """marts.period_coverage (the build's one home of the rule): per intervention and period whether it is
+    provisional (foreløbig) and how many of the reporting municipalities the national figure covers, with the
+    Danish text ("42 af 45 kommuner"). Counts of municipalities, not people: the same for every viewer."""
+    if not has_table("marts", "period_coverage"):
+        return pd.DataFrame(columns=COVERAGE_COLUMNS)
+    clauses, params = ["true"], ()
+    if period_type:
+        clauses.append("period_type = ?")
+        params = (*params, period_type)
+    if indsats:
+        clauses.append("indsats = ?")
+        params = (*params, indsats)
+    frame = query(
+        f"select {quote_names(COVERAGE_COLUMNS[:-1])} from marts.period_coverage "  # noqa: S608 - constant names
+        f"where {' and '.join(clauses)} order by indsats, period_type, period",
+        params, columns=COVERAGE_COLUMNS[:-1],
+    )
+    frame["provisional"] = frame["provisional"].fillna(False).astype(bool)
+    from dashboard.formatting import format_number
+
+    frame["coverage"] = [f"{format_number(d)} af {format_number(r)} kommuner"
+                         for d, r in zip(frame["kommuner_delivered"], frame["kommuner_reporting"], strict=True)]
+    return frame
+
+
 # ---- national picture (analysts) -----------------------------------------------------------
 
 @per_viewer
 def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: str | None = None) -> pd.DataFrame:
-    """All municipalities × interventions for one indicator, each intervention at its latest period
-    unless `period` is given (suppression applied)."""
+    """All municipalities × interventions for one indicator, each intervention at its latest complete
+    (not provisional) period unless `period` is given (suppression applied)."""
     require_analyst(viewer)
     frame = indicators(viewer, None, period_type, None, codes=[indicator])
     if frame.empty:
         return frame
     if period:
         frame = frame[frame["period"] == period]
-    else:  # each intervention at its own latest period (reporting periods and deadlines differ)
-        latest = frame.groupby("indsats")["period"].transform("max")
-        frame = frame[frame["period"] == latest]
+    else:  # each intervention at its own latest complete period (reporting periods and deadlines differ);
+        # a provisional period (marts.period_coverage) only when the intervention has no complete one yet
+        coverage = period_coverage(viewer, period_type)[["indsats", "period", "provisional"]]
+        final = ~frame[["indsats", "period"]].merge(coverage, on=["indsats", "period"], how="left")["provisional"] \
+            .fillna(False).astype(bool).to_numpy()
+        best = frame.assign(_final=final).sort_values(["_final", "period"]).groupby("indsats")["period"].last()
+        frame = frame[frame["period"] == frame["indsats"].map(best)]
     names = municipalities(viewer)
     return frame.merge(names, on="kommunekode", how="left")
 

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components, formatting, queries, runchart, trends
+from dashboard import charts, components, formatting, provisional, queries, runchart, trends
 from dashboard.store import settings
 from dashboard.viewer import NATIONAL
 from udbredelse.catalog import load_catalog
@@ -52,9 +52,17 @@ if "fidelity_index" not in set(frame["indicator"]):  # older marts: the index is
                  for p, v in zip(periods_now[-2:][::-1], (index_card.value, index_card.previous), strict=False)]
         frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
 all_periods = sorted(frame["period"].unique())
+coverage = queries.period_coverage(viewer, period_type, indsats)
+if kommune == NATIONAL:  # the national figures default to the last complete period (marts.period_coverage)
+    pending = set(coverage.loc[coverage["provisional"], "period"])
+    all_periods = [p for p in all_periods if p not in pending] or all_periods
 latest = all_periods[-1]
 previous = all_periods[-2] if len(all_periods) > 1 else None
-st.subheader(f"{place} · {names.get(indsats, indsats)} · {formatting.period_label(latest)}")
+latest_status = provisional.with_coverage(pd.DataFrame({"indsats": [indsats], "period": [latest]}), coverage).iloc[0]
+st.subheader(f"{place} · {names.get(indsats, indsats)} · "
+             + provisional.period_text(formatting.period_label(latest), latest_status["provisional"]))
+if kommune == NATIONAL and latest_status["coverage"]:
+    st.caption(f"Hele landet dækker {latest_status['coverage']} i perioden.")
 if not viewer.is_municipality or kommune == NATIONAL:
     st.caption(formatting.suppression_legend(analyst=not viewer.is_municipality))
 
@@ -142,6 +150,11 @@ if kommune != NATIONAL and comparable.empty:
     st.caption("Ingen sammenlignelige kommuner har tal for indsatsen endnu (det kræver mindst 3 i samme region "
                "eller størrelsesgruppe" + (f": {groups['region']['label']}, {groups['size']['label'].lower()}"
                                             if groups else "") + ").")
+month_coverage = queries.period_coverage(viewer, "month", indsats)
+national_name = queries.municipality_name(viewer, NATIONAL)
+if month_coverage["provisional"].any():
+    st.caption("Ring om et punkt på landslinjen: foreløbig måned – ikke alle kommuner har indberettet den, og "
+               "fristen er ikke overskredet, så landstallet kan ændre sig.")
 columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
@@ -168,7 +181,17 @@ for n, (code, subject) in enumerate(key_figures):
             month_text=[formatting.period_label(p) for p in series["period"]],
             shown=[formatting.format_value(v, code) for v in series["value"]],
         )
-        components.chart(charts.trend_chart(series, kind))
+        # the national line's provisional months: marked, with the municipalities the figure covers
+        series = provisional.with_coverage(series.assign(indsats=indsats), month_coverage)
+        series["provisional"] &= series["series"].eq(national_name)
+        series.loc[series["provisional"], "shown"] = [
+            f"{v} ({provisional.LABEL}: {c})" for v, c in series.loc[series["provisional"], ["shown", "coverage"]]
+            .itertuples(index=False)]
+        figure = charts.trend_chart(series, kind)
+        rings = provisional.marks(series, "month_date:T", tooltip=[
+            alt.Tooltip("series:N", title="Serie"), alt.Tooltip("month_text:N", title="Måned"),
+            alt.Tooltip("shown:N", title="Værdi")])
+        components.chart(alt.layer(figure, rings) if rings is not None else figure)
         # Stable over time? Anhøj's rules on the municipality's own monthly values.
         own = trends.last_months(monthly[monthly["indicator"] == code].sort_values("period"))
         own = own[own["value"].notna()]
