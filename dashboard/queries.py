@@ -417,7 +417,7 @@ def period_coverage(viewer: Viewer, period_type: str | None = None, indsats: str
     provisional (foreløbig) and how many of the reporting municipalities the national figure covers, with the
     Danish text ("42 af 45 kommuner"). Counts of municipalities, not people: the same for every viewer."""
     if not has_table("marts", "period_coverage"):
-        return pd.DataFrame(columns=COVERAGE_COLUMNS)
+        return pd.DataFrame(columns=COVERAGE_COLUMNS).astype({"provisional": bool})
     clauses, params = ["true"], ()
     if period_type:
         clauses.append("period_type = ?")

@@ -59,8 +59,8 @@ if kommune == NATIONAL:  # the national figures default to the last complete per
 latest = all_periods[-1]
 previous = all_periods[-2] if len(all_periods) > 1 else None
 latest_status = provisional.with_coverage(pd.DataFrame({"indsats": [indsats], "period": [latest]}), coverage).iloc[0]
-st.subheader(f"{place} · {names.get(indsats, indsats)} · "
-             + provisional.period_text(formatting.period_label(latest), latest_status["provisional"]))
+st.subheader(f"{place} · {names.get(indsats, indsats)} · " + provisional.period_text(
+    formatting.period_label(latest), kommune == NATIONAL and latest_status["provisional"]))
 if kommune == NATIONAL and latest_status["coverage"]:
     st.caption(f"Hele landet dækker {latest_status['coverage']} i perioden.")
 if not viewer.is_municipality or kommune == NATIONAL:
