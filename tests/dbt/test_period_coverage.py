@@ -26,6 +26,12 @@ COURSES_151 = [
     ("c151_apr", 3, "151", "MOVE", "2026-04-30", "k2", "p_k2", "K", 17, "2026-04-01", "rusmiddel", "i_gang",
      "2026-04-08", None, None, 1, None, False),
 ]
+# 151 and 157 set a target (måltal) for 2026; 157 has never sent a course file
+TARGET_FILES = [
+    ("t151", "151", "MOVE", "targets", "2026-01-20", "accepted", "2026-01-20 09:00:00"),
+    ("t157", "157", "MOVE", "targets", "2026-01-20", "accepted", "2026-01-20 10:00:00"),
+]
+TARGETS = [("t151", 2, "151", "MOVE", 2026, 8), ("t157", 2, "157", "MOVE", 2026, 6)]
 APRIL_OTHERS = [
     ("c101_apr", "101", "MOVE", "courses", "2026-04-30", "accepted", "2026-05-04 09:00:00"),
     ("c147_apr", "147", "MOVE", "courses", "2026-04-30", "accepted", "2026-05-05 09:00:00"),
@@ -38,7 +44,8 @@ COURSES_OTHERS = [
 ]
 
 
-def _coverage(home: Path, files: list[tuple], courses: list[tuple], dbt_vars: dict | None = None) -> dict:
+def _coverage(home: Path, files: list[tuple], courses: list[tuple], dbt_vars: dict | None = None,
+              targets: list[tuple] = ()) -> dict:
     settings = get_settings(home=home, mode="demo")
     settings.ensure_dirs()
     load_known_rows(settings)
@@ -48,6 +55,8 @@ def _coverage(home: Path, files: list[tuple], courses: list[tuple], dbt_vars: di
             "insert into raw.files (file_id, kommunekode, indsats, file_type, reporting_date, status, received_at) "
             "values (?, ?, ?, ?, ?, ?, ?)", files)
         con.executemany(f"insert into raw.courses ({COURSE_COLUMNS}) values ({', '.join('?' * 18)})", courses)  # noqa: S608 - constant column list
+        if targets:
+            con.executemany("insert into raw.targets values (?, ?, ?, ?, ?, ?)", targets)
     finally:
         con.close()
     run_dbt_build(settings, select="+period_coverage +int_reporting_periods", dbt_vars=dbt_vars)
@@ -66,24 +75,27 @@ def _coverage(home: Path, files: list[tuple], courses: list[tuple], dbt_vars: di
 
 @pytest.fixture(scope="module")
 def one_delivered(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return _coverage(tmp_path_factory.mktemp("cov_one"), APRIL_151, COURSES_151)
+    return _coverage(tmp_path_factory.mktemp("cov_one"), APRIL_151 + TARGET_FILES, COURSES_151, targets=TARGETS)
 
 
 def test_a_month_one_municipality_delivered_is_provisional_with_its_coverage(one_delivered: dict) -> None:
     cov = one_delivered["coverage"]
-    # April: 151 delivered on 03-05, 101 (its April file was rejected) and 147 not yet; due 15-05
-    assert cov[("month", "2026-04")] == {"reporting": 3, "delivered": 1, "deadline": "2026-05-15",
+    # April: 151 delivered on 03-05; 101 (its April file was rejected), 147 and 157 not yet; due 15-05
+    assert cov[("month", "2026-04")] == {"reporting": 4, "delivered": 1, "deadline": "2026-05-15",
                                           "provisional": True}
     # the national April figure pools exactly the one municipality the coverage names
     assert one_delivered["pooled"]["2026-04"] == 1
-    # the months every reporting municipality delivered are complete
-    assert cov[("month", "2026-03")] == {"reporting": 3, "delivered": 3, "deadline": "2026-04-15",
+    # March: every municipality with a course snapshot delivered it; 157 (a target, no courses) never did,
+    # and the deadline has passed: final, covering 3 of 4
+    assert cov[("month", "2026-03")] == {"reporting": 4, "delivered": 3, "deadline": "2026-04-15",
                                           "provisional": False}
-    # 151 reports from its first course (February); in January only 101 and 147 did
-    assert (cov[("month", "2026-01")]["reporting"], cov[("month", "2026-02")]["reporting"]) == (2, 3)
+    # 151 and 157 report from their target year: in January 151's snapshot (first course in February) covers
+    # the month too; in 2025 only 101 reported
+    assert (cov[("month", "2026-01")]["reporting"], cov[("month", "2026-01")]["delivered"]) == (4, 3)
+    assert (cov[("month", "2025-12")]["reporting"], cov[("month", "2025-12")]["delivered"]) == (1, 1)
     # quarters and years are provisional when any of their months is
     assert cov[("quarter", "2026-Q2")]["provisional"] and cov[("year", "2026")]["provisional"]
-    assert cov[("quarter", "2026-Q2")]["delivered"] == 1
+    assert cov[("quarter", "2026-Q2")]["delivered"] == 1 and cov[("quarter", "2026-Q1")]["delivered"] == 3
     assert not cov[("quarter", "2026-Q1")]["provisional"] and not cov[("year", "2025")]["provisional"]
     # the last complete month, the national default, is March
     complete = sorted(p for (t, p), c in cov.items() if t == "month" and not c["provisional"])

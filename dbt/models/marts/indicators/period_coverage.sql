@@ -6,6 +6,10 @@ with reporting_periods as (
     select * from {{ ref('int_reporting_periods') }}
 ),
 
+current_files as (
+    select * from {{ ref('int_course_files_current') }}
+),
+
 targets as (
     select * from {{ ref('int_targets_latest') }}
 ),
@@ -18,16 +22,12 @@ interventions as (
     select * from {{ ref('stg_catalog__interventions') }}
 ),
 
-files as (
-    select * from {{ ref('stg_raw__files') }}
-),
-
 as_of as (
-    select {{ delivery_as_of_date('files') }} as as_of_date
+    select {{ delivery_as_of_date(ref('stg_raw__files')) }} as as_of_date
 ),
 
-delivered_months as (
-    -- the months a municipality's current course snapshot covers (the rows the national '000' pools)
+window_months as (
+    -- the months of a municipality's current snapshot's window (the rows the national '000' pools)
     select
         kommunekode,
         indsats,
@@ -48,7 +48,7 @@ participation as (
             kommunekode,
             indsats,
             min(month_start) as first_month
-        from delivered_months
+        from window_months
         group by kommunekode, indsats
         union all
         select
@@ -62,8 +62,7 @@ participation as (
 ),
 
 months as (
-    select
-        period_start as month_start
+    select period_start as month_start
     from calendar
     where period_type = 'month'
 ),
@@ -79,10 +78,10 @@ expected as (
     where
         exists (
             select 1
-            from delivered_months
+            from current_files
             where
-                delivered_months.kommunekode = participation.kommunekode
-                and delivered_months.indsats = participation.indsats
+                current_files.kommunekode = participation.kommunekode
+                and current_files.indsats = participation.indsats
         )
         or exists (
             select 1
@@ -117,15 +116,15 @@ month_status as (
         reporting_period_ends.kommunekode,
         reporting_period_ends.indsats,
         reporting_period_ends.month_start,
-        delivered_months.month_start is not null as is_delivered,
+        -- delivered: the current snapshot reaches into the month (as int_reporting_periods' window end)
+        coalesce(current_files.reporting_date >= reporting_period_ends.month_start, false) as is_delivered,
         {{ delivery_due_date('reporting_period_ends.reporting_period_end', 'reporting_period_ends.deadline_days') }}
             as due_date
     from reporting_period_ends
-    left join delivered_months
+    left join current_files
         on
-            reporting_period_ends.kommunekode = delivered_months.kommunekode
-            and reporting_period_ends.indsats = delivered_months.indsats
-            and reporting_period_ends.month_start = delivered_months.month_start
+            reporting_period_ends.kommunekode = current_files.kommunekode
+            and reporting_period_ends.indsats = current_files.indsats
 ),
 
 months_judged as (
