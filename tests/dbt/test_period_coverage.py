@@ -32,6 +32,12 @@ TARGET_FILES = [
     ("t157", "157", "MOVE", "targets", "2026-01-20", "accepted", "2026-01-20 10:00:00"),
 ]
 TARGETS = [("t151", 2, "151", "MOVE", 2026, 8), ("t157", 2, "157", "MOVE", 2026, 6)]
+# CTI reports by quarter: 147 delivered the first quarter; the calendar runs on to April (MOVE's latest)
+CTI_Q1 = [("c147_cti_q1", "147", "CTI", "courses", "2026-03-31", "accepted", "2026-04-10 09:00:00")]
+COURSES_CTI = [
+    ("c147_cti_q1", 2, "147", "CTI", "2026-03-31", "z", "p_z", "K", 40, "2026-01-05", "anden", "i_gang",
+     "2026-01-12", None, None, 5, None, False),
+]
 APRIL_OTHERS = [
     ("c101_apr", "101", "MOVE", "courses", "2026-04-30", "accepted", "2026-05-04 09:00:00"),
     ("c147_apr", "147", "MOVE", "courses", "2026-04-30", "accepted", "2026-05-05 09:00:00"),
@@ -64,18 +70,22 @@ def _coverage(home: Path, files: list[tuple], courses: list[tuple], dbt_vars: di
     try:
         rows = con.sql("select period_type, period, kommuner_reporting, kommuner_delivered, deadline, provisional "
                        "from marts.period_coverage where indsats = 'MOVE'").fetchall()
+        cti = con.sql("select period_type, period, kommuner_reporting, kommuner_delivered, deadline, provisional "
+                      "from marts.period_coverage where indsats = 'CTI' order by period_type, period").fetchall()
         pooled = con.sql("select period, count(*) from intermediate.int_reporting_periods "
                          "where indsats = 'MOVE' and period_type = 'month' group by period").fetchall()
     finally:
         con.close()
     coverage = {(r[0], r[1]): {"reporting": r[2], "delivered": r[3], "deadline": str(r[4]), "provisional": r[5]}
                 for r in rows}
-    return {"coverage": coverage, "pooled": dict(pooled)}
+    return {"coverage": coverage, "pooled": dict(pooled),
+            "cti": [(r[0], r[1], r[2], r[3], str(r[4]), r[5]) for r in cti]}
 
 
 @pytest.fixture(scope="module")
 def one_delivered(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return _coverage(tmp_path_factory.mktemp("cov_one"), APRIL_151 + TARGET_FILES, COURSES_151, targets=TARGETS)
+    return _coverage(tmp_path_factory.mktemp("cov_one"), APRIL_151 + TARGET_FILES + CTI_Q1, COURSES_151 + COURSES_CTI,
+                     targets=TARGETS)
 
 
 def test_a_month_one_municipality_delivered_is_provisional_with_its_coverage(one_delivered: dict) -> None:
@@ -117,3 +127,13 @@ def test_not_provisional_once_the_deadline_has_passed(tmp_path: Path) -> None:
     # on the deadline day itself it is still provisional
     cov = _coverage(tmp_path / "due", APRIL_151, COURSES_151, dbt_vars={"dq_as_of": "2026-05-15"})["coverage"]
     assert cov[("month", "2026-04")]["provisional"]
+
+
+def test_a_quarterly_intervention_is_judged_up_to_its_latest_delivery(one_delivered: dict) -> None:
+    # CTI's months carry the quarter's deadline (31-03 + the catalog's deadline); April, which no municipality
+    # has delivered for CTI, is in no national figure yet and makes neither a quarter nor the year provisional
+    cti = one_delivered["cti"]
+    assert [r[:2] for r in cti] == [("month", "2026-01"), ("month", "2026-02"), ("month", "2026-03"),
+                                    ("quarter", "2026-Q1"), ("year", "2026")]
+    assert all(r[2:4] == (1, 1) and not r[5] for r in cti), cti
+    assert {r[4] for r in cti if r[0] == "month"} == {cti[3][4]}  # one deadline for the quarter's months

@@ -1,7 +1,8 @@
 -- Provisional periods (README "Where is X defined?"): one row per intervention x period type x period
--- of the calendar. A period is provisional until every municipality that reports the intervention has
--- delivered it or its deadline has passed; kommuner_delivered of kommuner_reporting is the national
--- figure's coverage ("42 af 45 kommuner"). Quarters and years are provisional when any of their months is.
+-- of the calendar up to the latest month any municipality has delivered. A period is provisional until
+-- every municipality that reports the intervention has delivered it or its deadline has passed;
+-- kommuner_delivered of kommuner_reporting is the national figure's coverage ("42 af 45 kommuner").
+-- Quarters and years are provisional when any of their months is.
 with reporting_periods as (
     select * from {{ ref('int_reporting_periods') }}
 ),
@@ -61,6 +62,15 @@ participation as (
     group by kommunekode, indsats
 ),
 
+frontiers as (
+    -- the latest month any municipality has delivered: later months are in no national figure yet
+    select
+        indsats,
+        max(month_start) as last_month
+    from window_months
+    group by indsats
+),
+
 months as (
     select period_start as month_start
     from calendar
@@ -74,7 +84,11 @@ expected as (
         participation.indsats,
         months.month_start
     from participation
-    inner join months on participation.first_month <= months.month_start
+    inner join frontiers on participation.indsats = frontiers.indsats
+    inner join months
+        on
+            participation.first_month <= months.month_start
+            and frontiers.last_month >= months.month_start
     where
         exists (
             select 1
