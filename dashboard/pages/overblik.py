@@ -250,7 +250,10 @@ with compare_col:
                 comparison["national_mark"], strict=True)],
         })
         st.dataframe(shown, hide_index=True, width="stretch", key="overblik_sammenligning")
-        st.caption(f"Periode: {formatting.period_label(comparison['period'].iloc[0])}")
+        compared = provisional.with_coverage(comparison[["period"]].head(1).assign(indsats=indsats), coverage).iloc[0]
+        st.caption(f"Periode: {formatting.period_label(compared['period'])}" + (
+            f" – landstallet er {provisional.LABEL}t: hele landet dækker {compared['coverage']}, og fristen er ikke "
+            "overskredet" if compared["provisional"] else ""))
         if viewer.is_municipality:  # the national column goes through the public policy
             st.caption(formatting.suppression_legend(analyst=False))
         is_rate = comparison["indicator"].map(formatting.indicator_kind).eq("rate")

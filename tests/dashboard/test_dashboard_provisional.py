@@ -64,6 +64,9 @@ def test_municipality_sees_the_provisional_mark_on_the_national_line(provisional
     assert at.subheader[0].value.endswith("marts 2026")
     charts = [chart.proto.SerializeToString() for chart in at.get("vega_lite_chart")]
     assert any(b"datum.provisional" in c and "(foreløbig: 1 af 2 kommuner)".encode() in c for c in charts)
+    # the comparison with the nation (the municipality's March) says the national column is provisional
+    assert any(c.value == "Periode: marts 2026 – landstallet er foreløbigt: hele landet dækker 1 af 2 kommuner, "
+                          "og fristen er ikke overskredet" for c in at.caption)
 
 
 def test_analyst_national_overblik_defaults_to_the_last_complete_month(provisional_march: Settings) -> None:
