@@ -220,7 +220,12 @@ for n, (code, subject) in enumerate(key_figures):
 funnel_col, compare_col = st.columns(2)
 with funnel_col:
     funnel = queries.funnel(viewer, indsats, kommune)
-    st.markdown(f"#### Fra henvisning til afslutning ({funnel['period'].iloc[0] if not funnel.empty else '–'})")
+    funnel_year = funnel["period"].iloc[0] if not funnel.empty else "–"
+    national_provisional = kommune == NATIONAL and provisional.with_coverage(
+        pd.DataFrame({"indsats": [indsats], "period": [funnel_year]}),
+        queries.period_coverage(viewer, "year", indsats))["provisional"].iloc[0]
+    st.markdown(f"#### Fra henvisning til afslutning ({funnel_year}"
+                f"{', ' + provisional.LABEL if national_provisional else ''})")
     if funnel.empty:
         st.info("Ingen forløb i året.")
     else:

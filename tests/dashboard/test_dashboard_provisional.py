@@ -62,6 +62,7 @@ def test_municipality_sees_the_provisional_mark_on_the_national_line(provisional
     assert any("Ring om et punkt på landslinjen: foreløbig måned" in c.value for c in at.caption)
     # the municipality's own figures of March are its own delivery, complete for itself: not marked
     assert at.subheader[0].value.endswith("marts 2026")
+    assert any(m.value == "#### Fra henvisning til afslutning (2026)" for m in at.markdown)
     charts = [chart.proto.SerializeToString() for chart in at.get("vega_lite_chart")]
     assert any(b"datum.provisional" in c and "(foreløbig: 1 af 2 kommuner)".encode() in c for c in charts)
     # the comparison with the nation (the municipality's March) says the national column is provisional
@@ -75,4 +76,6 @@ def test_analyst_national_overblik_defaults_to_the_last_complete_month(provision
     at.button_group(key="overblik_periode").set_value("month").run()
     assert not at.exception, at.exception
     assert at.subheader[0].value.endswith("februar 2026")
+    # the year (which holds March) is provisional: the national funnel says so
+    assert any(m.value == "#### Fra henvisning til afslutning (2026, foreløbig)" for m in at.markdown)
     assert any(c.value == "Hele landet dækker 2 af 2 kommuner i perioden." for c in at.caption)
