@@ -442,7 +442,8 @@ def outliers(matrix: pd.DataFrame, threshold: float = 2.0) -> pd.DataFrame:
 
 # ---- indicator definitions (marts.indicator_definitions: the build writes it from the models' meta.indicators)
 
-DEFINITION_COLUMNS = ["sort_order", "indicator", "label", "definition", "periods", "model", "source"]
+DEFINITION_COLUMNS = ["sort_order", "indicator", "label", "definition", "source_fields", "why_it_matters", "periods",
+                      "model", "source"]
 
 
 def indicator_definitions() -> pd.DataFrame:
