@@ -119,13 +119,20 @@ rolling_codes = tuple(c for c in trend_codes if formatting.indicator_kind(c) == 
 monthly = queries.indicators(viewer, indsats, "month", kommune, codes=list(trend_codes))
 national = queries.indicators(viewer, indsats, "month", NATIONAL, codes=list(trend_codes)) if kommune != NATIONAL \
     else pd.DataFrame(columns=monthly.columns)
-groups = queries.comparable_groups(viewer, kommune)
+group = queries.comparison_group(viewer, indsats, kommune) if kommune != NATIONAL else {}
 comparable = queries.comparable_medians(viewer, indsats, kommune, trend_codes, rolling=rolling_codes)
 st.caption(
     "Rater (fx gennemførelsesraten) vises som rullende 12-måneders tal: alle forløb i de seneste 12 måneder "
-    "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge. Sammenlignelige kommuner er medianen "
-    "af de øvrige kommuner i samme region og i samme størrelsesgruppe (mindst 3 kommuner)."
+    "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge."
 )
+if group:
+    widened = (f" Der er for få kommuner med indsatsen i den første gruppe ({group['first_label'].lower()}), så "
+               "sammenligningen er udvidet." if group["widened"] else "")
+    st.caption(
+        f"Sammenlignelige kommuner: {group['label'].lower()} – {formatting.format_number(len(group['members']))} "
+        "kommuner. Linjen er medianen af deres tal, som alle uden for kommunerne ser dem (tal, der er skjult af "
+        f"hensyn til diskretion, indgår ikke), og kun for måneder med tal fra mindst {group['min_members']} af dem.{widened}"
+    )
 
 
 def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFrame:
@@ -139,21 +146,17 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
 
 
 if kommune != NATIONAL and comparable.empty:
-    st.caption("Ingen sammenlignelige kommuner har tal for indsatsen endnu (det kræver mindst 3 i samme region "
-               "eller størrelsesgruppe" + (f": {groups['region']['label']}, {groups['size']['label'].lower()}"
-                                            if groups else "") + ").")
+    st.caption("Ingen sammenlignelige kommuner har tal for indsatsen endnu (det kræver tal fra mindst 3 andre "
+               "kommuner med indsatsen).")
 columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
     parts = [_series(monthly, code, place, rolled)]
     if kommune != NATIONAL:
         parts.append(_series(national, code, "Hele landet", rolled))
-    for group in ("region", "size"):
-        med = comparable[(comparable["group"] == group) & (comparable["indicator"] == code)] \
-            if not comparable.empty else comparable
-        if not med.empty:
-            label = groups[group]["label"] if group == "region" else f"Kommuner med {groups[group]['label'].lower()}"
-            parts.append(med[["period", "value"]].assign(series=f"{label} (median)"))
+    med = comparable[comparable["indicator"] == code] if not comparable.empty else comparable
+    if not med.empty:
+        parts.append(med[["period", "value"]].assign(series=f"{med['group_label'].iloc[0]} (median)"))
     series = trends.last_months(pd.concat(parts, ignore_index=True))
     series = series[series["value"].notna()]
     with columns[n % 2]:
