@@ -126,12 +126,14 @@ st.caption(
     "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge."
 )
 if group:
-    widened = (f" Der er for få kommuner med indsatsen i den første gruppe ({group['first_label'].lower()}), så "
-               "sammenligningen er udvidet." if group["widened"] else "")
+    source = ("deres tal, også dem, der skjules i de offentlige tal" if viewer.sees_all_municipalities else
+              "deres tal, som de er offentliggjort (tal, der skjules af hensyn til diskretion, indgår ikke)")
+    widened = (f" Gruppen er udvidet, fordi for få kommuner med indsatsen hører til den første gruppe "
+               f"({group['first_label']})." if group["widened"] else "")
     st.caption(
-        f"Sammenlignelige kommuner: {group['label'].lower()} – {formatting.format_number(len(group['members']))} "
-        "kommuner. Linjen er medianen af deres tal, som alle uden for kommunerne ser dem (tal, der er skjult af "
-        f"hensyn til diskretion, indgår ikke), og kun for måneder med tal fra mindst {group['min_members']} af dem.{widened}"
+        f"Sammenlignelige kommuner: {group['label']} ({formatting.format_number(len(group['members']))} "
+        f"kommuner). Linjen er medianen af {source}, i de måneder, hvor mindst "
+        f"{formatting.format_number(group['min_members'])} af dem har et tal.{widened}"
     )
 
 
@@ -145,9 +147,11 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     return rows[["period", "value"]].assign(series=name)
 
 
-if kommune != NATIONAL and comparable.empty:
-    st.caption("Ingen sammenlignelige kommuner har tal for indsatsen endnu (det kræver tal fra mindst 3 andre "
-               "kommuner med indsatsen).")
+if kommune != NATIONAL and not group:
+    st.caption("Der er endnu for få andre kommuner med indsatsen at sammenligne med.")
+elif kommune != NATIONAL and comparable.empty:
+    st.caption("De sammenlignelige kommuner har endnu ingen måned, hvor nok af dem har et offentliggjort tal "
+               "(små tal skjules af hensyn til diskretion), så der er ingen sammenligningslinje.")
 columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
