@@ -593,12 +593,17 @@ def comparable_groups(viewer: Viewer, kommunekode: str) -> dict[str, Any]:
     }
 
 
+def catalog() -> Any:
+    """The intervention catalog the dashboard runs with (udbredelse/catalog; not sensitive)."""
+    from udbredelse.catalog import load_catalog
+
+    return load_catalog(settings().catalog_path)
+
+
 def _comparison_spec() -> tuple[int, list[dict[str, Any]]]:
     """The catalog's comparison group rule (common.yaml `management_information.comparison_group`):
     the fewest other municipalities a median needs, and the levels tried in order."""
-    from udbredelse.catalog import load_catalog
-
-    spec = load_catalog(settings().catalog_path).common.get("management_information", {}).get("comparison_group", {})
+    spec = catalog().common.get("management_information", {}).get("comparison_group", {})
     return int(spec.get("min_members", 3)), list(spec.get("levels", []))
 
 
@@ -621,11 +626,13 @@ def comparison_group(viewer: Viewer, indsats: str, kommunekode: str) -> dict[str
     reporting = set(query("select distinct kommunekode from marts.indicators where indsats = ? and kommunekode <> ?",
                           (indsats, NATIONAL))["kommunekode"]) - {kommunekode}
     names = {"region": str(own["regionsnavn"]), "size": str(own["size_group_label"]).lower()}
-    column = {"region": "regionskode", "size": "size_group"}
+    similar_size = catalog().size_peers(kommunekode)  # the size group, robust to the populations' precision
     for n, level in enumerate(levels):
         same = frame
-        for key in level.get("by", []):
-            same = same[same[column[key]] == own[column[key]]]
+        if "region" in level.get("by", []):
+            same = same[same["regionskode"] == own["regionskode"]]
+        if "size" in level.get("by", []):
+            same = same[same["kommunekode"].isin(similar_size)]
         members = sorted(set(same["kommunekode"]) & reporting)
         if len(members) >= min_members:
             return {"level": "+".join(level.get("by", [])) or "all", "label": level["label"].format(**names),

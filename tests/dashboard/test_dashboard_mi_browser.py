@@ -198,3 +198,35 @@ def test_deep_link_survives_login_and_period_buttons_never_deselect(dashboard_ur
     _settle(page)
     pressed = page.locator('[data-testid="stButtonGroup"]').first.locator('[aria-checked="true"]')
     assert pressed.count() == 1 and pressed.first.inner_text().strip() == "År"
+
+
+def test_overblik_shows_a_demo_municipality_beside_its_comparison_group(dashboard_url: str, browser_page) -> None:  # noqa: ANN001
+    """Horsens (a demo municipality) has no other demo municipality in its region and size group: the group
+    widens to all other municipalities with the intervention, is named in Danish, and its median is a line
+    in the trends. An analyst sees it from every figure; a municipality only from the published ones."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _login(page, dashboard_url, "Analytiker (Socialstyrelsen)", path="overblik?kommune=615&indsats=MOVE")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="Udviklingen de seneste 24 måneder: Horsens")).to_be_visible()
+    expect(main.get_by_text("Sammenlignelige kommuner: Alle øvrige kommuner med indsatsen (4 kommuner).",
+                            exact=False)).to_be_visible()
+    expect(main.get_by_text("den første gruppe (Kommuner i Region Midtjylland med 75.000–99.999 indbyggere)",
+                            exact=False)).to_be_visible()
+    # the line: its points (Vega's labelled marks) and its name in the charts' legends
+    points = main.locator('[role="graphics-symbol"][aria-label*="series: Alle øvrige kommuner med indsatsen (median)"]')
+    assert points.count() >= 10, points.count()
+    charts_with_line = main.locator('[data-testid="stVegaLiteChart"]').filter(
+        has_text="Alle øvrige kommuner med indsatsen (median)")
+    assert charts_with_line.count() >= 3, charts_with_line.count()
+    page.screenshot(path=str(artefacts_dir() / "overblik_sammenligning_analytiker_horsens.png"), full_page=True)
+
+    # A municipality: the same group, named, built from the published figures only.
+    page.get_by_role("button", name="Log ud").click()
+    _settle(page)
+    _login(page, dashboard_url, "Kommune", path="overblik?indsats=MOVE")
+    expect(main.get_by_text("Sammenlignelige kommuner: Alle øvrige kommuner med indsatsen (4 kommuner).",
+                            exact=False)).to_be_visible()
+    expect(main.get_by_text("som de er offentliggjort", exact=False)).to_be_visible()
+    page.screenshot(path=str(artefacts_dir() / "overblik_sammenligning_kommune.png"), full_page=True)

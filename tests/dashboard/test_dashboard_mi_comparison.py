@@ -79,3 +79,28 @@ def test_a_municipality_gets_the_median_of_public_figures_only(settings: Setting
     analyst = queries.comparable_medians(ANALYST, "MOVE", OWN, ("completion_rate",))
     january = analyst[analyst["period"] == "2026-01"]
     assert january["members"].tolist() == [5] and january["value"].tolist() == [pytest.approx(median(exact))]
+
+
+def test_size_groups_are_robust_to_the_populations_precision() -> None:
+    """kommuner.csv's populations are approximate (common.yaml: ±5 %, not FOLK1A): a municipality within that
+    margin of a group's bounds counts as similar in size, so a figure just across a boundary never splits
+    municipalities of the same size; without the margin the groups are the bands themselves."""
+    from udbredelse.catalog import load_catalog
+
+    catalog = load_catalog()
+    assert catalog.common["municipality_population_precision"] == 0.05
+    people = {k: m.indbyggere for k, m in catalog.municipalities.items()}
+    assert catalog.size_group("615")["code"] == "75_100" and people["615"] >= 0.95 * 100_000  # Horsens
+    assert "615" in catalog.size_peers("751")  # Horsens may be a 100.000+ municipality like Aarhus
+    assert "163" in catalog.size_peers("165")  # Herlev (30.000) may be under 30.000 like Albertslund
+    assert "482" not in catalog.size_peers("101") and "101" not in catalog.size_peers("482")
+    for code in catalog.municipalities:  # every peer lies within the margin of the group's bounds
+        group = catalog.size_group(code)
+        bounds = sorted(g["from"] for g in catalog.common["municipality_size_groups"])
+        upper = next((b for b in bounds if b > group["from"]), float("inf"))
+        for peer in catalog.size_peers(code):
+            assert group["from"] <= people[peer] * 1.05 and people[peer] * 0.95 < upper, (code, peer)
+    exact = catalog.model_copy(update={"common": {**catalog.common, "municipality_population_precision": 0}})
+    for code in ("615", "165", "101"):
+        assert exact.size_peers(code) == {k for k in catalog.municipalities
+                                          if k != code and exact.size_group(k) == exact.size_group(code)}
