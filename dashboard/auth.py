@@ -132,7 +132,7 @@ def take_deep_link() -> tuple[str, dict[str, str]] | None:
         return None
     st.session_state[_DEEP_LINK_CHECKED] = True
     raw = st.context.cookies.get(DEEP_LINK_COOKIE)
-    if not raw:
+    if not isinstance(raw, str) or not raw:
         return None
     st.session_state[_DEEP_LINK_CLEAR] = True
     target = urlsplit(unquote(raw))
