@@ -2,7 +2,8 @@
 
 On each page: no exception element, no "None"/"nan"/"NaN", no English UI words, no raw indicator or
 catalog codes as visible text. Screenshots go to $CI_ARTIFACTS (or tests/artifacts/, gitignored).
-Also: a deep link survives the login, and a period button clicked twice stays selected.
+Also: a deep link survives the login, a period button clicked twice stays selected, Overblik shows a
+demo municipality beside its (widened) comparison group, and Om indikatorerne reads as plain Danish.
 
 Set DASHBOARD_BROWSER_HOME to an existing demo home (`UDBREDELSE_HOME=... udbredelse demo`) to skip
 building one (the build is most of this test's time).
@@ -230,3 +231,27 @@ def test_overblik_shows_a_demo_municipality_beside_its_comparison_group(dashboar
                             exact=False)).to_be_visible()
     expect(main.get_by_text("som de er offentliggjort", exact=False)).to_be_visible()
     page.screenshot(path=str(artefacts_dir() / "overblik_sammenligning_kommune.png"), full_page=True)
+
+
+def test_om_indikatorerne_reads_as_plain_danish_definitions(dashboard_url: str, browser_page) -> None:  # noqa: ANN001
+    """A municipal leader reads one definition: what it counts, from which fields of the municipality's own
+    file, and why it matters; and no indicator on the page lacks any of the three."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _login(page, dashboard_url, "Kommune", path="om-indikatorerne")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="Om indikatorerne")).to_be_visible()
+    main.get_by_text(re.compile(r"^Forløb og afslutning \(\d+\)$")).click()
+    _settle(page)
+    entry = main.locator('[data-testid="stMarkdownContainer"]').filter(has_text=re.compile(r"^Gennemførelsesrate\n"))
+    expect(entry).to_have_count(1)
+    text = entry.inner_text()
+    assert "Hvad tæller den? Gennemførte / (gennemførte + afbrudte) med slutdato i perioden." in text, text
+    assert "Hvor kommer tallet fra? statusfeltet og slutdato i forløbsfilen" in text, text
+    assert re.search(r"Hvorfor er den vigtig\? .{40,}", text), text
+    every = page.evaluate("() => Array.from(document.querySelectorAll('details')).map(d => d.textContent).join('\\n')")
+    titles = ("Hvad tæller den?", "Hvor kommer tallet fra?", "Hvorfor er den vigtig?")
+    assert all(every.count(t) == every.count(titles[0]) for t in titles) and every.count(titles[0]) >= 30
+    assert "Mangler – kontakt" not in every
+    page.screenshot(path=str(artefacts_dir() / "om_indikatorerne_definition.png"), full_page=True)
