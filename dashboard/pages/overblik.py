@@ -127,13 +127,22 @@ rolling_codes = tuple(c for c in trend_codes if formatting.indicator_kind(c) == 
 monthly = queries.indicators(viewer, indsats, "month", kommune, codes=list(trend_codes))
 national = queries.indicators(viewer, indsats, "month", NATIONAL, codes=list(trend_codes)) if kommune != NATIONAL \
     else pd.DataFrame(columns=monthly.columns)
-groups = queries.comparable_groups(viewer, kommune)
+group = queries.comparison_group(viewer, indsats, kommune) if kommune != NATIONAL else {}
 comparable = queries.comparable_medians(viewer, indsats, kommune, trend_codes, rolling=rolling_codes)
 st.caption(
     "Rater (fx gennemførelsesraten) vises som rullende 12-måneders tal: alle forløb i de seneste 12 måneder "
-    "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge. Sammenlignelige kommuner er medianen "
-    "af de øvrige kommuner i samme region og i samme størrelsesgruppe (mindst 3 kommuner)."
+    "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge."
 )
+if group:
+    source = ("deres tal, også dem, der skjules i de offentlige tal" if viewer.sees_all_municipalities else
+              "deres tal, som de er offentliggjort (tal, der skjules af hensyn til diskretion, indgår ikke)")
+    widened = (f" Gruppen er udvidet, fordi for få kommuner med indsatsen hører til den første gruppe "
+               f"({group['first_label']})." if group["widened"] else "")
+    st.caption(
+        f"Sammenlignelige kommuner: {group['label']} ({formatting.format_number(len(group['members']))} "
+        f"kommuner). Linjen er medianen af {source}, i de måneder, hvor mindst "
+        f"{formatting.format_number(group['min_members'])} af dem har et tal.{widened}"
+    )
 
 
 def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFrame:
@@ -146,10 +155,11 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     return rows[["period", "value"]].assign(series=name)
 
 
-if kommune != NATIONAL and comparable.empty:
-    st.caption("Ingen sammenlignelige kommuner har tal for indsatsen endnu (det kræver mindst 3 i samme region "
-               "eller størrelsesgruppe" + (f": {groups['region']['label']}, {groups['size']['label'].lower()}"
-                                            if groups else "") + ").")
+if kommune != NATIONAL and not group:
+    st.caption("Der er endnu for få andre kommuner med indsatsen at sammenligne med.")
+elif kommune != NATIONAL and comparable.empty:
+    st.caption("De sammenlignelige kommuner har endnu ingen måned, hvor nok af dem har et offentliggjort tal "
+               "(små tal skjules af hensyn til diskretion), så der er ingen sammenligningslinje.")
 month_coverage = queries.period_coverage(viewer, "month", indsats)
 national_name = queries.municipality_name(viewer, NATIONAL)
 if month_coverage["provisional"].any():
@@ -161,12 +171,9 @@ for n, (code, subject) in enumerate(key_figures):
     parts = [_series(monthly, code, place, rolled)]
     if kommune != NATIONAL:
         parts.append(_series(national, code, "Hele landet", rolled))
-    for group in ("region", "size"):
-        med = comparable[(comparable["group"] == group) & (comparable["indicator"] == code)] \
-            if not comparable.empty else comparable
-        if not med.empty:
-            label = groups[group]["label"] if group == "region" else f"Kommuner med {groups[group]['label'].lower()}"
-            parts.append(med[["period", "value"]].assign(series=f"{label} (median)"))
+    med = comparable[comparable["indicator"] == code] if not comparable.empty else comparable
+    if not med.empty:
+        parts.append(med[["period", "value"]].assign(series=f"{med['group_label'].iloc[0]} (median)"))
     series = trends.last_months(pd.concat(parts, ignore_index=True))
     series = series[series["value"].notna()]
     with columns[n % 2]:
