@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -459,13 +460,13 @@ def _template(code: str) -> re.Pattern[str]:
 
 def definition_for(code: str, definitions: pd.DataFrame) -> pd.Series | None:
     """The definition of one code; templates such as `register_<indicator>_12m` match concrete codes."""
-    coded = definitions[definitions["indicator"].notna()]
-    exact = coded[coded["indicator"] == code]
-    if not exact.empty:
-        return exact.iloc[0]
-    for _, row in coded.iterrows():
-        if "<" in row["indicator"] and _template(row["indicator"]).fullmatch(code):
-            return row
+    names = definitions["indicator"].to_numpy(dtype=object)
+    exact = np.flatnonzero(names == code)
+    if exact.size:
+        return definitions.iloc[int(exact[0])]
+    for position, name in enumerate(names):
+        if isinstance(name, str) and "<" in name and _template(name).fullmatch(code):
+            return definitions.iloc[position]
     return None
 
 
@@ -523,9 +524,14 @@ def indicator_codes(viewer: Viewer) -> list[str]:
 
 # ---- management information: labels, comparable municipalities, drill-down, outcomes ----------
 
-@per_viewer
 def catalog_labels(viewer: Viewer) -> dict[str, dict[str, str]]:
-    """Danish labels of the catalog's codes by kind, for `formatting.indicator_label` (codes are not sensitive)."""
+    """Danish labels of the catalog's codes by kind, for `formatting.indicator_label` (codes are not sensitive,
+    the same for every viewer)."""
+    return _catalog_labels()
+
+
+@per_publish
+def _catalog_labels() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
 
     def add(kind: str, sql: str) -> None:
@@ -551,11 +557,17 @@ def catalog_labels(viewer: Viewer) -> dict[str, dict[str, str]]:
 
 def label(viewer: Viewer, code: str) -> str:
     """The Danish name of an indicator code (catalog labels for templated codes)."""
+    return _label(code)
+
+
+@per_publish
+def _label(code: str) -> str:
     from dashboard.formatting import indicator_label
 
-    return indicator_label(code, catalog_labels(viewer))
+    return indicator_label(code, _catalog_labels())
 
 
+@per_publish
 def suppression_threshold() -> int:
     """The threshold the build applied (catalog.parameters of the published copy), never the environment's."""
     from udbredelse.disclosure import threshold_from_parameters

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, components, formatting, queries, runchart, trends
-from dashboard.store import settings
+from dashboard.store import chart_spec, settings
 from dashboard.viewer import NATIONAL
 from udbredelse.catalog import load_catalog
 
@@ -168,7 +168,7 @@ for n, (code, subject) in enumerate(key_figures):
             month_text=[formatting.period_label(p) for p in series["period"]],
             shown=[formatting.format_value(v, code) for v in series["value"]],
         )
-        components.chart(charts.trend_chart(series, kind))
+        components.chart(chart_spec(charts.trend_chart, series, kind))
         # Stable over time? Anhøj's rules on the municipality's own monthly values.
         own = trends.last_months(monthly[monthly["indicator"] == code].sort_values("period"))
         own = own[own["value"].notna()]
@@ -188,7 +188,7 @@ for n, (code, subject) in enumerate(key_figures):
                             and chart_result.longest_run_start <= i <= chart_result.longest_run_end
                             for i in range(len(own))],
                 )
-                components.chart(charts.run_chart(runs, float(chart_result.median), kind))
+                components.chart(chart_spec(charts.run_chart, runs, float(chart_result.median), kind))
                 st.caption("Stiplet linje: medianen. Et usædvanligt langt forløb på samme side af medianen eller "
                            "for få krydsninger af den (Anhøjs regler) tyder på en reel ændring, ikke tilfældig "
                            "variation.")
