@@ -515,6 +515,20 @@ def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
 
 
 @per_viewer
+def indicator_glossary(viewer: Viewer) -> pd.DataFrame:
+    """Every published indicator code with its Danish name and definition (`defined` False when the build has none),
+    for "Om indikatorerne"; one cached answer instead of a definition look-up per code and rerun."""
+    codes = indicator_codes(viewer) if published_available() else []
+    definitions = indicator_definitions()
+    rows = []
+    for code in codes:
+        match = definition_for(code, definitions)
+        rows.append({"indicator": code, "label": label(viewer, code), "defined": match is not None,
+                     "definition": "" if match is None else match["definition"]})
+    return pd.DataFrame(rows, columns=["indicator", "label", "defined", "definition"])
+
+
+@per_viewer
 def indicator_codes(viewer: Viewer) -> list[str]:
     """Every indicator code in the published indicator table (codes are not sensitive)."""
     return query("select distinct indicator from marts.indicators order by indicator",

@@ -3,8 +3,9 @@
 Queries run through `query`, keyed on the published file's identity (inode, mtime, size): the
 publish is an atomic file swap, and each query that misses the cache opens a fresh read-only
 connection, so a build in progress never shows half-built data. `per_viewer` caches whole
-viewer-scoped answers, `per_publish` answers that are the same for everyone, `chart_spec` the
-Vega-Lite spec of a chart built from the same data (see `dashboard.queries`).
+viewer-scoped answers, `per_publish` answers that are the same for everyone, `derived` what a page
+computes from them (e.g. a rolling rate) and `chart_spec` the Vega-Lite spec of a chart (see
+`dashboard.queries`).
 
 The caches live in this process (bounded, least recently used first out; a new publish changes
 every key, and the entries of the previous version are dropped when it is first seen). A hit costs
@@ -31,7 +32,7 @@ from dashboard.viewer import Viewer
 from udbredelse import warehouse
 from udbredelse.settings import Settings, get_settings
 
-_settings_memo: dict[tuple[str, ...], Settings] = {}
+_settings_memo: dict[tuple[Any, ...], Settings] = {}
 
 
 def settings() -> Settings:
@@ -40,7 +41,12 @@ def settings() -> Settings:
     Memoised on the UDBREDELSE_* environment and working directory: building Settings costs ~15 ms,
     and a page asks many times per run.
     """
-    key = (os.getcwd(), *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("UDBREDELSE_")))
+    environ = getattr(os.environ, "_data", None)  # CPython: the encoded environment, read without decoding it all
+    if isinstance(environ, dict):
+        found_env = sorted((k, v) for k, v in environ.items() if isinstance(k, bytes) and k.startswith(b"UDBREDELSE_"))
+    else:
+        found_env = sorted((k, v) for k, v in os.environ.items() if k.startswith("UDBREDELSE_"))
+    key = (os.getcwd(), *found_env)
     found = _settings_memo.get(key)
     if found is None:
         if len(_settings_memo) > 32:
@@ -96,7 +102,7 @@ class _Cache:
 
 _QUERIES = _Cache(512)
 _ANSWERS = _Cache(2048)
-_SPECS = _Cache(1024)
+_DERIVED = _Cache(1024)
 
 
 def detached(value: Any) -> Any:
@@ -247,30 +253,48 @@ def _digest(value: Any) -> Any:
     return _freeze(value)
 
 
+def _input_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+               *extra: Any) -> tuple[Any, ...]:
+    path = settings().published_path
+    code = getattr(func, "__code__", None)  # a page's local builders share a module name: the place tells them apart
+    where = (code.co_filename, code.co_firstlineno) if code is not None else ()
+    return (str(path), _version(path), func.__module__, func.__qualname__, where, *extra,
+            tuple(_digest(a) for a in args), tuple(sorted((k, _digest(v)) for k, v in kwargs.items())))
+
+
+def derived(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`func(*args, **kwargs)` for a pure function of data read from the published copy (e.g.
+    `trends.rolling_rate` of a series), cached on the function, the published version and the arguments
+    (frames by content); the caller gets its own copy."""
+    try:
+        key = _input_key(func, args, kwargs)
+    except TypeError:
+        return func(*args, **kwargs)
+    return detached(_DERIVED.get(key, lambda: func(*args, **kwargs)))
+
+
 def chart_spec(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
     """The Vega-Lite spec (a dict for `st.vega_lite_chart`) of `builder(*args, **kwargs)`, an Altair chart.
 
     Building an Altair chart and turning it into a spec costs 10–60 ms; a page with a dozen trend and
-    run charts paid that on every rerun. The spec is cached on the builder, the published version and
-    the arguments (frames by content), so the same data gives the same chart without building it again.
-    Schema validation (tests: DASHBOARD_VALIDATE_CHARTS=1) is part of the key.
+    run charts paid that on every rerun. The spec is cached like `derived` (builder, published version,
+    arguments by content), so the same data gives the same chart without building it again. Schema
+    validation (tests: DASHBOARD_VALIDATE_CHARTS=1) is part of the key.
     """
     validate = os.environ.get("DASHBOARD_VALIDATE_CHARTS") == "1"
 
     def build() -> dict[str, Any]:
         return builder(*args, **kwargs).to_dict(validate=validate)
 
-    path = settings().published_path
     try:
-        key = (str(path), _version(path), builder.__module__, builder.__qualname__, validate,
-               tuple(_digest(a) for a in args), tuple(sorted((k, _digest(v)) for k, v in kwargs.items())))
+        key = _input_key(builder, args, kwargs, validate)
     except TypeError:
         return build()
-    return dict(_SPECS.get(key, build))  # st.vega_lite_chart copies the top level before changing it
+    return dict(_DERIVED.get(key, build))  # st.vega_lite_chart copies the top level before changing it
 
 
 def clear_caches() -> None:
     """Forget every cached query and answer (tests; the cache keys change on a new publish anyway)."""
     _QUERIES.clear()
     _ANSWERS.clear()
-    _SPECS.clear()
+    _DERIVED.clear()

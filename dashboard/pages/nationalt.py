@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, components, formatting, queries
+from dashboard.store import chart_spec
 from dashboard.viewer import NATIONAL
 
 viewer = components.require_viewer("analyst", "admin")
@@ -32,8 +33,13 @@ if matrix.empty:
 periods = matrix.groupby("indsats")["period"].first()
 period = max(periods)
 title = labels[indicator]
-axis = alt.Axis(labelExpr=charts.AXIS_LABELS.get(formatting.indicator_kind(indicator), charts.AXIS_LABELS["count"]),
-                title=title)
+kind = formatting.indicator_kind(indicator)
+
+
+def _axis(kind: str, title: str) -> alt.Axis:
+    return alt.Axis(labelExpr=charts.AXIS_LABELS.get(kind, charts.AXIS_LABELS["count"]), title=title)
+
+
 st.subheader(title)
 
 matrix = formatting.displayed(matrix)
@@ -52,13 +58,14 @@ with dist_col:
     if values.empty:
         st.info("Alle celler er diskretioneret.")
     else:
-        dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
-            x=alt.X("value:Q", axis=axis),
-            y=alt.Y("indsats:N", title="Indsats"),
-            tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
-                     alt.Tooltip("vist:N", title="Værdi")],
-        )
-        components.chart(dist)
+        def _distribution(values: pd.DataFrame, kind: str, title: str) -> alt.Chart:
+            return alt.Chart(values).mark_tick(thickness=2, size=20).encode(
+                x=alt.X("value:Q", axis=_axis(kind, title)),
+                y=alt.Y("indsats:N", title="Indsats"),
+                tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
+                         alt.Tooltip("vist:N", title="Værdi")],
+            )
+        components.chart(chart_spec(_distribution, values, kind, title))
 with out_col:
     st.markdown("#### Afvigere (mere end 2 standardafvigelser)")
     flagged = queries.outliers(matrix)
@@ -76,13 +83,15 @@ if national.empty:
     st.info("Ingen landstal.")
 else:
     national = formatting.displayed(national)
-    lines = alt.Chart(national).mark_line(point=True).encode(
-        x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", axis=axis),
-        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("period:N", title="Periode"),
-                 alt.Tooltip("vist:N", title="Værdi")],
-    ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
-    components.chart(lines, width="content")
+
+    def _lines(national: pd.DataFrame, kind: str, title: str) -> alt.FacetChart:
+        return alt.Chart(national).mark_line(point=True).encode(
+            x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("value:Q", axis=_axis(kind, title)),
+            tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("period:N", title="Periode"),
+                     alt.Tooltip("vist:N", title="Værdi")],
+        ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
+    components.chart(chart_spec(_lines, national, kind, title), width="content")
 
 st.markdown("#### Forløbstragt pr. indsats (hele landet, seneste år)")
 funnels = [queries.funnel(viewer, code, NATIONAL).assign(indsats=code) for code in periods.index]
@@ -91,10 +100,12 @@ if funnels:
     frame = pd.concat(funnels, ignore_index=True)
     frame["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
         frame["value"], frame["is_hidden"], frame["mark"], strict=True)]
-    bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
-        color=alt.Color("label:N", legend=None),
-        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
-                 alt.Tooltip("vist:N", title="Antal")],
-    ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
-    components.chart(bars, width="content")
+
+    def _funnels(frame: pd.DataFrame) -> alt.FacetChart:
+        return alt.Chart(frame).mark_bar().encode(
+            y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
+            color=alt.Color("label:N", legend=None),
+            tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
+                     alt.Tooltip("vist:N", title="Antal")],
+        ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
+    components.chart(chart_spec(_funnels, frame), width="content")

@@ -47,16 +47,14 @@ def _plain(text: str) -> str:
     return re.sub(r"`([^`]*)`", r"\1", str(text or "")).strip()
 
 
-codes = queries.indicator_codes(viewer) if queries.published_available() else []
-definitions = queries.indicator_definitions()
-if not codes:
+glossary = queries.indicator_glossary(viewer)
+if glossary.empty:
     st.warning("Der er endnu ikke publiceret indikatorer.")
     st.stop()
 rows = []
-for code in codes:
-    match = queries.definition_for(code, definitions)
-    rows.append({"theme": _theme(code), "Indikator": queries.label(viewer, code),
-                 "Hvad tæller den?": _plain(match["definition"]) if match is not None else
+for code, name, defined, definition in glossary.itertuples(index=False):
+    rows.append({"theme": _theme(code), "Indikator": name,
+                 "Hvad tæller den?": _plain(definition) if defined else
                  "Definitionen mangler – kontakt Socialstyrelsen."})
 table = pd.DataFrame(rows)
 order = [t for t, _ in THEMES] + ["Øvrige"]

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, components, formatting, queries, runchart, trends
-from dashboard.store import chart_spec, settings
+from dashboard.store import chart_spec, derived, settings
 from dashboard.viewer import NATIONAL
 from udbredelse.catalog import load_catalog
 
@@ -133,7 +133,7 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     if rows.empty:
         return pd.DataFrame(columns=["period", "value", "series"])
     if rolled:  # a new intervention: from its third month, over the months it has (up to 12)
-        rows = trends.rolling_rate(rows, min_months=3)
+        rows = derived(trends.rolling_rate, rows, min_months=3)
         rows = rows.assign(value=rows["rolling_value"])
     return rows[["period", "value"]].assign(series=name)
 
@@ -203,14 +203,17 @@ with funnel_col:
     else:
         funnel["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
             funnel["value"], funnel["is_hidden"], funnel["mark"], strict=True)]
-        bars = alt.Chart(funnel).mark_bar().encode(
-            y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
-            x=alt.X("value:Q", title="Forløb", axis=alt.Axis(labelExpr=charts.AXIS_LABELS["count"])),
-            color=alt.Color("label:N", legend=None, sort=alt.SortField("order"),
-                            scale=alt.Scale(range=["#90caf9", "#1e88e5", "#2e7d32", "#c62828"])),
-            tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
-        )
-        components.chart(bars + bars.mark_text(align="left", dx=3).encode(text="vist:N"))
+
+        def _funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
+            bars = alt.Chart(funnel).mark_bar().encode(
+                y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
+                x=alt.X("value:Q", title="Forløb", axis=alt.Axis(labelExpr=charts.AXIS_LABELS["count"])),
+                color=alt.Color("label:N", legend=None, sort=alt.SortField("order"),
+                                scale=alt.Scale(range=["#90caf9", "#1e88e5", "#2e7d32", "#c62828"])),
+                tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
+            )
+            return bars + bars.mark_text(align="left", dx=3).encode(text="vist:N")
+        components.chart(chart_spec(_funnel_chart, funnel))
 with compare_col:
     st.markdown("#### Sammenlignet med hele landet")
     comparison = queries.national_comparison(viewer, indsats, period_type, kommune)
