@@ -10,11 +10,16 @@
 
 from __future__ import annotations
 
+import functools
+import math
+import re
+
 import numpy as np
 import pandas as pd
 
 TREND_MONTHS = 24
 ROLLING_MONTHS = 12
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 
 
 def month_index(periods: pd.Series) -> pd.Series:
@@ -22,16 +27,24 @@ def month_index(periods: pd.Series) -> pd.Series:
     return pd.to_datetime(periods.astype(str) + "-01", format="%Y-%m-%d", errors="coerce")
 
 
+@functools.lru_cache(maxsize=8192)
+def _month_serial(period: object) -> float:
+    """'2026-03' → 2026 * 12 + 2 (months since year 0); anything that is not a month → NaN."""
+    match = _MONTH.fullmatch(period) if isinstance(period, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return math.nan
+    return int(match[1]) * 12 + int(match[2]) - 1
+
+
 def last_months(frame: pd.DataFrame, months: int = TREND_MONTHS, period_column: str = "period") -> pd.DataFrame:
     """The rows of the last `months` calendar months present in the frame (by its latest month)."""
     if frame.empty:
         return frame
-    dates = month_index(frame[period_column])
-    latest = dates.max()
-    if pd.isna(latest):
+    serial = np.array([_month_serial(p) for p in frame[period_column].tolist()], dtype=float)
+    if np.isnan(serial).all():
         return frame.iloc[0:0]
-    first = latest - pd.DateOffset(months=months - 1)
-    return frame[(dates >= first) & (dates <= latest)]
+    latest = np.nanmax(serial)
+    return frame[(serial >= latest - (months - 1)) & (serial <= latest)]
 
 
 def complete_months(frame: pd.DataFrame, keys: list[str], period_column: str = "period") -> pd.DataFrame:
