@@ -546,26 +546,29 @@ def catalog_labels(viewer: Viewer) -> dict[str, dict[str, str]]:
 
 @per_publish
 def _catalog_labels() -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-
-    def add(kind: str, sql: str) -> None:
-        frame = query(sql)
-        out.setdefault(kind, {}).update({str(c): str(lab) for c, lab in frame.itertuples(index=False) if lab})
-
+    parts: list[tuple[str, str]] = []  # (kind, select code, label ...): one query for all (a cold page opens
+    # the published copy once per query)
     if has_table("catalog", "codes"):
-        add("referral_reason", "select distinct code, label from catalog.codes where code_type = 'referral_reason'")
-        add("end_reason", "select distinct code, label from catalog.codes where code_type = 'end_reason'")
-        add("status", "select distinct code, label from catalog.codes where code_type = 'status'")
+        parts += [(kind, f"select distinct code, label from catalog.codes where code_type = '{kind}'")  # noqa: S608 - constant kinds
+                  for kind in ("referral_reason", "end_reason", "status")]
     if has_table("catalog", "fidelity_rules"):
-        add("fidelity_rule", "select distinct rule_code, label from catalog.fidelity_rules")
+        parts.append(("fidelity_rule", "select distinct rule_code, label from catalog.fidelity_rules"))
     if has_table("catalog", "register_indicators"):
-        add("register", "select distinct indicator_code, label from catalog.register_indicators")
+        parts.append(("register", "select distinct indicator_code, label from catalog.register_indicators"))
     if has_table("catalog", "milestone_phases"):
-        add("milestone_phase", "select phase_code, label from catalog.milestone_phases")
-    out.setdefault("factor", {}).update(FACTOR_LABELS)
+        parts.append(("milestone_phase", "select phase_code, label from catalog.milestone_phases"))
     if has_table("marts", "indicator_definitions"):  # the build's own names of the plain indicator codes
-        add("indicator", "select indicator, label from marts.indicator_definitions "
-                         "where indicator is not null and indicator not like '%<%'")
+        parts.append(("indicator", "select indicator, label from marts.indicator_definitions "
+                                   "where indicator is not null and indicator not like '%<%'"))
+    out: dict[str, dict[str, str]] = {kind: {} for kind, _ in parts}
+    out.setdefault("factor", {}).update(FACTOR_LABELS)
+    if parts:
+        sql = " union all ".join(
+            f"select {n} as part, row_number() over () as row, '{kind}' as kind, cast(code as varchar) as code, "  # noqa: S608 - constant SQL
+            f"cast(label as varchar) as label from ({select}) as t{n}(code, label)" for n, (kind, select) in enumerate(parts))
+        for _part, _row, kind, code, lab in query(f"{sql} order by part, row").itertuples(index=False):
+            if isinstance(lab, str) and lab:
+                out[kind][str(code)] = lab
     return out
 
 
