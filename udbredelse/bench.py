@@ -141,7 +141,8 @@ PAGE_TIMERS_GROUP = "udbredelse.bench.pages"
 
 def _page_timings(settings: Settings, runs: int) -> dict[str, list[float]]:
     """{'role/page': [ms, ...]} from every registered page timer (`timer(settings, runs=...)`); a key starting
-    with 'first/' is the one first render of that page with its caches empty (reported apart)."""
+    with 'first/' is the one first render of that page with its caches empty, one with 'cpu/' the CPU time of
+    the timed renders (both reported apart)."""
     timings: dict[str, list[float]] = {}
     for entry in entry_points(group=PAGE_TIMERS_GROUP):
         timings.update(entry.load()(settings, runs=runs))
@@ -153,8 +154,10 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, Any]:
         return {"dashboard_pages": f"ikke målt: ingen sidemåler registreret under {PAGE_TIMERS_GROUP}"}
     found = _page_timings(settings, runs)
     first = {page.removeprefix("first/"): values[0] for page, values in found.items() if page.startswith("first/")}
-    timings = {page: values for page, values in found.items() if not page.startswith("first/")}
+    cpu = {page.removeprefix("cpu/"): values for page, values in found.items() if page.startswith("cpu/")}
+    timings = {page: values for page, values in found.items() if not page.startswith(("first/", "cpu/"))}
     all_ms = [ms for values in timings.values() for ms in values]
+    all_cpu = [ms for values in cpu.values() for ms in values]
     if not all_ms:
         return {"dashboard_pages": "ikke målt: ingen publicerede indikatorer at vise"}
     return {
@@ -164,6 +167,11 @@ def _dashboard_timings(settings: Settings, runs: int) -> dict[str, Any]:
         "dashboard_pages_p95": {page: round(_p95(v), 1) for page, v in timings.items()},
         # the first render of each page after a publish (every cache empty): not part of p50/p95
         "dashboard_first_render_ms": {page: round(ms, 1) for page, ms in first.items()},
+        # the CPU time of the same renders: what they cost whatever else the machine is doing
+        **({"dashboard_cpu_p50_ms": round(statistics.median(all_cpu), 1),
+            "dashboard_cpu_p95_ms": round(_p95(all_cpu), 1),
+            "dashboard_pages_cpu": {page: round(statistics.median(v), 1) for page, v in cpu.items()}}
+           if all_cpu else {}),
     }
 
 

@@ -19,7 +19,9 @@ def test_pages_only_bench_times_every_page_for_both_roles(published: Settings) -
     assert set(result["dashboard_pages"]) == expected
     assert set(result["dashboard_pages_p95"]) == expected
     assert set(result["dashboard_first_render_ms"]) == expected
+    assert set(result["dashboard_pages_cpu"]) == expected
     assert all(ms > 0 for ms in result["dashboard_pages"].values())
+    assert result["dashboard_cpu_p95_ms"] >= result["dashboard_cpu_p50_ms"] > 0
     assert result["dashboard_p95_ms"] >= result["dashboard_p50_ms"] > 0
     assert result["indicator_rows"] > 0 and result["home"] == str(published.home_path)
     # the shared script cache is AppTest's own again afterwards
