@@ -85,6 +85,11 @@ def indicators(
     codes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of marts.indicators the viewer may see, suppressed cells blanked outside the own view."""
+    if codes and indsats and kommunekode is not None:
+        # one municipality (or the nation) × intervention: every code in one cached answer (a few thousand
+        # rows), so the page's several code lists cost one query, not one each, after a publish
+        every = indicators(viewer, indsats, period_type, kommunekode)
+        return every[every["indicator"].isin(codes)].reset_index(drop=True)
     scope = indicator_scope(viewer, kommunekode)
     where, params = where_kommune(scope)
     clauses = [where, "period_type = ?"]
