@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, components, formatting, provisional, queries
+from dashboard.store import chart_spec
 from dashboard.viewer import NATIONAL
 
 viewer = components.require_viewer("analyst", "admin")
@@ -35,8 +36,13 @@ periods = matrix.groupby("indsats")["period"].first()
 period_status = matrix.groupby("indsats")[["provisional", "coverage"]].first()
 period = max(periods)
 title = labels[indicator]
-axis = alt.Axis(labelExpr=charts.AXIS_LABELS.get(formatting.indicator_kind(indicator), charts.AXIS_LABELS["count"]),
-                title=title)
+kind = formatting.indicator_kind(indicator)
+
+
+def _axis(kind: str, title: str) -> alt.Axis:
+    return alt.Axis(labelExpr=charts.AXIS_LABELS.get(kind, charts.AXIS_LABELS["count"]), title=title)
+
+
 st.subheader(title)
 
 matrix = formatting.displayed(matrix)
@@ -60,13 +66,14 @@ with dist_col:
     if values.empty:
         st.info("Alle celler er diskretioneret.")
     else:
-        dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
-            x=alt.X("value:Q", axis=axis),
-            y=alt.Y("indsats:N", title="Indsats"),
-            tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
-                     alt.Tooltip("vist:N", title="Værdi")],
-        )
-        components.chart(dist)
+        def _distribution(values: pd.DataFrame, kind: str, title: str) -> alt.Chart:
+            return alt.Chart(values).mark_tick(thickness=2, size=20).encode(
+                x=alt.X("value:Q", axis=_axis(kind, title)),
+                y=alt.Y("indsats:N", title="Indsats"),
+                tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
+                         alt.Tooltip("vist:N", title="Værdi")],
+            )
+        components.chart(chart_spec(_distribution, values, kind, title))
 with out_col:
     st.markdown("#### Afvigere (mere end 2 standardafvigelser)")
     flagged = queries.outliers(matrix)
@@ -89,7 +96,7 @@ else:
     x = alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45))
     tooltip = [alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("periode:N", title="Periode"),
                alt.Tooltip("vist:N", title="Værdi"), alt.Tooltip("coverage:N", title="Dækning")]
-    lines = alt.Chart().mark_line(point=True).encode(x=x, y=alt.Y("value:Q", axis=axis), tooltip=tooltip)
+    lines = alt.Chart().mark_line(point=True).encode(x=x, y=alt.Y("value:Q", axis=_axis(kind, title)), tooltip=tooltip)
     rings = provisional.marks(national, x, tooltip=tooltip, inherit_data=True)
     layered = alt.layer(lines, rings, data=national) if rings is not None else alt.layer(lines, data=national)
     components.chart(layered.properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None),
@@ -110,10 +117,12 @@ if funnels:
     frame = pd.concat(funnels, ignore_index=True)
     frame["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
         frame["value"], frame["is_hidden"], frame["mark"], strict=True)]
-    bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
-        color=alt.Color("label:N", legend=None),
-        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
-                 alt.Tooltip("vist:N", title="Antal")],
-    ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
-    components.chart(bars, width="content")
+
+    def _funnels(frame: pd.DataFrame) -> alt.FacetChart:
+        return alt.Chart(frame).mark_bar().encode(
+            y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
+            color=alt.Color("label:N", legend=None),
+            tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
+                     alt.Tooltip("vist:N", title="Antal")],
+        ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
+    components.chart(chart_spec(_funnels, frame), width="content")

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, components, formatting, provisional, queries, runchart, trends
-from dashboard.store import settings
+from dashboard.store import chart_spec, derived, settings
 from dashboard.viewer import NATIONAL
 from udbredelse.catalog import load_catalog
 
@@ -150,7 +150,7 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     if rows.empty:
         return pd.DataFrame(columns=["period", "value", "series"])
     if rolled:  # a new intervention: from its third month, over the months it has (up to 12)
-        rows = trends.rolling_rate(rows, min_months=3)
+        rows = derived(trends.rolling_rate, rows, min_months=3)
         rows = rows.assign(value=rows["rolling_value"])
     return rows[["period", "value"]].assign(series=name)
 
@@ -165,6 +165,18 @@ national_name = queries.municipality_name(viewer, NATIONAL)
 if month_coverage["provisional"].any():
     st.caption("Ring om et punkt på landslinjen: foreløbig måned – ikke alle kommuner har indberettet den, og "
                "fristen er ikke overskredet, så landstallet kan ændre sig.")
+
+
+def _trend_with_rings(series: pd.DataFrame, kind: str) -> alt.TopLevelMixin:
+    """The trend chart with the national line's provisional months ringed (a chart_spec builder: all it reads
+    is its arguments)."""
+    figure = charts.trend_chart(series, kind)
+    rings = provisional.marks(series, "month_date:T", tooltip=[
+        alt.Tooltip("series:N", title="Serie"), alt.Tooltip("month_text:N", title="Måned"),
+        alt.Tooltip("shown:N", title="Værdi")])
+    return alt.layer(figure, rings) if rings is not None else figure
+
+
 columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
@@ -194,11 +206,7 @@ for n, (code, subject) in enumerate(key_figures):
         series.loc[series["provisional"], "shown"] = [
             f"{v} ({provisional.LABEL}: {c})" for v, c in series.loc[series["provisional"], ["shown", "coverage"]]
             .itertuples(index=False)]
-        figure = charts.trend_chart(series, kind)
-        rings = provisional.marks(series, "month_date:T", tooltip=[
-            alt.Tooltip("series:N", title="Serie"), alt.Tooltip("month_text:N", title="Måned"),
-            alt.Tooltip("shown:N", title="Værdi")])
-        components.chart(alt.layer(figure, rings) if rings is not None else figure)
+        components.chart(chart_spec(_trend_with_rings, series, kind))
         # Stable over time? Anhøj's rules on the municipality's own monthly values.
         own = trends.last_months(monthly[monthly["indicator"] == code].sort_values("period"))
         own = own[own["value"].notna()]
@@ -218,7 +226,7 @@ for n, (code, subject) in enumerate(key_figures):
                             and chart_result.longest_run_start <= i <= chart_result.longest_run_end
                             for i in range(len(own))],
                 )
-                components.chart(charts.run_chart(runs, float(chart_result.median), kind))
+                components.chart(chart_spec(charts.run_chart, runs, float(chart_result.median), kind))
                 st.caption("Stiplet linje: medianen. Et usædvanligt langt forløb på samme side af medianen eller "
                            "for få krydsninger af den (Anhøjs regler) tyder på en reel ændring, ikke tilfældig "
                            "variation.")
@@ -238,14 +246,17 @@ with funnel_col:
     else:
         funnel["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
             funnel["value"], funnel["is_hidden"], funnel["mark"], strict=True)]
-        bars = alt.Chart(funnel).mark_bar().encode(
-            y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
-            x=alt.X("value:Q", title="Forløb", axis=alt.Axis(labelExpr=charts.AXIS_LABELS["count"])),
-            color=alt.Color("label:N", legend=None, sort=alt.SortField("order"),
-                            scale=alt.Scale(range=["#90caf9", "#1e88e5", "#2e7d32", "#c62828"])),
-            tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
-        )
-        components.chart(bars + bars.mark_text(align="left", dx=3).encode(text="vist:N"))
+
+        def _funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
+            bars = alt.Chart(funnel).mark_bar().encode(
+                y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
+                x=alt.X("value:Q", title="Forløb", axis=alt.Axis(labelExpr=charts.AXIS_LABELS["count"])),
+                color=alt.Color("label:N", legend=None, sort=alt.SortField("order"),
+                                scale=alt.Scale(range=["#90caf9", "#1e88e5", "#2e7d32", "#c62828"])),
+                tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
+            )
+            return bars + bars.mark_text(align="left", dx=3).encode(text="vist:N")
+        components.chart(chart_spec(_funnel_chart, funnel))
 with compare_col:
     st.markdown("#### Sammenlignet med hele landet")
     comparison = queries.national_comparison(viewer, indsats, period_type, kommune)
