@@ -66,8 +66,13 @@ def test_demo_login_and_overview_in_chromium(dashboard_url: str, tmp_path: Path)
             keep = os.environ.get("DASHBOARD_BROWSER_SCREENSHOT")
             if keep:
                 shutil.copyfile(shot, keep)
+            # the page has finished its run (no "running" widget) before the button is clicked: a click on a
+            # button that a rerun is replacing starts no download
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+            button = page.get_by_role("button", name="Hent som CSV").first
+            expect(button).to_be_enabled(timeout=60_000)
             with page.expect_download(timeout=60_000) as download_info:  # the comparison table as CSV
-                page.get_by_role("button", name="Hent som CSV").first.click()
+                button.click()
             downloaded = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
         finally:
             browser.close()
