@@ -52,13 +52,17 @@ with dist_col:
     if values.empty:
         st.info("Alle celler er diskretioneret.")
     else:
+        values = values.assign(marked=values["mark"].notna())
         dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
             x=alt.X("value:Q", axis=axis),
             y=alt.Y("indsats:N", title="Indsats"),
+            color=alt.condition("datum.marked", alt.value(charts.MARK_COLOUR), alt.value("#1e3a8a")),
             tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
                      alt.Tooltip("vist:N", title="Værdi")],
         )
         components.chart(dist)
+        if values["marked"].any():
+            st.caption("Røde streger: tal, som den offentlige diskretionering skjuler (må ikke offentliggøres).")
 with out_col:
     st.markdown("#### Afvigere (mere end 2 standardafvigelser)")
     flagged = queries.outliers(matrix)
@@ -76,13 +80,18 @@ if national.empty:
     st.info("Ingen landstal.")
 else:
     national = formatting.displayed(national)
-    lines = alt.Chart(national).mark_line(point=True).encode(
-        x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", axis=axis),
-        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("period:N", title="Periode"),
-                 alt.Tooltip("vist:N", title="Værdi")],
-    ).properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
+    national = national.assign(marked=national["mark"].notna())
+    tooltip = [alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("period:N", title="Periode"),
+               alt.Tooltip("vist:N", title="Værdi")]
+    base = alt.Chart().encode(x=alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45)),
+                              y=alt.Y("value:Q", axis=axis), tooltip=tooltip)
+    marked = base.mark_point(shape="diamond", filled=False, size=110, strokeWidth=2, color=charts.MARK_COLOUR
+                             ).transform_filter("datum.marked")  # the true point, marked: may not be published
+    lines = alt.layer(base.mark_line(point=True), marked, data=national).properties(height=140, width=260).facet(
+        facet=alt.Facet("indsats:N", title=None), columns=2)
     components.chart(lines, width="content")
+    if national["marked"].any():
+        st.caption("◇ rød ruder: landstallet må ikke offentliggøres (mærket står i værktøjstippet).")
 
 st.markdown("#### Forløbstragt pr. indsats (hele landet, seneste år)")
 funnels = [queries.funnel(viewer, code, NATIONAL).assign(indsats=code) for code in periods.index]
@@ -91,10 +100,4 @@ if funnels:
     frame = pd.concat(funnels, ignore_index=True)
     frame["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
         frame["value"], frame["is_hidden"], frame["mark"], strict=True)]
-    bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
-        color=alt.Color("label:N", legend=None),
-        tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
-                 alt.Tooltip("vist:N", title="Antal")],
-    ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
-    components.chart(bars, width="content")
+    components.chart(charts.funnel_chart(frame, facet="indsats"), width="content")
