@@ -35,9 +35,28 @@ PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
 ]
 
 
+AUDIENCES = {"kommune": "kommunernes medarbejdere", "analyst": "Socialstyrelsens analytikere",
+             "admin": "administratorer"}
+
+
+def _not_for_you(title: str, roles: tuple[str, ...]) -> Callable[[], None]:
+    """A Danish notice for the address of a page the viewer's role may not see (instead of Streamlit's
+    English "Page not found"); the page itself never runs."""
+
+    def notice() -> None:
+        st.title("Siden er ikke tilgængelig")
+        audience = " og ".join(AUDIENCES[r] for r in roles)
+        st.info(f"Siden «{title}» er kun for {audience}. Vælg en af dine sider i menuen til venstre.",
+                icon=":material/block:")
+
+    return notice
+
+
 def pages_for(viewer: Viewer) -> list[st.Page]:
-    return [st.Page(path, title=title, url_path=url, icon=icon)
-            for path, title, url, icon, roles in PAGES if viewer.role in roles]
+    """The viewer's pages, and for every other page's address a hidden Danish notice."""
+    return [st.Page(path, title=title, url_path=url, icon=icon) if viewer.role in roles
+            else st.Page(_not_for_you(title, roles), title=title, url_path=url, icon=icon, visibility="hidden")
+            for path, title, url, icon, roles in PAGES]
 
 
 def login_page() -> None:
@@ -73,12 +92,17 @@ def login_page() -> None:
         st.rerun()
 
 
-def _only(page: Callable[[], None], title: str, url_path: str, icon: str) -> None:
+def _only(page: Callable[[], None], title: str, url_path: str, icon: str, keep_deep_link: bool = False) -> None:
     """Run one page (login, refusal) whatever the address: a bookmarked page address shows it too,
-    instead of Streamlit's "Page not found"; no page of the dashboard is registered."""
+    instead of Streamlit's "Page not found"; no page of the dashboard is registered. With `keep_deep_link`
+    (the OIDC login) the address asked for is remembered across the provider's round trip."""
     urls = [url_path] + [url for _, _, url, _, _ in PAGES]
-    st.navigation([st.Page(page, title=title, url_path=url, icon=icon, default=url == url_path) for url in urls],
-                  position="hidden").run()
+    current = st.navigation([st.Page(page, title=title, url_path=url, icon=icon, default=url == url_path)
+                             for url in urls], position="hidden")
+    if keep_deep_link:
+        asked = current.url_path or url_path
+        auth.remember_deep_link(asked, st.query_params.to_dict(), is_default=asked == url_path)
+    current.run()
 
 
 def main() -> None:
@@ -93,7 +117,7 @@ def main() -> None:
             st.warning(notice, icon=":material/timer_off:")
             login_page()
 
-        _only(expired_login_page, "Log ind", "log-ind", ":material/login:")
+        _only(expired_login_page, "Log ind", "log-ind", ":material/login:", keep_deep_link=auth.oidc_configured())
         return
     except AccessDenied as exc:  # logged in, but no (valid) role: the refusal and no page
         refusal = str(exc)
@@ -107,10 +131,19 @@ def main() -> None:
         _only(refused_page, "Ingen adgang", "ingen-adgang", ":material/block:")
         return
     if viewer is None:
-        # Every page's address shows the login while logged out, so a deep link is kept after login.
-        _only(login_page, "Log ind", "log-ind", ":material/login:")
+        # Every page's address shows the login while logged out, so a deep link is kept after login (the
+        # demo login reruns at the same address; the OIDC login keeps it in a short-lived cookie).
+        _only(login_page, "Log ind", "log-ind", ":material/login:", keep_deep_link=auth.oidc_configured())
         return
-    current = st.navigation(pages_for(viewer))
+    pages = pages_for(viewer)
+    current = st.navigation(pages)
+    if viewer.login == "oidc":  # back from the provider (always at the root): open the page asked for
+        wanted = auth.take_deep_link()
+        by_url = {url: page for (_, _, url, _, _), page in zip(PAGES, pages, strict=True)}
+        target = by_url.get(wanted[0]) if wanted else None
+        if target is not None and (target is not current or wanted[1]):
+            st.switch_page(target, query_params=wanted[1])
+        auth.forget_deep_link()
     if viewer.login == "demo":
         st.warning(f"**DEMO-login** · {viewer.label} · demodata, ingen rigtig adgangskontrol", icon="⚠️")
     with st.sidebar:

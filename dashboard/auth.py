@@ -10,8 +10,10 @@ production mode nobody gets in.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import streamlit as st
 import yaml
@@ -20,6 +22,12 @@ from dashboard import store
 from dashboard.viewer import AccessDenied, Viewer
 
 SESSION_KEY = "_demo_viewer"
+# A deep link opened while logged out, kept in the browser across the provider's round trip: Streamlit's
+# OIDC callback always lands on the app's root, so the page asked for would otherwise be lost.
+DEEP_LINK_COOKIE = "udbredelse_deep_link"
+DEEP_LINK_SECONDS = 900
+_DEEP_LINK_CHECKED = "_deep_link_checked"
+_DEEP_LINK_CLEAR = "_deep_link_clear"
 EXPIRED_MESSAGE = "Din session er udløbet. Log ind igen."
 
 
@@ -96,3 +104,44 @@ def logout() -> None:
     st.session_state.pop(SESSION_KEY, None)
     if oidc_configured():
         st.logout()
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    """Set (or, with max_age 0, remove) the deep-link cookie in the browser: a first-party, short-lived,
+    SameSite=Lax cookie holding only a page address of this app (Streamlit cannot set cookies itself)."""
+    cookie = f"{DEEP_LINK_COOKIE}={quote(value, safe='')}; path=/; max-age={max_age}; SameSite=Lax"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)} + "
+            "(window.location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
+def remember_deep_link(url_path: str, params: dict[str, str], is_default: bool) -> None:
+    """While logged out (OIDC): remember the page address asked for, with its parameters, so that the first
+    run after the login opens it. The app's root without parameters forgets an older one."""
+    if is_default and not params:
+        if DEEP_LINK_COOKIE in st.context.cookies:
+            _set_cookie("", 0)
+        return
+    _set_cookie("/" + url_path + ("?" + urlencode(params) if params else ""), DEEP_LINK_SECONDS)
+
+
+def take_deep_link() -> tuple[str, dict[str, str]] | None:
+    """The page address remembered before the login (url path, query parameters), once per session; the
+    cookie is removed by `forget_deep_link` on this or the next run. Only a path of this app is returned:
+    the caller opens it only when it is one of the viewer's pages."""
+    if st.session_state.get(_DEEP_LINK_CHECKED):
+        return None
+    st.session_state[_DEEP_LINK_CHECKED] = True
+    raw = st.context.cookies.get(DEEP_LINK_COOKIE)
+    if not isinstance(raw, str) or not raw:
+        return None
+    st.session_state[_DEEP_LINK_CLEAR] = True
+    target = urlsplit(unquote(raw))
+    if target.scheme or target.netloc:
+        return None
+    return target.path.strip("/"), dict(parse_qsl(target.query))
+
+
+def forget_deep_link() -> None:
+    """Remove the deep-link cookie once it has been read (see take_deep_link)."""
+    if st.session_state.pop(_DEEP_LINK_CLEAR, False):
+        _set_cookie("", 0)

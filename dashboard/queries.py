@@ -407,21 +407,58 @@ def submissions(viewer: Viewer, kommunekode: str | None = None) -> pd.DataFrame:
     )
 
 
+# ---- period coverage: provisional periods and the national figure's coverage ---------------
+
+COVERAGE_COLUMNS = ["indsats", "period_type", "period", "kommuner_reporting", "kommuner_delivered", "provisional",
+                    "coverage"]
+
+
+@per_viewer
+def period_coverage(viewer: Viewer, period_type: str | None = None, indsats: str | None = None) -> pd.DataFrame:
+    """marts.period_coverage (the build's one home of the rule): per intervention and period whether it is
+    provisional (foreløbig) and how many of the reporting municipalities the national figure covers, with the
+    Danish text ("42 af 45 kommuner"). Counts of municipalities, not people: the same for every viewer."""
+    if not has_table("marts", "period_coverage"):
+        return pd.DataFrame(columns=COVERAGE_COLUMNS).astype({"provisional": bool})
+    clauses, params = ["true"], ()
+    if period_type:
+        clauses.append("period_type = ?")
+        params = (*params, period_type)
+    if indsats:
+        clauses.append("indsats = ?")
+        params = (*params, indsats)
+    frame = query(
+        f"select {quote_names(COVERAGE_COLUMNS[:-1])} from marts.period_coverage "  # noqa: S608 - constant names
+        f"where {' and '.join(clauses)} order by indsats, period_type, period",
+        params, columns=COVERAGE_COLUMNS[:-1],
+    )
+    frame["provisional"] = frame["provisional"].fillna(False).astype(bool)
+    from dashboard.formatting import format_number
+
+    frame["coverage"] = [f"{format_number(d)} af {format_number(r)} kommuner"
+                         for d, r in zip(frame["kommuner_delivered"], frame["kommuner_reporting"], strict=True)]
+    return frame
+
+
 # ---- national picture (analysts) -----------------------------------------------------------
 
 @per_viewer
 def national_matrix(viewer: Viewer, indicator: str, period_type: str, period: str | None = None) -> pd.DataFrame:
-    """All municipalities × interventions for one indicator, each intervention at its latest period
-    unless `period` is given (suppression applied)."""
+    """All municipalities × interventions for one indicator, each intervention at its latest complete
+    (not provisional) period unless `period` is given (suppression applied)."""
     require_analyst(viewer)
     frame = indicators(viewer, None, period_type, None, codes=[indicator])
     if frame.empty:
         return frame
     if period:
         frame = frame[frame["period"] == period]
-    else:  # each intervention at its own latest period (reporting periods and deadlines differ)
-        latest = frame.groupby("indsats")["period"].transform("max")
-        frame = frame[frame["period"] == latest]
+    else:  # each intervention at its own latest complete period (reporting periods and deadlines differ);
+        # a provisional period (marts.period_coverage) only when the intervention has no complete one yet
+        coverage = period_coverage(viewer, period_type)[["indsats", "period", "provisional"]]
+        final = ~frame[["indsats", "period"]].merge(coverage, on=["indsats", "period"], how="left")["provisional"] \
+            .fillna(False).astype(bool).to_numpy()
+        best = frame.assign(_final=final).sort_values(["_final", "period"]).groupby("indsats")["period"].last()
+        frame = frame[frame["period"] == frame["indsats"].map(best)]
     names = municipalities(viewer)
     return frame.merge(names, on="kommunekode", how="left")
 
@@ -444,7 +481,8 @@ def outliers(matrix: pd.DataFrame, threshold: float = 2.0) -> pd.DataFrame:
 
 # ---- indicator definitions (marts.indicator_definitions: the build writes it from the models' meta.indicators)
 
-DEFINITION_COLUMNS = ["sort_order", "indicator", "label", "definition", "periods", "model", "source"]
+DEFINITION_COLUMNS = ["sort_order", "indicator", "label", "definition", "source_fields", "why_it_matters", "periods",
+                      "model", "source"]
 
 
 def indicator_definitions() -> pd.DataFrame:
@@ -594,20 +632,69 @@ def comparable_groups(viewer: Viewer, kommunekode: str) -> dict[str, Any]:
     }
 
 
+def catalog() -> Any:
+    """The intervention catalog the dashboard runs with (udbredelse/catalog; not sensitive)."""
+    from udbredelse.catalog import load_catalog
+
+    return load_catalog(settings().catalog_path)
+
+
+def _comparison_spec() -> tuple[int, list[dict[str, Any]]]:
+    """The catalog's comparison group rule (common.yaml `management_information.comparison_group`):
+    the fewest other municipalities a median needs, and the levels tried in order."""
+    spec = catalog().common.get("management_information", {}).get("comparison_group", {})
+    return int(spec.get("min_members", 3)), list(spec.get("levels", []))
+
+
+@per_viewer
+def comparison_group(viewer: Viewer, indsats: str, kommunekode: str) -> dict[str, Any]:
+    """The municipality's comparison group for one intervention: the first of the catalog's levels (same
+    region and size group, then the region, then the size group, then all other municipalities) with at
+    least `min_members` other municipalities that report the intervention, named in Danish.
+
+    Returns {level, label, members, widened (a level after the first), first_label, min_members}; {} for the nation or
+    when no level has enough municipalities. Which municipalities report an intervention is public (the
+    public indicator table lists them); their figures reach a municipality only through the policy."""
+    groups = comparable_groups(viewer, kommunekode)  # also: a municipality asks only about itself
+    if not groups:
+        return {}
+    min_members, levels = _comparison_spec()
+    frame = query("select kommunekode, regionskode, regionsnavn, size_group, size_group_label "
+                  "from catalog.municipalities")
+    own = frame[frame["kommunekode"] == kommunekode].iloc[0]
+    reporting = set(query("select distinct kommunekode from marts.indicators where indsats = ? and kommunekode <> ?",
+                          (indsats, NATIONAL))["kommunekode"]) - {kommunekode}
+    names = {"region": str(own["regionsnavn"]), "size": str(own["size_group_label"]).lower()}
+    similar_size = catalog().size_peers(kommunekode)  # the size group, robust to the populations' precision
+    for n, level in enumerate(levels):
+        same = frame
+        if "region" in level.get("by", []):
+            same = same[same["regionskode"] == own["regionskode"]]
+        if "size" in level.get("by", []):
+            same = same[same["kommunekode"].isin(similar_size)]
+        members = sorted(set(same["kommunekode"]) & reporting)
+        if len(members) >= min_members:
+            return {"level": "+".join(level.get("by", [])) or "all", "label": level["label"].format(**names),
+                    "members": members, "widened": n > 0, "first_label": levels[0]["label"].format(**names),
+                    "min_members": min_members}
+    return {}
+
+
 @per_viewer
 def comparable_medians(viewer: Viewer, indsats: str, kommunekode: str, codes: tuple[str, ...],
                        period_type: str = "month", rolling: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Per period and indicator, the median over the other municipalities of the same region and of the
-    same size group. Built from those municipalities' rows as anyone outside them sees them (suppressed
-    cells left out, as in the public export); only medians over at least 3 municipalities leave here.
-    For the codes in `rolling` each member's rolling 12-month rate is taken first."""
+    """Per period and indicator, the median over the municipality's comparison group (`comparison_group`).
+    For a municipality built from those municipalities' rows as the public sees them (suppressed cells left
+    out, as in the public export); analysts, who see every aggregate, get the exact median. Only medians over
+    at least the catalog's `min_members` municipalities leave here. For the codes in `rolling` each member's rolling 12-month rate
+    is taken first (a window with a hidden month is unknown)."""
     from dashboard.trends import comparable_median, rolling_rate
 
-    groups = comparable_groups(viewer, kommunekode)
+    group = comparison_group(viewer, indsats, kommunekode)
     empty = pd.DataFrame(columns=["group", "group_label", "indicator", "period", "value", "members"])
-    if not groups:
+    if not group:
         return empty
-    members = sorted(set(groups["region"]["members"]) | set(groups["size"]["members"]))
+    members = group["members"]
     cols = existing_columns("marts", "indicators", ["kommunekode", "indsats", "period_type", "period", "indicator",
                                                     "numerator", "denominator", "value", "suppressed"])
     if not cols:
@@ -621,9 +708,11 @@ def comparable_medians(viewer: Viewer, indsats: str, kommunekode: str, codes: tu
     )
     if rows.empty:
         return empty
-    # Outside one's own municipality every suppressed cell is blanked, whoever looks (fails closed).
+    # The audiences' one rule (scope.sees_exact): a municipality gets the other municipalities' figures as
+    # the public sees them (a suppressed cell, or one without a verdict, is left out, never estimated);
+    # Socialstyrelsen's analysts see every aggregate exactly.
     flag = rows["suppressed"].fillna(True).astype(bool) if "suppressed" in rows else True
-    rows["is_hidden"] = flag
+    rows["is_hidden"] = flag & ~sees_exact(viewer, rows["kommunekode"])
     for column in ("value", "numerator", "denominator"):
         rows[column] = rows[column].astype("float64").where(~rows["is_hidden"])
     if rolling:
@@ -631,12 +720,12 @@ def comparable_medians(viewer: Viewer, indsats: str, kommunekode: str, codes: tu
                               min_months=3)
         rolled["value"], rolled["is_hidden"] = rolled["rolling_value"], False
         rows = pd.concat([rows[~rows["indicator"].isin(rolling)], rolled[rows.columns]], ignore_index=True)
+    min_members, _ = _comparison_spec()
     parts = []
-    for group in ("region", "size"):
-        for code, sub in rows.groupby("indicator"):
-            med = comparable_median(sub, groups[group]["members"], exclude=kommunekode)
-            if not med.empty:
-                parts.append(med.assign(group=group, group_label=groups[group]["label"], indicator=code))
+    for code, sub in rows.groupby("indicator"):
+        med = comparable_median(sub, members, exclude=kommunekode, min_members=min_members)
+        if not med.empty:
+            parts.append(med.assign(group=group["level"], group_label=group["label"], indicator=code))
     return pd.concat(parts, ignore_index=True) if parts else empty
 
 

@@ -125,6 +125,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if "STREAMLIT_SERVER_PORT" not in os.environ and args.port:
         argv.append(f"--server.port={args.port}")
     sys.argv = argv
+    # The app routes with st.navigation, so dashboard/pages/ is not a pages directory. Streamlit only learns
+    # that once a run has called st.navigation: until then a fresh server runs a requested page file on its
+    # own (a deep link as the first request after a start got Streamlit's file-name menu and no login).
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
     from udbredelse import worker
 
     # the embedded default: a worker process ingests and refreshes what is uploaded (off under Airflow)

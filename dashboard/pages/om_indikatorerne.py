@@ -1,5 +1,5 @@
-"""Om indikatorerne: every published indicator in plain Danish – its name and what it counts – grouped
-by theme. The definitions are the ones the build computes from (the dbt project's indicator
+"""Om indikatorerne: every published indicator in plain Danish – its name, what it counts, from which
+fields of the municipality's files, and why it matters – grouped by theme. The definitions are the ones the build computes from (the dbt project's indicator
 definitions); codes and file names are left out, they mean nothing to a reader."""
 
 import re
@@ -13,7 +13,8 @@ viewer = components.require_viewer()
 st.title("Om indikatorerne")
 components.log_view(viewer, "om_indikatorerne")
 st.write(
-    "Her kan du læse, hvad hvert tal på siderne tæller. Alle tal beregnes ud fra de forløbsfiler, kommunerne "
+    "Her kan du læse, hvad hvert tal på siderne tæller, hvilke felter i kommunens egne filer det bygger på, og "
+    "hvorfor det er vigtigt at følge. Alle tal beregnes ud fra de forløbsfiler, kommunerne "
     "indberetter, og ud fra indsatsens katalog (fx hvor mange samtaler et forløb bør have)."
 )
 st.info(
@@ -52,12 +53,17 @@ definitions = queries.indicator_definitions()
 if not codes:
     st.warning("Der er endnu ikke publiceret indikatorer.")
     st.stop()
+MISSING = "Mangler – kontakt Socialstyrelsen."
+PARTS = [("Hvad tæller den?", "definition"), ("Hvor kommer tallet fra?", "source_fields"),
+         ("Hvorfor er den vigtig?", "why_it_matters")]
 rows = []
 for code in codes:
     match = queries.definition_for(code, definitions)
-    rows.append({"theme": _theme(code), "Indikator": queries.label(viewer, code),
-                 "Hvad tæller den?": _plain(match["definition"]) if match is not None else
-                 "Definitionen mangler – kontakt Socialstyrelsen."})
+    row = {"theme": _theme(code), "Indikator": queries.label(viewer, code)}
+    for title, column in PARTS:
+        text = _plain(match[column]) if match is not None and pd.notna(match[column]) else ""
+        row[title] = text or MISSING
+    rows.append(row)
 table = pd.DataFrame(rows)
 order = [t for t, _ in THEMES] + ["Øvrige"]
 for theme in order:
@@ -66,6 +72,7 @@ for theme in order:
         continue
     with st.expander(f"{theme} ({len(part)})", expanded=theme == order[0]):
         for _, row in part.iterrows():
-            st.markdown(f"**{row['Indikator']}**  \n{row['Hvad tæller den?']}")
+            st.markdown(f"**{row['Indikator']}**  \n" + "  \n".join(
+                f"*{title}* {row[title]}" for title, _ in PARTS))
 components.download_buttons(viewer, table.rename(columns={"theme": "Tema"}), "indikatordefinitioner",
                             key="def_download", sheet="Indikatorer")

@@ -5,10 +5,11 @@ comparable municipalities, run-chart signals in words, fidelity lights, and the 
 import tempfile
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components, formatting, queries, runchart, trends
+from dashboard import charts, components, formatting, provisional, queries, runchart, trends
 from dashboard.store import settings
 from dashboard.viewer import NATIONAL
 from udbredelse.catalog import load_catalog
@@ -51,9 +52,17 @@ if "fidelity_index" not in set(frame["indicator"]):  # older marts: the index is
                  for p, v in zip(periods_now[-2:][::-1], (index_card.value, index_card.previous), strict=False)]
         frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
 all_periods = sorted(frame["period"].unique())
+coverage = queries.period_coverage(viewer, period_type, indsats)
+if kommune == NATIONAL:  # the national figures default to the last complete period (marts.period_coverage)
+    pending = set(coverage.loc[coverage["provisional"], "period"])
+    all_periods = [p for p in all_periods if p not in pending] or all_periods
 latest = all_periods[-1]
 previous = all_periods[-2] if len(all_periods) > 1 else None
-st.subheader(f"{place} · {names.get(indsats, indsats)} · {formatting.period_label(latest)}")
+latest_status = provisional.with_coverage(pd.DataFrame({"indsats": [indsats], "period": [latest]}), coverage).iloc[0]
+st.subheader(f"{place} · {names.get(indsats, indsats)} · " + provisional.period_text(
+    formatting.period_label(latest), kommune == NATIONAL and latest_status["provisional"]))
+if kommune == NATIONAL and latest_status["coverage"]:
+    st.caption(f"Hele landet dækker {latest_status['coverage']} i perioden.")
 if not viewer.is_municipality or kommune == NATIONAL:
     st.caption(formatting.suppression_legend(analyst=not viewer.is_municipality))
 
@@ -118,13 +127,22 @@ rolling_codes = tuple(c for c in trend_codes if formatting.indicator_kind(c) == 
 monthly = queries.indicators(viewer, indsats, "month", kommune, codes=list(trend_codes))
 national = queries.indicators(viewer, indsats, "month", NATIONAL, codes=list(trend_codes)) if kommune != NATIONAL \
     else pd.DataFrame(columns=monthly.columns)
-groups = queries.comparable_groups(viewer, kommune)
+group = queries.comparison_group(viewer, indsats, kommune) if kommune != NATIONAL else {}
 comparable = queries.comparable_medians(viewer, indsats, kommune, trend_codes, rolling=rolling_codes)
 st.caption(
     "Rater (fx gennemførelsesraten) vises som rullende 12-måneders tal: alle forløb i de seneste 12 måneder "
-    "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge. Sammenlignelige kommuner er medianen "
-    "af de øvrige kommuner i samme region og i samme størrelsesgruppe (mindst 3 kommuner)."
+    "under ét (for en ny indsats de måneder, der er), så en måned med få forløb ikke får linjen til at svinge."
 )
+if group:
+    source = ("deres tal, også dem, der skjules i de offentlige tal" if viewer.sees_all_municipalities else
+              "deres tal, som de er offentliggjort (tal, der skjules af hensyn til diskretion, indgår ikke)")
+    widened = (f" Gruppen er udvidet, fordi for få kommuner med indsatsen hører til den første gruppe "
+               f"({group['first_label']})." if group["widened"] else "")
+    st.caption(
+        f"Sammenlignelige kommuner: {group['label']} ({formatting.format_number(len(group['members']))} "
+        f"kommuner). Linjen er medianen af {source}, i de måneder, hvor mindst "
+        f"{formatting.format_number(group['min_members'])} af dem har et tal.{widened}"
+    )
 
 
 def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFrame:
@@ -146,22 +164,25 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     return rows[["period", "value", "hidden", "mark"]].assign(series=name)
 
 
-if kommune != NATIONAL and comparable.empty:
-    st.caption("Ingen sammenlignelige kommuner har tal for indsatsen endnu (det kræver mindst 3 i samme region "
-               "eller størrelsesgruppe" + (f": {groups['region']['label']}, {groups['size']['label'].lower()}"
-                                            if groups else "") + ").")
+if kommune != NATIONAL and not group:
+    st.caption("Der er endnu for få andre kommuner med indsatsen at sammenligne med.")
+elif kommune != NATIONAL and comparable.empty:
+    st.caption("De sammenlignelige kommuner har endnu ingen måned, hvor nok af dem har et offentliggjort tal "
+               "(små tal skjules af hensyn til diskretion), så der er ingen sammenligningslinje.")
+month_coverage = queries.period_coverage(viewer, "month", indsats)
+national_name = queries.municipality_name(viewer, NATIONAL)
+if month_coverage["provisional"].any():
+    st.caption("Ring om et punkt på landslinjen: foreløbig måned – ikke alle kommuner har indberettet den, og "
+               "fristen er ikke overskredet, så landstallet kan ændre sig.")
 columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
     parts = [_series(monthly, code, place, rolled)]
     if kommune != NATIONAL:
         parts.append(_series(national, code, "Hele landet", rolled))
-    for group in ("region", "size"):
-        med = comparable[(comparable["group"] == group) & (comparable["indicator"] == code)] \
-            if not comparable.empty else comparable
-        if not med.empty:
-            label = groups[group]["label"] if group == "region" else f"Kommuner med {groups[group]['label'].lower()}"
-            parts.append(med[["period", "value"]].assign(series=f"{label} (median)"))
+    med = comparable[comparable["indicator"] == code] if not comparable.empty else comparable
+    if not med.empty:
+        parts.append(med[["period", "value"]].assign(series=f"{med['group_label'].iloc[0]} (median)"))
     series = trends.last_months(pd.concat(parts, ignore_index=True))
     series["hidden"] = series["hidden"].astype("boolean").fillna(False).astype(bool) if "hidden" in series \
         else False
@@ -181,7 +202,17 @@ for n, (code, subject) in enumerate(key_figures):
                                                                              marks, strict=True)],
             marked=marks.notna() & ~series["hidden"],
         )
-        components.chart(charts.trend_chart(series, kind))
+        # the national line's provisional months: marked, with the municipalities the figure covers
+        series = provisional.with_coverage(series.assign(indsats=indsats), month_coverage)
+        series["provisional"] &= series["series"].eq(national_name)
+        series.loc[series["provisional"], "shown"] = [
+            f"{v} ({provisional.LABEL}: {c})" for v, c in series.loc[series["provisional"], ["shown", "coverage"]]
+            .itertuples(index=False)]
+        figure = charts.trend_chart(series, kind)
+        rings = provisional.marks(series, "month_date:T", tooltip=[
+            alt.Tooltip("series:N", title="Serie"), alt.Tooltip("month_text:N", title="Måned"),
+            alt.Tooltip("shown:N", title="Værdi")])
+        components.chart(alt.layer(figure, rings) if rings is not None else figure)
         caption = charts.hidden_caption(series)
         if caption:
             st.caption(caption)
@@ -217,7 +248,12 @@ for n, (code, subject) in enumerate(key_figures):
 funnel_col, compare_col = st.columns(2)
 with funnel_col:
     funnel = queries.funnel(viewer, indsats, kommune)
-    st.markdown(f"#### Fra henvisning til afslutning ({funnel['period'].iloc[0] if not funnel.empty else '–'})")
+    funnel_year = funnel["period"].iloc[0] if not funnel.empty else "–"
+    national_provisional = kommune == NATIONAL and provisional.with_coverage(
+        pd.DataFrame({"indsats": [indsats], "period": [funnel_year]}),
+        queries.period_coverage(viewer, "year", indsats))["provisional"].iloc[0]
+    st.markdown(f"#### Fra henvisning til afslutning ({funnel_year}"
+                f"{', ' + provisional.LABEL if national_provisional else ''})")
     if funnel.empty:
         st.info("Ingen forløb i året.")
     else:
@@ -248,7 +284,10 @@ with compare_col:
                 comparison["national_mark"], strict=True)],
         })
         st.dataframe(shown, hide_index=True, width="stretch", key="overblik_sammenligning")
-        st.caption(f"Periode: {formatting.period_label(comparison['period'].iloc[0])}")
+        compared = provisional.with_coverage(comparison[["period"]].head(1).assign(indsats=indsats), coverage).iloc[0]
+        st.caption(f"Periode: {formatting.period_label(compared['period'])}" + (
+            f" – landstallet er {provisional.LABEL}t: hele landet dækker {compared['coverage']}, og fristen er ikke "
+            "overskredet" if compared["provisional"] else ""))
         if viewer.is_municipality:  # the national column goes through the public policy
             st.caption(formatting.suppression_legend(analyst=False))
         is_rate = comparison["indicator"].map(formatting.indicator_kind).eq("rate")

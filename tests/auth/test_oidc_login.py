@@ -46,6 +46,15 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium er ikke installeret (/usr/bin/chromium)"),
 ]
 
+# Records whether Streamlit's English "Page not found" ever appears, even for a moment.
+PAGE_NOT_FOUND_WATCH = """
+window.__pageNotFound = false;
+new MutationObserver(() => {
+  if ((document.documentElement.textContent || '').includes('Page not found')) window.__pageNotFound = true;
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -253,9 +262,9 @@ def test_municipality_user_sees_its_own_municipality_and_no_other(page: Any, sta
     listed = Path(download.value.path()).read_text(encoding="utf-8")
     assert "KBH-0001" in listed and OTHER_SECRET_COURSE not in listed
     assert "Frederiksberg" not in _body(page)
-    # The analysts' page does not exist for a municipality user.
+    # The analysts' page is not shown to a municipality user: a Danish notice at its address.
     page.goto(f"{stack['url']}/nationalt", wait_until="domcontentloaded")
-    expect(page.get_by_role("heading", name="Overblik")).to_be_visible()
+    expect(page.get_by_role("heading", name="Siden er ikke tilgængelig")).to_be_visible()
     expect(page.get_by_role("heading", name="Nationalt overblik")).to_have_count(0)
     assert "Frederiksberg" not in _body(page)
 
@@ -350,3 +359,53 @@ def test_tampered_or_forged_identity_cookie_is_refused(page: Any, stack: dict[st
         expect(page.get_by_role("heading", name="Nationalt overblik")).to_have_count(0)
         expect(page.get_by_role("heading", name="Overblik")).to_have_count(0)
         assert _nav_links(page) == [] and "Frederiksberg" not in _body(page)
+
+
+def test_deep_link_survives_the_oidc_login(page: Any, stack: dict[str, Any]) -> None:
+    """Logged out, a colleague's link to a page with parameters; after the provider's login form the user
+    lands on that page with its parameters (Streamlit's callback itself always returns to the root)."""
+    from playwright.sync_api import expect
+
+    page.context.add_init_script(PAGE_NOT_FOUND_WATCH)
+    page.goto(f"{stack['url']}/fidelitet?indsats=MOVE", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
+    _settled(page)
+    page.get_by_role("button", name="Log ind").click()
+    _provider_form(page, stack, "kbh-medarbejder")
+    expect(page.get_by_role("heading", name="Fidelitet")).to_be_visible()
+    page.wait_for_url(re.compile(re.escape(stack["url"]) + r"/fidelitet\?indsats=MOVE$"))
+    # MOVE, as the link said, with MOVE's rules (the default, CTI - the first intervention - has none here)
+    expect(page.get_by_role("combobox", name="Regel")).to_be_visible()
+    expect(page.get_by_text("Tjek registreringen af samtaler.")).to_be_visible()  # the MOVE rule's guidance
+    expect(page.get_by_text("Der er ingen fidelitetsregler målt for indsatsen endnu.")).to_have_count(0)
+    # The link is used once: the app's root afterwards is Overblik, not the old link.
+    page.goto(stack["url"] + "/", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Overblik")).to_be_visible()
+    assert "udbredelse_deep_link" not in {c["name"] for c in page.context.cookies(stack["url"])}
+    assert page.evaluate("window.__pageNotFound") is False
+
+
+def test_analyst_page_address_gives_a_municipality_a_danish_notice_through_the_login(
+        page: Any, stack: dict[str, Any]) -> None:
+    """A municipality user following a link to an analysts' page: the login, then a Danish notice at that
+    address - never Streamlit's English "Page not found", not even for a moment - and no figure."""
+    from playwright.sync_api import expect
+
+    page.context.add_init_script(PAGE_NOT_FOUND_WATCH)
+    page.goto(f"{stack['url']}/nationalt?kommune=147", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
+    _settled(page)
+    page.get_by_role("button", name="Log ind").click()
+    _provider_form(page, stack, "kbh-medarbejder")
+    expect(page.get_by_role("heading", name="Siden er ikke tilgængelig")).to_be_visible()
+    expect(page.get_by_text("Siden «Nationalt overblik» er kun for Socialstyrelsens analytikere og administratorer."
+                            )).to_be_visible()
+    assert "/nationalt" in page.url
+    for path in ("/eksport", "/revisionslog", "/nationalt"):
+        page.goto(stack["url"] + path, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Siden er ikke tilgængelig")).to_be_visible()
+        body = _body(page)
+        assert "Frederiksberg" not in body and "Page not found" not in body
+        assert "Nationalt overblik" not in _nav_links(page) and "Overblik" in _nav_links(page)
+    expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(0)
+    assert page.evaluate("window.__pageNotFound") is False

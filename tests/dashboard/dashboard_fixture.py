@@ -121,10 +121,17 @@ def build_test_warehouse(settings: Settings) -> None:
         con.execute("create table marts.indicator_definitions as select * from definitions.marts.indicator_definitions")
         con.execute("detach definitions")
         for model in ("indicators", "course_attention", "fidelity_rule_summary", "dq_scorecard", "dq_feedback",
-                      "implementation_milestones"):
+                      "implementation_milestones", "period_coverage"):
             create_mart(con, model)
         insert(con, "indicators", "kommunekode, indsats, period_type, period, indicator, numerator, denominator, "
                "value, suppressed, suppression, quality", _indicator_rows())
+        # every period delivered by both municipalities (tests of provisional periods change a row)
+        insert(con, "period_coverage", "indsats, period_type, period, kommuner_reporting, kommuner_delivered, "
+               "deadline, as_of_date, provisional", [
+                   (indsats, period_type, period, 2, 2, date(2026, 4, 15), date(2026, 4, 3), False)
+                   for indsats in ("MOVE", "CTI")
+                   for period_type, period in [*(("month", m) for m in MONTHS), ("quarter", "2026-Q1"),
+                                               ("year", "2026")]])
         insert(con, "course_attention", "kommunekode, indsats, forloeb_id, issue_code, issue_label, details", [
             (OWN, "MOVE", "KBH-0001", "overdue", "Aktivt forløb over maksimal varighed", "Startet 2025-01-02"),
             (OWN, "MOVE", "KBH-0002", "missing_end_reason", "Afbrudt uden afslutningsårsag", "=HYPERLINK(\"x\")"),

@@ -2,7 +2,8 @@
 
 On each page: no exception element, no "None"/"nan"/"NaN", no English UI words, no raw indicator or
 catalog codes as visible text. Screenshots go to $CI_ARTIFACTS (or tests/artifacts/, gitignored).
-Also: a deep link survives the login, and a period button clicked twice stays selected.
+Also: a deep link survives the login, a period button clicked twice stays selected, Overblik shows a
+demo municipality beside its (widened) comparison group, and Om indikatorerne reads as plain Danish.
 
 Set DASHBOARD_BROWSER_HOME to an existing demo home (`UDBREDELSE_HOME=... udbredelse demo`) to skip
 building one (the build is most of this test's time).
@@ -198,3 +199,59 @@ def test_deep_link_survives_login_and_period_buttons_never_deselect(dashboard_ur
     _settle(page)
     pressed = page.locator('[data-testid="stButtonGroup"]').first.locator('[aria-checked="true"]')
     assert pressed.count() == 1 and pressed.first.inner_text().strip() == "År"
+
+
+def test_overblik_shows_a_demo_municipality_beside_its_comparison_group(dashboard_url: str, browser_page) -> None:  # noqa: ANN001
+    """Horsens (a demo municipality) has no other demo municipality in its region and size group: the group
+    widens to all other municipalities with the intervention, is named in Danish, and its median is a line
+    in the trends. An analyst sees it from every figure; a municipality only from the published ones."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _login(page, dashboard_url, "Analytiker (Socialstyrelsen)", path="overblik?kommune=615&indsats=MOVE")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="Udviklingen de seneste 24 måneder: Horsens")).to_be_visible()
+    expect(main.get_by_text("Sammenlignelige kommuner: Alle øvrige kommuner med indsatsen (4 kommuner).",
+                            exact=False)).to_be_visible()
+    expect(main.get_by_text("den første gruppe (Kommuner i Region Midtjylland med 75.000–99.999 indbyggere)",
+                            exact=False)).to_be_visible()
+    # the line: its points (Vega's labelled marks) and its name in the charts' legends
+    points = main.locator('[role="graphics-symbol"][aria-label*="series: Alle øvrige kommuner med indsatsen (median)"]')
+    assert points.count() >= 10, points.count()
+    charts_with_line = main.locator('[data-testid="stVegaLiteChart"]').filter(
+        has_text="Alle øvrige kommuner med indsatsen (median)")
+    assert charts_with_line.count() >= 3, charts_with_line.count()
+    page.screenshot(path=str(artefacts_dir() / "overblik_sammenligning_analytiker_horsens.png"), full_page=True)
+
+    # A municipality: the same group, named, built from the published figures only.
+    page.get_by_role("button", name="Log ud").click()
+    _settle(page)
+    _login(page, dashboard_url, "Kommune", path="overblik?indsats=MOVE")
+    expect(main.get_by_text("Sammenlignelige kommuner: Alle øvrige kommuner med indsatsen (4 kommuner).",
+                            exact=False)).to_be_visible()
+    expect(main.get_by_text("som de er offentliggjort", exact=False)).to_be_visible()
+    page.screenshot(path=str(artefacts_dir() / "overblik_sammenligning_kommune.png"), full_page=True)
+
+
+def test_om_indikatorerne_reads_as_plain_danish_definitions(dashboard_url: str, browser_page) -> None:  # noqa: ANN001
+    """A municipal leader reads one definition: what it counts, from which fields of the municipality's own
+    file, and why it matters; and no indicator on the page lacks any of the three."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _login(page, dashboard_url, "Kommune", path="om-indikatorerne")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="Om indikatorerne")).to_be_visible()
+    main.get_by_text(re.compile(r"^Forløb og afslutning \(\d+\)$")).click()
+    _settle(page)
+    entry = main.locator('[data-testid="stMarkdownContainer"]').filter(has_text=re.compile(r"^Gennemførelsesrate\n"))
+    expect(entry).to_have_count(1)
+    text = entry.inner_text()
+    assert "Hvad tæller den? Gennemførte / (gennemførte + afbrudte) med slutdato i perioden." in text, text
+    assert "Hvor kommer tallet fra? statusfeltet og slutdato i forløbsfilen" in text, text
+    assert re.search(r"Hvorfor er den vigtig\? .{40,}", text), text
+    every = page.evaluate("() => Array.from(document.querySelectorAll('details')).map(d => d.textContent).join('\\n')")
+    titles = ("Hvad tæller den?", "Hvor kommer tallet fra?", "Hvorfor er den vigtig?")
+    assert all(every.count(t) == every.count(titles[0]) for t in titles) and every.count(titles[0]) >= 30
+    assert "Mangler – kontakt" not in every
+    page.screenshot(path=str(artefacts_dir() / "om_indikatorerne_definition.png"), full_page=True)

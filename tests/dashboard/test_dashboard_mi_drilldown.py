@@ -89,10 +89,11 @@ def test_comparable_medians_leave_out_hidden_cells(drilldown: Settings) -> None:
     warehouse.publish(drilldown)
     store.clear_caches()
     frame = queries.comparable_medians(KOMMUNE, "MOVE", OWN, ("completion_rate",))
+    # Region Hovedstaden with 100.000+ inhabitants has only Frederiksberg besides København: widened to the region
     region = frame[(frame["group"] == "region") & (frame["period"] == "2026-01")]
     # Frederiksberg's (147) fixture rate is suppressed too: the median is over 151, 153 and 155 only
     assert region["value"].tolist() == [pytest.approx(0.4)] and region["members"].tolist() == [3]
-    assert region["group_label"].tolist() == ["Region Hovedstaden"]
+    assert region["group_label"].tolist() == ["Kommuner i Region Hovedstaden"]
     assert 0.99 not in frame["value"].tolist()
     assert frame[frame["period"] == "2026-02"].empty  # fewer than 3 visible municipalities: no median
     with pytest.raises(AccessDenied):

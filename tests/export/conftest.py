@@ -118,6 +118,23 @@ def _scorecard() -> pl.DataFrame:
     })
 
 
+def _coverage() -> pl.DataFrame:
+    """marts.period_coverage as the build writes it: MOVE's March delivered by 1 of 2 municipalities before
+    its deadline (provisional), February by both; CTI's first quarter complete."""
+    rows = [
+        ("MOVE", "month", "2026-02", 2, 2, dt.date(2026, 3, 15), False),
+        ("MOVE", "month", "2026-03", 2, 1, dt.date(2026, 4, 15), True),
+        ("MOVE", "quarter", "2026-Q1", 2, 1, dt.date(2026, 4, 15), True),
+        ("MOVE", "year", "2026", 2, 1, dt.date(2026, 4, 15), True),
+        ("CTI", "quarter", "2026-Q1", 1, 1, dt.date(2026, 4, 15), False),
+    ]
+    return pl.DataFrame(
+        [dict(zip(("indsats", "period_type", "period", "kommuner_reporting", "kommuner_delivered", "deadline",
+                   "provisional"), r, strict=True)) | {"as_of_date": dt.date(2026, 4, 4)} for r in rows],
+        schema_overrides={"kommuner_reporting": pl.Int32, "kommuner_delivered": pl.Int32},
+    )
+
+
 def _fidelity() -> pl.DataFrame:
     return pl.DataFrame({
         "kommunekode": ["101", "101", "147"], "indsats": ["MOVE", "MOVE", "CTI"],
@@ -158,7 +175,7 @@ def build_published(settings: Settings) -> Published:
         con.execute("create table marts.indicator_definitions as select * from definitions.marts.indicator_definitions")
         con.execute("detach definitions")
         for name, frame in (("indicators", _indicators()), ("dq_scorecard", _scorecard()),
-                            ("fidelity_rule_summary", _fidelity())):
+                            ("fidelity_rule_summary", _fidelity()), ("period_coverage", _coverage())):
             con.register("frame_df", frame)
             con.execute(f"create table marts.{name} as select * from frame_df")  # noqa: S608 - constant names
             con.unregister("frame_df")

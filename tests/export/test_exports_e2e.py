@@ -96,3 +96,12 @@ def test_exports_on_demo_data(built: Settings, tmp_path: Path) -> None:
             assert not 1 <= float(row["value"].replace(",", ".")) < threshold, row
         if row["suppressed"] == "true":
             assert (row["numerator"], row["denominator"], row["value"]) == ("", "", "")
+
+    # provisional periods (marts.period_coverage): every row says whether its period is provisional, and the
+    # national rows how many of the municipalities reporting the intervention they cover
+    assert {r["provisional"] for r in rows} <= {"true", "false"}
+    national = [r for r in rows if r["kommunekode"] == "000" and r["kommuner_reporting"] != ""]
+    assert national and all(0 <= int(r["kommuner_delivered"]) <= int(r["kommuner_reporting"]) for r in national)
+    assert all(r["kommuner_delivered"] == r["kommuner_reporting"] == "" for r in rows if r["kommunekode"] != "000")
+    starts = [r for r in national if r["indicator"] == "starts" and r["period_type"] == "month"]
+    assert starts and max(int(r["kommuner_reporting"]) for r in starts) == 5  # the five municipalities of S

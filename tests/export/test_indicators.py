@@ -15,7 +15,7 @@ from tests.export.conftest import Published, clear_cpr_hits
 from udbredelse.export import export_indicators, export_quality, verify_audit
 from udbredelse.export.audit import read_audit
 from udbredelse.export.indicators import apply_public_suppression, read_indicator_csv
-from udbredelse.export.published import INDICATOR_COLUMNS
+from udbredelse.export.published import EXPORT_COLUMNS, INDICATOR_COLUMNS
 from udbredelse.settings import SettingsError
 
 COUNT_COLUMNS = ("numerator", "denominator")
@@ -52,7 +52,8 @@ def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub:
     first, header = data.decode("utf-8-sig").split("\r\n")[:2]
     assert first.startswith("Målgruppe: analytiker i Socialstyrelsen") and "må ikke offentliggøres" in first
     assert ";" not in first and first == result["first_line"]  # one cell in Excel
-    assert header.split(";") == list(INDICATOR_COLUMNS)
+    assert header.split(";") == list(INDICATOR_COLUMNS) + ["provisional", "kommuner_delivered", "kommuner_reporting"]
+    assert header.split(";") == list(EXPORT_COLUMNS)
     rows = _indicator_rows(out / "ind.csv")
     mart = _mart(pub)
     assert result["rows"] == len(rows) == mart.height
@@ -182,10 +183,47 @@ def test_libreoffice_in_danish_reads_the_indicator_export(pub: Published, out: P
     )
     sheet = openpyxl.load_workbook(out / "indikatorer_analytiker.xlsx").active
     assert str(sheet["A1"].value).startswith("Målgruppe: analytiker") and sheet["B1"].value is None
-    assert [c.value for c in sheet[2]] == list(INDICATOR_COLUMNS)
+    assert [c.value for c in sheet[2]] == list(EXPORT_COLUMNS)
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     rates = [row for row in rows if row[6] and row[7] is not None]
     assert rates and all(isinstance(r[7], (int, float)) for r in rates)
     assert any(isinstance(r[7], float) and 0 < r[7] < 1 for r in rates)  # "0,25" read as 0.25, not as text
     assert {r[9] for r in rows} >= {"primary", "secondary"}
     assert sheet["A3"].value == "000"  # the national code keeps its zeros
+
+
+@pytest.mark.parametrize("audience", ["analyst", "public"])
+def test_indicator_exports_mark_provisional_periods_with_the_national_coverage(pub: Published, out: Path,
+                                                                                audience: str) -> None:
+    export_indicators(pub.settings, out / "ind.csv", audience=audience)  # type: ignore[arg-type]
+    rows = _indicator_rows(out / "ind.csv")
+    cell = {(r["kommunekode"], r["indsats"], r["period"], r["indicator"]): r for r in rows}
+    # March: delivered by 1 of 2 reporting municipalities before its deadline (marts.period_coverage)
+    national_march = cell[("000", "MOVE", "2026-03", "starts")]
+    assert (national_march["provisional"], national_march["kommuner_delivered"],
+            national_march["kommuner_reporting"]) == ("true", "1", "2")
+    # a municipality's row of a provisional period is provisional too, without the national coverage count
+    own_march = cell[("101", "MOVE", "2026-03", "starts")]
+    assert (own_march["provisional"], own_march["kommuner_delivered"], own_march["kommuner_reporting"]) == (
+        "true", "", "")
+    # February is complete: 2 of 2
+    national_feb = cell[("000", "MOVE", "2026-02", "starts")]
+    assert (national_feb["provisional"], national_feb["kommuner_delivered"],
+            national_feb["kommuner_reporting"]) == ("false", "2", "2")
+    assert cell[("101", "MOVE", "2026", "starts")]["provisional"] == "true"  # the year holds March
+    assert cell[("000", "CTI", "2026-Q1", "starts")]["provisional"] == "false"
+    # every row says whether its period is provisional; only national rows carry the count
+    assert {r["provisional"] for r in rows} == {"true", "false"}
+    assert all((r["kommuner_delivered"] != "") == (r["kommunekode"] == "000") for r in rows)
+
+
+def test_indicator_export_without_the_coverage_table_says_so_in_danish(pub: Published, out: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(pub.settings.published_path))
+    try:
+        con.execute("drop table marts.period_coverage")
+    finally:
+        con.close()
+    with pytest.raises(SettingsError, match="period_coverage findes ikke"):
+        export_indicators(pub.settings, out / "x.csv")

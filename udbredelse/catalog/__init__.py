@@ -164,6 +164,24 @@ class Catalog(_Strict):
         found = [g for g in groups if people >= g["from"]]
         return found[-1] if found else {"code": None, "label": None, "from": None}
 
+    def possible_size_groups(self, kommunekode: str) -> set[str]:
+        """The size groups the municipality may belong to, given the precision of the populations in
+        kommuner.csv (common.yaml `municipality_population_precision`, a share): every group that the
+        interval population × (1 ± precision) touches."""
+        people = self.municipalities[kommunekode].indbyggere
+        margin = float(self.common.get("municipality_population_precision", 0.0))
+        low, high = people * (1 - margin), people * (1 + margin)
+        groups = sorted(self.common.get("municipality_size_groups", []), key=lambda g: g["from"])
+        uppers = [g["from"] for g in groups[1:]] + [float("inf")]
+        return {g["code"] for g, upper in zip(groups, uppers, strict=True) if high >= g["from"] and low < upper}
+
+    def size_peers(self, kommunekode: str) -> set[str]:
+        """The other municipalities of a similar size: those in the municipality's size group or within the
+        populations' precision of it, so that an imprecise figure just across a boundary never leaves a
+        municipality of the same size out."""
+        own = self.size_group(kommunekode)["code"]
+        return {k for k in self.municipalities if k != kommunekode and own in self.possible_size_groups(k)}
+
     def milestones_for(self, code: str) -> list[Milestone]:
         iv = self.interventions[code]
         return list(iv.milestones) if iv.milestones is not None else list(self.milestones)

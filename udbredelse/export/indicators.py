@@ -11,7 +11,13 @@ import polars as pl
 from udbredelse.catalog import load_catalog
 from udbredelse.disclosure import breaks_primary, suppression_kind
 from udbredelse.export.audit import append_audit
-from udbredelse.export.published import published, read_indicators, read_table, read_threshold
+from udbredelse.export.published import (
+    published,
+    read_indicators,
+    read_table,
+    read_threshold,
+    with_period_coverage,
+)
 from udbredelse.export.safe_csv import read_excel_csv, write_csv, write_excel_csv
 from udbredelse.settings import Settings, SettingsError
 
@@ -73,11 +79,12 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
 
 
 def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple[pl.DataFrame, int]:
-    """The indicator table for an audience (analyst: everything; public: suppressed cells blank)."""
+    """The indicator table for an audience (analyst: everything; public: suppressed cells blank), with the
+    period coverage (provisional; the coverage count on national rows)."""
     if audience not in ("analyst", "public"):
         raise SettingsError("Målgruppen skal være 'analyst' eller 'public'.")
     with published(settings) as con:
-        frame = read_indicators(con)
+        frame = with_period_coverage(con, read_indicators(con))
         threshold = read_threshold(con)
     if audience == "public":
         return apply_public_suppression(frame, threshold)
@@ -86,7 +93,8 @@ def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple
 
 def export_indicators(settings: Settings, out: Path, audience: Audience = "analyst") -> dict[str, Any]:
     """Write marts.indicators (published copy) as CSV for Danish Excel (`;`, decimal comma, BOM) with exactly
-    the indicator table's columns, after one first line that names the audience and the disclosure policy
+    the indicator table's columns and the period coverage (`published.EXPORT_COLUMNS`: provisional, and the
+    coverage count on national rows), after one first line that names the audience and the disclosure policy
     (catalog `export_audiences`); audit-logged."""
     frame, guard = indicator_frame(settings, audience)
     with published(settings) as con:

@@ -19,6 +19,10 @@ INDICATOR_COLUMNS = (
     "numerator", "denominator", "value", "suppressed", "suppression", "quality",
 )
 PERIOD_TYPE_ORDER = {"month": 1, "quarter": 2, "year": 3}
+# What the indicator CSVs add from marts.period_coverage (README "The indicator table"): whether the period
+# is provisional, and for the national rows how many of the reporting municipalities the figure covers.
+COVERAGE_COLUMNS = ("provisional", "kommuner_delivered", "kommuner_reporting")
+EXPORT_COLUMNS = (*INDICATOR_COLUMNS, *COVERAGE_COLUMNS)
 
 
 @contextlib.contextmanager
@@ -117,3 +121,21 @@ def sort_indicators(frame: pl.DataFrame) -> pl.DataFrame:
         .sort(["kommunekode", "indsats", "_pt", "period", "indicator"], nulls_last=True)
         .drop("_pt")
     )
+
+
+def with_period_coverage(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (indicator rows) with the columns of COVERAGE_COLUMNS from marts.period_coverage, the one home
+    of the provisional-period rule: `provisional` on every row of a provisional intervention × period, the
+    coverage counts on the national rows only. A period without course deliveries to judge (e.g. milestones
+    only) is not provisional and has no counts."""
+    if not relation_exists(con, "marts", "period_coverage"):
+        raise SettingsError("marts.period_coverage findes ikke i den publicerede kopi. Kør `udbredelse build` først.")
+    keys = ["indsats", "period_type", "period"]
+    coverage = read_table(con, "marts", "period_coverage").select(*keys, *COVERAGE_COLUMNS)
+    national = pl.col("kommunekode") == NATIONAL
+    out = frame.join(coverage, on=keys, how="left", maintain_order="left").with_columns(
+        pl.col("provisional").fill_null(False),
+        *[pl.when(national).then(pl.col(c)).otherwise(None).cast(pl.Int64).alias(c)
+          for c in ("kommuner_delivered", "kommuner_reporting")],
+    )
+    return out.select(*frame.columns, *COVERAGE_COLUMNS)

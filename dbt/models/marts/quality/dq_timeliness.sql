@@ -1,4 +1,3 @@
-{%- set as_of = var('dq_as_of', none) -%}
 -- One row per kommune x indsats x expected reporting period: was a usable file received,
 -- by the deadline (period end + catalog deadline_days), and how many days late.
 with
@@ -12,16 +11,8 @@ interventions as (
 ),
 
 as_of as (
-    -- the latest arrival in the manifest, unless dbt var dq_as_of names the day
-    select
-        {% if as_of -%}
-            cast('{{ as_of }}' as date)
-        {%- else -%}
-            cast(max(received_at) as date)
-        {%- endif %} as as_of_date
-    {% if not as_of -%}
-        from files
-    {%- endif %}
+    -- the latest arrival in the manifest, unless dbt var dq_as_of names the day (macros/reporting_deadline.sql)
+    select {{ delivery_as_of_date('files') }} as as_of_date
 ),
 
 delivery_files as (
@@ -162,10 +153,7 @@ expected_periods as (
     select
         candidate_periods.*,
         as_of.as_of_date,
-        cast(
-            candidate_periods.period_end
-            + to_days(candidate_periods.deadline_days) as date
-        ) as due_date,
+        {{ delivery_due_date('candidate_periods.period_end', 'candidate_periods.deadline_days') }} as due_date,
         received_periods.first_received_at,
         coalesce(received_periods.usable_files, 0) as usable_files,
         coalesce(rejected_periods.rejected_files, 0) as rejected_files
