@@ -161,10 +161,11 @@ def file_download(viewer: Viewer, label: str, make: Any, filename: str, mime: st
 
 
 def chart(figure: Any, **kwargs: Any) -> None:
-    """Draw an Altair chart. Schema validation costs ~40 ms per chart per run, so it is done in the
-    tests (DASHBOARD_VALIDATE_CHARTS=1) rather than on every render."""
+    """Draw an Altair chart (or a spec from `store.chart_spec`). Schema validation costs ~40 ms per chart per
+    run, so it is done in the tests (DASHBOARD_VALIDATE_CHARTS=1) rather than on every render."""
     validate = os.environ.get("DASHBOARD_VALIDATE_CHARTS") == "1"
-    st.vega_lite_chart(spec=figure.to_dict(validate=validate), width=kwargs.pop("width", "stretch"), **kwargs)
+    spec = figure if isinstance(figure, dict) else figure.to_dict(validate=validate)  # a dict: store.chart_spec
+    st.vega_lite_chart(spec=spec, width=kwargs.pop("width", "stretch"), **kwargs)
 
 
 def light(value: object) -> str:

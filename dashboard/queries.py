@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -85,6 +86,11 @@ def indicators(
     codes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of marts.indicators the viewer may see, suppressed cells blanked outside the own view."""
+    if codes and indsats and kommunekode is not None:
+        # one municipality (or the nation) × intervention: every code in one cached answer (a few thousand
+        # rows), so the page's several code lists cost one query, not one each, after a publish
+        every = indicators(viewer, indsats, period_type, kommunekode)
+        return every[every["indicator"].isin(codes)].reset_index(drop=True)
     scope = indicator_scope(viewer, kommunekode)
     where, params = where_kommune(scope)
     clauses = [where, "period_type = ?"]
@@ -499,13 +505,13 @@ def _template(code: str) -> re.Pattern[str]:
 
 def definition_for(code: str, definitions: pd.DataFrame) -> pd.Series | None:
     """The definition of one code; templates such as `register_<indicator>_12m` match concrete codes."""
-    coded = definitions[definitions["indicator"].notna()]
-    exact = coded[coded["indicator"] == code]
-    if not exact.empty:
-        return exact.iloc[0]
-    for _, row in coded.iterrows():
-        if "<" in row["indicator"] and _template(row["indicator"]).fullmatch(code):
-            return row
+    names = definitions["indicator"].to_numpy(dtype=object)
+    exact = np.flatnonzero(names == code)
+    if exact.size:
+        return definitions.iloc[int(exact[0])]
+    for position, name in enumerate(names):
+        if isinstance(name, str) and "<" in name and _template(name).fullmatch(code):
+            return definitions.iloc[position]
     return None
 
 
@@ -554,6 +560,22 @@ def indicator_catalogue(viewer: Viewer) -> pd.DataFrame:
 
 
 @per_viewer
+def indicator_glossary(viewer: Viewer) -> pd.DataFrame:
+    """Every published indicator code with its Danish name, definition, source fields and why it matters (`defined`
+    False when the build has none),
+    for "Om indikatorerne"; one cached answer instead of a definition look-up per code and rerun."""
+    codes = indicator_codes(viewer) if published_available() else []
+    definitions = indicator_definitions()
+    parts = ["definition", "source_fields", "why_it_matters"]
+    rows = []
+    for code in codes:
+        match = definition_for(code, definitions)
+        rows.append({"indicator": code, "label": label(viewer, code), "defined": match is not None,
+                     **{part: "" if match is None or pd.isna(match[part]) else str(match[part]) for part in parts}})
+    return pd.DataFrame(rows, columns=["indicator", "label", "defined", *parts])
+
+
+@per_viewer
 def indicator_codes(viewer: Viewer) -> list[str]:
     """Every indicator code in the published indicator table (codes are not sensitive)."""
     return query("select distinct indicator from marts.indicators order by indicator",
@@ -563,39 +585,53 @@ def indicator_codes(viewer: Viewer) -> list[str]:
 
 # ---- management information: labels, comparable municipalities, drill-down, outcomes ----------
 
-@per_viewer
 def catalog_labels(viewer: Viewer) -> dict[str, dict[str, str]]:
-    """Danish labels of the catalog's codes by kind, for `formatting.indicator_label` (codes are not sensitive)."""
-    out: dict[str, dict[str, str]] = {}
+    """Danish labels of the catalog's codes by kind, for `formatting.indicator_label` (codes are not sensitive,
+    the same for every viewer)."""
+    return _catalog_labels()
 
-    def add(kind: str, sql: str) -> None:
-        frame = query(sql)
-        out.setdefault(kind, {}).update({str(c): str(lab) for c, lab in frame.itertuples(index=False) if lab})
 
+@per_publish
+def _catalog_labels() -> dict[str, dict[str, str]]:
+    parts: list[tuple[str, str]] = []  # (kind, select code, label ...): one query for all (a cold page opens
+    # the published copy once per query)
     if has_table("catalog", "codes"):
-        add("referral_reason", "select distinct code, label from catalog.codes where code_type = 'referral_reason'")
-        add("end_reason", "select distinct code, label from catalog.codes where code_type = 'end_reason'")
-        add("status", "select distinct code, label from catalog.codes where code_type = 'status'")
+        parts += [(kind, f"select distinct code, label from catalog.codes where code_type = '{kind}'")  # noqa: S608 - constant kinds
+                  for kind in ("referral_reason", "end_reason", "status")]
     if has_table("catalog", "fidelity_rules"):
-        add("fidelity_rule", "select distinct rule_code, label from catalog.fidelity_rules")
+        parts.append(("fidelity_rule", "select distinct rule_code, label from catalog.fidelity_rules"))
     if has_table("catalog", "register_indicators"):
-        add("register", "select distinct indicator_code, label from catalog.register_indicators")
+        parts.append(("register", "select distinct indicator_code, label from catalog.register_indicators"))
     if has_table("catalog", "milestone_phases"):
-        add("milestone_phase", "select phase_code, label from catalog.milestone_phases")
-    out.setdefault("factor", {}).update(FACTOR_LABELS)
+        parts.append(("milestone_phase", "select phase_code, label from catalog.milestone_phases"))
     if has_table("marts", "indicator_definitions"):  # the build's own names of the plain indicator codes
-        add("indicator", "select indicator, label from marts.indicator_definitions "
-                         "where indicator is not null and indicator not like '%<%'")
+        parts.append(("indicator", "select indicator, label from marts.indicator_definitions "
+                                   "where indicator is not null and indicator not like '%<%'"))
+    out: dict[str, dict[str, str]] = {kind: {} for kind, _ in parts}
+    out.setdefault("factor", {}).update(FACTOR_LABELS)
+    if parts:
+        sql = " union all ".join(
+            f"select {n} as part, row_number() over () as row, '{kind}' as kind, cast(code as varchar) as code, "  # noqa: S608 - constant SQL
+            f"cast(label as varchar) as label from ({select}) as t{n}(code, label)" for n, (kind, select) in enumerate(parts))
+        for _part, _row, kind, code, lab in query(f"{sql} order by part, row").itertuples(index=False):
+            if isinstance(lab, str) and lab:
+                out[kind][str(code)] = lab
     return out
 
 
 def label(viewer: Viewer, code: str) -> str:
     """The Danish name of an indicator code (catalog labels for templated codes)."""
+    return _label(code)
+
+
+@per_publish
+def _label(code: str) -> str:
     from dashboard.formatting import indicator_label
 
-    return indicator_label(code, catalog_labels(viewer))
+    return indicator_label(code, _catalog_labels())
 
 
+@per_publish
 def suppression_threshold() -> int:
     """The threshold the build applied (catalog.parameters of the published copy), never the environment's."""
     from udbredelse.disclosure import threshold_from_parameters

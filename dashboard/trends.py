@@ -10,10 +10,16 @@
 
 from __future__ import annotations
 
+import functools
+import math
+import re
+
+import numpy as np
 import pandas as pd
 
 TREND_MONTHS = 24
 ROLLING_MONTHS = 12
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 
 
 def month_index(periods: pd.Series) -> pd.Series:
@@ -21,32 +27,41 @@ def month_index(periods: pd.Series) -> pd.Series:
     return pd.to_datetime(periods.astype(str) + "-01", format="%Y-%m-%d", errors="coerce")
 
 
+@functools.lru_cache(maxsize=8192)
+def _month_serial(period: object) -> float:
+    """'2026-03' → 2026 * 12 + 2 (months since year 0); anything that is not a month → NaN."""
+    match = _MONTH.fullmatch(period) if isinstance(period, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return math.nan
+    return int(match[1]) * 12 + int(match[2]) - 1
+
+
 def last_months(frame: pd.DataFrame, months: int = TREND_MONTHS, period_column: str = "period") -> pd.DataFrame:
     """The rows of the last `months` calendar months present in the frame (by its latest month)."""
     if frame.empty:
         return frame
-    dates = month_index(frame[period_column])
-    latest = dates.max()
-    if pd.isna(latest):
+    serial = np.array([_month_serial(p) for p in frame[period_column].tolist()], dtype=float)
+    if np.isnan(serial).all():
         return frame.iloc[0:0]
-    first = latest - pd.DateOffset(months=months - 1)
-    return frame[(dates >= first) & (dates <= latest)]
+    latest = np.nanmax(serial)
+    return frame[(serial >= latest - (months - 1)) & (serial <= latest)]
 
 
 def complete_months(frame: pd.DataFrame, keys: list[str], period_column: str = "period") -> pd.DataFrame:
     """Insert the calendar months missing between each series' first and last month (empty values), so
-    that a rolling window counts months, not rows."""
+    that a rolling window counts months, not rows. (One merge for all series: no loop per series.)"""
     if frame.empty:
         return frame
-    parts = []
-    for key, group in frame.groupby(keys, dropna=False, sort=False):
-        dates = month_index(group[period_column])
-        months = pd.date_range(dates.min(), dates.max(), freq="MS")
-        full = pd.DataFrame({period_column: months.strftime("%Y-%m")})
-        for name, value in zip(keys, key if isinstance(key, tuple) else (key,), strict=True):
-            full[name] = value
-        parts.append(full.merge(group, on=[*keys, period_column], how="left"))
-    return pd.concat(parts, ignore_index=True)
+    dates = month_index(frame[period_column])
+    serial = (dates.dt.year * 12 + dates.dt.month - 1).rename("_month")
+    bounds = pd.concat([frame[keys], serial], axis=1).dropna(subset=["_month"]) \
+        .groupby(keys, dropna=False, sort=False)["_month"].agg(["min", "max"])
+    lengths = (bounds["max"] - bounds["min"] + 1).astype(int).to_numpy()
+    full = bounds.index.to_frame(index=False).loc[lambda f: f.index.repeat(lengths)].reset_index(drop=True)
+    month = np.repeat(bounds["min"].astype(int).to_numpy(), lengths) + \
+        (np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    full[period_column] = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in month]
+    return full.merge(frame, on=[*keys, period_column], how="left")
 
 
 def rolling_rate(frame: pd.DataFrame, window: int = ROLLING_MONTHS, keys: list[str] | None = None,
@@ -64,19 +79,21 @@ def rolling_rate(frame: pd.DataFrame, window: int = ROLLING_MONTHS, keys: list[s
                             rolling_value=pd.Series(dtype=float))
     full = complete_months(frame.assign(_reported=True), keys) if keys else frame.assign(_reported=True)
     full = full.sort_values([*keys, "period"]).reset_index(drop=True)
-    out = []
-    for _, group in full.groupby(keys, sort=False) if keys else [(None, full)]:
-        group = group.copy()
-        # a month without a row had no courses: 0/0; a row with a hidden figure is unknown (NaN)
-        inserted = group["_reported"].isna()
-        num = group["numerator"].where(~inserted, 0.0)
-        den = group["denominator"].where(~inserted, 0.0)
-        group["rolling_numerator"] = num.rolling(window, min_periods=min_months).sum()
-        group["rolling_denominator"] = den.rolling(window, min_periods=min_months).sum()
-        ratio = group["rolling_numerator"] / group["rolling_denominator"]
-        group["rolling_value"] = ratio.where(group["rolling_denominator"] > 0)
-        out.append(group.drop(columns=["_reported"]))
-    return pd.concat(out, ignore_index=True)
+    # a month without a row had no courses: 0/0; a row with a hidden figure is unknown (NaN)
+    inserted = full["_reported"].isna()
+    sums = pd.DataFrame({"rolling_numerator": full["numerator"].astype("float64").where(~inserted, 0.0),
+                         "rolling_denominator": full["denominator"].astype("float64").where(~inserted, 0.0)})
+    if keys and len(full[keys].drop_duplicates()) > 1:
+        groups = [full[k].astype(object).fillna("\0") for k in keys]  # a missing key is a key of its own
+        rolled = sums.groupby(groups, sort=False).rolling(window, min_periods=min_months).sum()
+        rolled = rolled.reset_index(level=list(range(len(keys))), drop=True).sort_index()
+    else:
+        rolled = sums.rolling(window, min_periods=min_months).sum()
+    full["rolling_numerator"] = rolled["rolling_numerator"]
+    full["rolling_denominator"] = rolled["rolling_denominator"]
+    ratio = full["rolling_numerator"] / full["rolling_denominator"]
+    full["rolling_value"] = ratio.where(full["rolling_denominator"] > 0)
+    return full.drop(columns=["_reported"])
 
 
 def comparable_median(frame: pd.DataFrame, members: list[str], exclude: str | None = None,

@@ -143,9 +143,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from udbredelse.bench import run_bench
+    from udbredelse.bench import run_bench, run_pages_bench
 
-    result = run_bench(scale=args.scale, keep=args.keep, skip=tuple(args.skip or ()))
+    if args.only == "pages":
+        if not args.home:
+            print("Fejl: --only pages kræver --home med en datamappe, der har en publiceret kopi.", file=sys.stderr)
+            return 2
+        result = run_pages_bench(Path(args.home), runs=args.runs)
+    else:
+        result = run_bench(scale=args.scale, keep=args.keep, skip=tuple(args.skip or ()), dashboard_runs=args.runs)
     if args.json:
         _print_json(result)
     else:
@@ -213,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--skip", action="append", choices=BENCH_PARTS,
                    help="spring en valgfri måling over (kan gentages); diskretioneringsrevisionen måles til sidst")
+    p.add_argument("--only", choices=["pages"],
+                   help="mål kun dashboardets sider mod en eksisterende datamappe (--home), fx en beholdt med --keep")
+    p.add_argument("--home", help="datamappe med en publiceret kopi (til --only pages)")
+    p.add_argument("--runs", type=int, default=5, help="gengivelser pr. side efter opvarmningen (standard 5)")
     p.set_defaults(func=cmd_bench)
     return parser
 

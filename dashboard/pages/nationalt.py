@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, components, formatting, provisional, queries
+from dashboard.store import chart_spec
 from dashboard.viewer import NATIONAL
 
 viewer = components.require_viewer("analyst", "admin")
@@ -35,8 +36,13 @@ periods = matrix.groupby("indsats")["period"].first()
 period_status = matrix.groupby("indsats")[["provisional", "coverage"]].first()
 period = max(periods)
 title = labels[indicator]
-axis = alt.Axis(labelExpr=charts.AXIS_LABELS.get(formatting.indicator_kind(indicator), charts.AXIS_LABELS["count"]),
-                title=title)
+kind = formatting.indicator_kind(indicator)
+
+
+def _axis(kind: str, title: str) -> alt.Axis:
+    return alt.Axis(labelExpr=charts.AXIS_LABELS.get(kind, charts.AXIS_LABELS["count"]), title=title)
+
+
 st.subheader(title)
 
 matrix = formatting.displayed(matrix)
@@ -61,14 +67,16 @@ with dist_col:
         st.info("Alle celler er diskretioneret.")
     else:
         values = values.assign(marked=values["mark"].notna())
-        dist = alt.Chart(values).mark_tick(thickness=2, size=20).encode(
-            x=alt.X("value:Q", axis=axis),
-            y=alt.Y("indsats:N", title="Indsats"),
-            color=alt.condition("datum.marked", alt.value(charts.MARK_COLOUR), alt.value("#1e3a8a")),
-            tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
-                     alt.Tooltip("vist:N", title="Værdi")],
-        )
-        components.chart(dist)
+
+        def _distribution(values: pd.DataFrame, kind: str, title: str) -> alt.Chart:
+            return alt.Chart(values).mark_tick(thickness=2, size=20).encode(
+                x=alt.X("value:Q", axis=_axis(kind, title)),
+                y=alt.Y("indsats:N", title="Indsats"),
+                color=alt.condition("datum.marked", alt.value(charts.MARK_COLOUR), alt.value("#1e3a8a")),
+                tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
+                         alt.Tooltip("vist:N", title="Værdi")],
+            )
+        components.chart(chart_spec(_distribution, values, kind, title))
         if values["marked"].any():
             st.caption("Røde streger: tal, som den offentlige diskretionering skjuler (må ikke offentliggøres).")
 with out_col:
@@ -94,6 +102,7 @@ else:
     x = alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45))
     tooltip = [alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("periode:N", title="Periode"),
                alt.Tooltip("vist:N", title="Værdi"), alt.Tooltip("coverage:N", title="Dækning")]
+    axis = _axis(kind, title)
     lines = alt.Chart().mark_line(point=True).encode(x=x, y=alt.Y("value:Q", axis=axis), tooltip=tooltip)
     marked = alt.Chart().mark_point(shape="diamond", filled=False, size=110, strokeWidth=2, color=charts.MARK_COLOUR
                                     ).encode(x=x, y=alt.Y("value:Q", axis=axis), tooltip=tooltip).transform_filter(
@@ -120,4 +129,4 @@ if funnels:
     frame = pd.concat(funnels, ignore_index=True)
     frame["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
         frame["value"], frame["is_hidden"], frame["mark"], strict=True)]
-    components.chart(charts.funnel_chart(frame, facet="indsats"), width="content")
+    components.chart(chart_spec(charts.funnel_chart, frame, facet="indsats"), width="content")

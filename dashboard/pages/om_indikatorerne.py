@@ -48,21 +48,18 @@ def _plain(text: str) -> str:
     return re.sub(r"`([^`]*)`", r"\1", str(text or "")).strip()
 
 
-codes = queries.indicator_codes(viewer) if queries.published_available() else []
-definitions = queries.indicator_definitions()
-if not codes:
+glossary = queries.indicator_glossary(viewer)
+if glossary.empty:
     st.warning("Der er endnu ikke publiceret indikatorer.")
     st.stop()
 MISSING = "Mangler – kontakt Socialstyrelsen."
 PARTS = [("Hvad tæller den?", "definition"), ("Hvor kommer tallet fra?", "source_fields"),
          ("Hvorfor er den vigtig?", "why_it_matters")]
 rows = []
-for code in codes:
-    match = queries.definition_for(code, definitions)
-    row = {"theme": _theme(code), "Indikator": queries.label(viewer, code)}
+for row_data in glossary.itertuples(index=False):
+    row = {"theme": _theme(row_data.indicator), "Indikator": row_data.label}
     for title, column in PARTS:
-        text = _plain(match[column]) if match is not None and pd.notna(match[column]) else ""
-        row[title] = text or MISSING
+        row[title] = _plain(getattr(row_data, column)) or MISSING
     rows.append(row)
 table = pd.DataFrame(rows)
 order = [t for t, _ in THEMES] + ["Øvrige"]

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, components, formatting, provisional, queries, runchart, trends
-from dashboard.store import settings
+from dashboard.store import chart_spec, derived, settings
 from dashboard.viewer import NATIONAL
 from udbredelse.catalog import load_catalog
 
@@ -154,8 +154,8 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
         return pd.DataFrame(columns=["period", "value", "series", "hidden", "mark"])
     rows = rows.assign(hidden=rows["is_hidden"].astype(bool), marked=rows["mark"].notna() & ~rows["is_hidden"])
     if rolled:  # a new intervention: from its third month, over the months it has (up to 12)
-        windows = trends.rolling_any(rows, ["hidden", "marked"])
-        rolling = trends.rolling_rate(rows.drop(columns=["hidden", "marked"]), min_months=3)
+        windows = derived(trends.rolling_any, rows, ["hidden", "marked"])
+        rolling = derived(trends.rolling_rate, rows.drop(columns=["hidden", "marked"]), min_months=3)
         keys = [c for c in ("kommunekode", "indsats", "indicator", "period") if c in rolling and c in windows]
         rows = rolling.merge(windows, on=keys, how="left")
         rows = rows.assign(value=rows["rolling_value"],
@@ -174,6 +174,18 @@ national_name = queries.municipality_name(viewer, NATIONAL)
 if month_coverage["provisional"].any():
     st.caption("Ring om et punkt på landslinjen: foreløbig måned – ikke alle kommuner har indberettet den, og "
                "fristen er ikke overskredet, så landstallet kan ændre sig.")
+
+
+def _trend_with_rings(series: pd.DataFrame, kind: str) -> alt.TopLevelMixin:
+    """The trend chart with the national line's provisional months ringed (a chart_spec builder: all it reads
+    is its arguments)."""
+    figure = charts.trend_chart(series, kind)
+    rings = provisional.marks(series, "month_date:T", tooltip=[
+        alt.Tooltip("series:N", title="Serie"), alt.Tooltip("month_text:N", title="Måned"),
+        alt.Tooltip("shown:N", title="Værdi")])
+    return alt.layer(figure, rings) if rings is not None else figure
+
+
 columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
@@ -208,11 +220,7 @@ for n, (code, subject) in enumerate(key_figures):
         series.loc[series["provisional"], "shown"] = [
             f"{v} ({provisional.LABEL}: {c})" for v, c in series.loc[series["provisional"], ["shown", "coverage"]]
             .itertuples(index=False)]
-        figure = charts.trend_chart(series, kind)
-        rings = provisional.marks(series, "month_date:T", tooltip=[
-            alt.Tooltip("series:N", title="Serie"), alt.Tooltip("month_text:N", title="Måned"),
-            alt.Tooltip("shown:N", title="Værdi")])
-        components.chart(alt.layer(figure, rings) if rings is not None else figure)
+        components.chart(chart_spec(_trend_with_rings, series, kind))
         caption = charts.hidden_caption(series)
         if caption:
             st.caption(caption)
@@ -237,7 +245,7 @@ for n, (code, subject) in enumerate(key_figures):
                             and chart_result.longest_run_start <= i <= chart_result.longest_run_end
                             for i in range(len(own))],
                 )
-                components.chart(charts.run_chart(runs, float(chart_result.median), kind))
+                components.chart(chart_spec(charts.run_chart, runs, float(chart_result.median), kind))
                 if charts.hidden_caption(runs):
                     st.caption(charts.hidden_caption(runs))
                 st.caption("Stiplet linje: medianen. Et usædvanligt langt forløb på samme side af medianen eller "
@@ -264,7 +272,7 @@ with funnel_col:
                 f"{label.lower()} {shown}" for label, shown in zip(funnel["label"], funnel["vist"], strict=True))
                 + ".")
         else:
-            components.chart(charts.funnel_chart(funnel))
+            components.chart(chart_spec(charts.funnel_chart, funnel))
             if funnel["is_hidden"].any():
                 st.caption("Et trin uden søjle er skjult («<5»: et lille tal; «skjult»: skjult, så et lille tal ikke "
                            "kan regnes ud).")
