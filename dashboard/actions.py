@@ -107,19 +107,21 @@ def _require_analyst(viewer: Viewer) -> None:
         raise AccessDenied("Eksport er for analytikere og administratorer.")
 
 
-# audience → (what the page calls it, the file name saying which audience it is)
-EXPORT_AUDIENCES = {
-    "analyst": ("Analytiker i Socialstyrelsen – intet skjult, må ikke offentliggøres", "indikatorer_analytiker.csv"),
-    "public": ("Offentlig – små tal skjult efter diskretioneringsreglen", "indikatorer_offentlig.csv"),
-}
+def export_audiences(settings: Settings) -> dict[str, tuple[str, str]]:
+    """audience → (what the page calls it, the file name saying which audience it is), from the catalog
+    (`udbredelse.export.indicators.export_audiences`, which also writes the file's first line)."""
+    from udbredelse.export.indicators import export_audiences as audiences
+
+    return {code: (a.label, a.file_name) for code, a in audiences(settings).items()}
 
 
 def export_indicators(viewer: Viewer, settings: Settings, audience: str) -> tuple[str, bytes, dict[str, Any]]:
     _require_analyst(viewer)
-    if audience not in EXPORT_AUDIENCES:
+    audiences = export_audiences(settings)
+    if audience not in audiences:
         raise ValueError(audience)
     with tempfile.TemporaryDirectory(prefix="udbredelse-export-") as folder:
-        out = Path(folder) / EXPORT_AUDIENCES[audience][1]
+        out = Path(folder) / audiences[audience][1]
         result = pipeline.export_indicators(settings, out, audience=audience)
         content = out.read_bytes()
     audit.append(settings, _actor(viewer), "export", {"what": "indicators", "audience": audience,

@@ -39,7 +39,8 @@ def hidden_label(code: str, mark: object) -> str:
 def suppression_legend(analyst: bool) -> str:
     """The legend beside tables and figures that carry suppression marks."""
     small = f"«{suppression_label()}»: et lille tal (1–{int(suppression_label()[1:]) - 1})"
-    hidden = f"«{HIDDEN_LABEL}»: skjult, så et lille tal ikke kan regnes ud"
+    hidden = (f"«{HIDDEN_LABEL}»: skjult, så et lille tal ikke kan regnes ud; en andel, median eller et indeks "
+              "er skjult sammen med de antal, det bygger på")
     if analyst:
         return (f"Analytikere ser alle tal uden diskretionering. Tal markeret «({suppression_label()})» eller "
                 f"«({HIDDEN_LABEL})» må ikke offentliggøres: {small}; {hidden}.")

@@ -21,6 +21,7 @@ from dashboard.scope import (
     feedback_for,
     indicator_scope,
     own_rows_scope,
+    policy_marks,
     require_analyst,
     sees_exact,
     where_kommune,
@@ -263,10 +264,13 @@ def national_comparison(viewer: Viewer, indsats: str, period_type: str, kommunek
 
 @per_viewer
 def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: str | None = None) -> pd.DataFrame:
-    """marts.fidelity_rule_summary for the viewer's scope; small 'checked' counts hidden outside the own view."""
+    """marts.fidelity_rule_summary for the viewer's scope, hidden cells blanked outside the own view.
+
+    The build decides what is hidden (`suppressed`/`suppression`: the disclosure policy's verdicts on the
+    same cells of marts.indicators, the composite index included); `mark` as in `scope.blank_suppressed`."""
     scope = indicator_scope(viewer, kommunekode)
     cols = ["kommunekode", "indsats", "period_type", "period", "rule_code", "rule_type", "label", "guidance",
-            "checked", "passed", "adherence", "light", "suppressed"]
+            "checked", "passed", "adherence", "light", "suppressed", "suppression"]
     where, params = where_kommune(scope)
     frame = query(
         f"select {quote_names(cols)} from marts.fidelity_rule_summary "  # noqa: S608 - constant names
@@ -277,17 +281,15 @@ def fidelity_rules(viewer: Viewer, indsats: str, period_type: str, kommunekode: 
         frame["is_hidden"] = pd.Series(dtype=bool)
         frame["mark"] = pd.Series(dtype=object)
         return frame
-    # the build decides what is hidden (marts.fidelity_rule_summary.suppressed: the policy's verdicts, a
-    # municipality-period with fewer courses than the threshold, the index when all its rules are hidden)
-    small = frame["suppressed"].fillna(False).astype(bool)
-    hide = small & ~sees_exact(viewer, frame["kommunekode"])
+    marks = policy_marks(frame)
+    exact = sees_exact(viewer, frame["kommunekode"])
+    hide = marks.notna() & ~exact
     for column in ("checked", "passed", "adherence"):
         frame[column] = frame[column].astype("float64").where(~hide)
     frame["light"] = frame["light"].where(~hide)
     frame["is_hidden"] = hide
-    # the rule summary carries no reason: a hidden rule says "skjult"; analysts see it with that mark
-    own = sees_exact(viewer, frame["kommunekode"]) & (not viewer.sees_all_municipalities)
-    frame["mark"] = pd.Series("secondary", index=frame.index, dtype=object).where(small & ~own, None)
+    own = exact & (not viewer.sees_all_municipalities)
+    frame["mark"] = marks.where(~own, None)
     return frame
 
 

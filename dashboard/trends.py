@@ -114,3 +114,21 @@ def comparable_median(frame: pd.DataFrame, members: list[str], exclude: str | No
 def few_courses(denominator: float | None, minimum: float) -> bool:
     """True when a rate rests on fewer courses than the catalog's minimum (or on an unknown number)."""
     return denominator is None or pd.isna(denominator) or float(denominator) < minimum
+
+
+def rolling_any(frame: pd.DataFrame, flags: list[str], window: int = ROLLING_MONTHS,
+                keys: list[str] | None = None) -> pd.DataFrame:
+    """Per series and month, whether any month of the rolling window has each boolean column of `flags`
+    set (a hidden month makes the rolling rate hidden too; a marked month marks it). One row per month
+    of `complete_months`: keys, period and the flags."""
+    keys = keys or [c for c in ("kommunekode", "indsats", "indicator") if c in frame.columns]
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, "period", *flags])
+    full = complete_months(frame[[*keys, "period", *flags]], keys) if keys else frame[["period", *flags]]
+    full = full.sort_values([*keys, "period"]).reset_index(drop=True)
+    for flag in flags:
+        as_number = full[flag].astype("boolean").fillna(False).astype(float)
+        rolled = as_number.groupby([full[k] for k in keys]).transform(
+            lambda s: s.rolling(window, min_periods=1).max()) if keys else as_number.rolling(window, min_periods=1).max()
+        full[flag] = rolled.fillna(0).astype(bool)
+    return full

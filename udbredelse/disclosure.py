@@ -33,6 +33,9 @@ Rules, applied until nothing changes:
    that row is missing. Its fractional numerator is a derived count: 0 < numerator < threshold is hidden
    (the projection is never below the count it scales), and it takes part in the identities in units
    of 10^-4 (the national projection is the sum of the municipalities').
+5. Composites: a row made of other rows of the same cell (fidelity_index = all fidelity_rule_* checks)
+   is hidden when every part that counts anything is hidden: a composite never speaks for parts the
+   reader may not see (`DisclosurePolicy.composites`).
 
 An identity is used only where it holds in the data, so the policy follows the data rather than a
 list of indicator semantics. The guarantee is that no hidden cell can be recomputed from one
@@ -124,6 +127,16 @@ class Follows:
 
 
 @dataclass(frozen=True)
+class Composite:
+    """`indicator` is made of the rows of the same cell whose code starts with `parts_prefix` (the fidelity
+    index of the fidelity rules): it is hidden when every part that counts anything (a positive
+    denominator) is hidden, so a composite never speaks for parts the reader may not see."""
+
+    indicator: str
+    parts_prefix: str
+
+
+@dataclass(frozen=True)
 class DisclosurePolicy:
     threshold: int = field(default_factory=lambda: default_threshold())
     margins: tuple[Margin, ...] = (
@@ -139,6 +152,7 @@ class DisclosurePolicy:
         Partition(("instrument_reliably_improved", "instrument_unchanged", "instrument_deteriorated")),
     )
     follows: tuple[Follows, ...] = (Follows("target_projection_year_end", "target_attainment_ytd"),)
+    composites: tuple[Composite, ...] = (Composite("fidelity_index", "fidelity_rule_"),)
     # indicators that count no people (never hidden; see the module docstring): exact names and prefixes
     exempt: tuple[str, ...] = ("target_year",)
     exempt_prefixes: tuple[str, ...] = ("milestones_",)
@@ -247,10 +261,11 @@ def apply_disclosure(
     hidden[orphans] = True
     groups = _identity_groups(rows, components, policy, codes)
     link = _rate_linker(rows)
+    compose = _composer(rows, codes, policy)
 
     for _ in range(policy.max_rounds):
         before = int(hidden.sum())
-        hidden = follow(link(hidden))
+        hidden = compose(follow(link(hidden)))
         hidden = _secondary(groups, hidden)
         if int(hidden.sum()) == before:
             break
@@ -429,6 +444,37 @@ def _follower(rows: pl.DataFrame, codes: dict[str, Any], policy: DisclosurePolic
         return hidden
 
     return follow, orphans
+
+
+def _composer(rows: pl.DataFrame, codes: dict[str, Any], policy: DisclosurePolicy) -> Any:
+    """Rule 5: a function hidden -> hidden that hides each composite row (`DisclosurePolicy.composites`)
+    whose parts in the same cell that count anything (denominator > 0) are all hidden."""
+    indicator_code = codes["indicators"]
+    pairs = []
+    for spec in policy.composites:
+        if spec.indicator not in indicator_code:
+            continue
+        part_codes = [code for name, code in indicator_code.items() if name.startswith(spec.parts_prefix)]
+        composites = rows.filter(pl.col("indicator") == indicator_code[spec.indicator]).select(
+            pl.col("row_id").alias("composite_row"), *CELL_COLUMNS)
+        parts = rows.filter(pl.col("indicator").is_in(part_codes) & (pl.col("denominator") > 0)).select(
+            pl.col("row_id").alias("part_row"), *CELL_COLUMNS)
+        pairs.append(composites.join(parts, on=CELL_COLUMNS, how="inner").select("composite_row", "part_row"))
+    pair = pl.concat(pairs) if pairs else pl.DataFrame(schema={"composite_row": pl.Int64, "part_row": pl.Int64})
+    if pair.is_empty():
+        return lambda hidden: hidden
+    composite_rows, part_rows = pair["composite_row"].to_numpy(), pair["part_row"].to_numpy()
+
+    def compose(hidden: np.ndarray) -> np.ndarray:
+        size = hidden.size
+        parts = np.bincount(composite_rows, minlength=size)
+        hidden_parts = np.bincount(composite_rows, weights=hidden[part_rows].astype(np.int64), minlength=size)
+        hit = (parts > 0) & (hidden_parts == parts) & ~hidden
+        if not hit.any():
+            return hidden
+        return hidden | hit
+
+    return compose
 
 
 def _rate_linker(rows: pl.DataFrame) -> Any:

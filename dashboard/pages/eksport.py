@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import actions, components, store
+from dashboard import actions, components, formatting, store
 
 viewer = components.require_viewer("analyst", "admin")
 components.require_published()
@@ -12,19 +12,25 @@ components.log_view(viewer, "eksport")
 st.write("Eksporterne laves fra den publicerede kopi og skrives i revisionsloggen.")
 
 st.markdown("#### Indikatortabel")
+audiences = actions.export_audiences(settings)
 audience = st.radio(
-    "Modtager", list(actions.EXPORT_AUDIENCES), key="exp_audience", horizontal=True,
+    "Modtager", list(audiences), key="exp_audience", horizontal=True,
     format_func=lambda a: {"analyst": "Analytiker (intet skjult)", "public": "Offentlig (små tal skjult)"}[a],
 )
-description, file_name = actions.EXPORT_AUDIENCES[audience]
-st.write(f"Modtager: **{description}**. Filen hedder `{file_name}`.")
+description, file_name = audiences[audience]
+st.write(f"Modtager: **{description}**. Filen hedder `{file_name}`, og dens første linje siger, hvem den er til "
+         "og efter hvilken regel tal er skjult.")
+st.caption("Filen er til dansk Excel: semikolon mellem felterne og decimalkomma.")
 if st.button("Lav indikatoreksport", key="exp_indicators"):
     st.session_state["_exp_indicators"] = (audience, *actions.export_indicators(viewer, settings, audience))
 made = st.session_state.get("_exp_indicators")
 if made and made[0] == audience:  # only the file of the audience selected; another audience's file is not offered
     _, name, content, result = made
     st.download_button(f"Hent {name}", content, name, "text/csv", key="exp_indicators_dl")
-    st.caption(", ".join(f"{k}: {v}" for k, v in result.items() if k in ("rows", "suppressed", "sha256")))
+    if result.get("first_line"):
+        st.caption(f"Første linje: «{result['first_line']}»")
+    st.caption(f"Rækker: {formatting.format_number(result.get('rows'))} · heraf skjult for offentligheden: "
+               f"{formatting.format_number(result.get('suppressed_rows'))} · SHA-256: {result.get('sha256', '–')}")
 elif made:
     st.caption("Der er ikke lavet en fil til denne modtager endnu.")
 

@@ -51,11 +51,15 @@ else:
         value=trend["adherence"],
         month_date=trends.month_index(trend["period"]),
         month_text=[formatting.period_label(p) for p in trend["period"]],
-        shown=[formatting.format_percent(v) for v in trend["adherence"]],
+        shown=[formatting.format_value(v, "fidelity_index", False, m) for v, m in zip(trend["adherence"],
+                                                                                      trend["mark"], strict=True)],
+        marked=trend["mark"].notna(),
         in_run=[result.long_run and result.longest_run_start is not None
                 and result.longest_run_start <= i <= result.longest_run_end for i in range(len(trend))],
     )
     components.chart(charts.run_chart(shown, float(result.median), "rate"))
+    if charts.hidden_caption(shown):
+        st.caption(charts.hidden_caption(shown) + " " + formatting.suppression_legend(analyst=True))
     (st.warning if result.signal else st.caption)(
         runchart.summary_sentence("Andelen, der overholder reglen,", result,
                                   [formatting.month_tick(p) for p in trend["period"]]))

@@ -66,14 +66,19 @@ with dist_col:
     if values.empty:
         st.info("Alle celler er diskretioneret.")
     else:
+        values = values.assign(marked=values["mark"].notna())
+
         def _distribution(values: pd.DataFrame, kind: str, title: str) -> alt.Chart:
             return alt.Chart(values).mark_tick(thickness=2, size=20).encode(
                 x=alt.X("value:Q", axis=_axis(kind, title)),
                 y=alt.Y("indsats:N", title="Indsats"),
+                color=alt.condition("datum.marked", alt.value(charts.MARK_COLOUR), alt.value("#1e3a8a")),
                 tooltip=[alt.Tooltip("kommunenavn:N", title="Kommune"), alt.Tooltip("indsats:N", title="Indsats"),
                          alt.Tooltip("vist:N", title="Værdi")],
             )
         components.chart(chart_spec(_distribution, values, kind, title))
+        if values["marked"].any():
+            st.caption("Røde streger: tal, som den offentlige diskretionering skjuler (må ikke offentliggøres).")
 with out_col:
     st.markdown("#### Afvigere (mere end 2 standardafvigelser)")
     flagged = queries.outliers(matrix)
@@ -93,18 +98,25 @@ else:
     national = provisional.with_coverage(formatting.displayed(national), coverage)
     national["periode"] = [provisional.period_text(p, f) for p, f in zip(national["period"], national["provisional"],
                                                                           strict=True)]
+    national = national.assign(marked=national["mark"].notna())
     x = alt.X("period:N", title="Periode", axis=alt.Axis(labelAngle=-45))
     tooltip = [alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("periode:N", title="Periode"),
                alt.Tooltip("vist:N", title="Værdi"), alt.Tooltip("coverage:N", title="Dækning")]
-    lines = alt.Chart().mark_line(point=True).encode(x=x, y=alt.Y("value:Q", axis=_axis(kind, title)), tooltip=tooltip)
+    axis = _axis(kind, title)
+    lines = alt.Chart().mark_line(point=True).encode(x=x, y=alt.Y("value:Q", axis=axis), tooltip=tooltip)
+    marked = alt.Chart().mark_point(shape="diamond", filled=False, size=110, strokeWidth=2, color=charts.MARK_COLOUR
+                                    ).encode(x=x, y=alt.Y("value:Q", axis=axis), tooltip=tooltip).transform_filter(
+        "datum.marked")  # the true point, marked: may not be published
     rings = provisional.marks(national, x, tooltip=tooltip, inherit_data=True)
-    layered = alt.layer(lines, rings, data=national) if rings is not None else alt.layer(lines, data=national)
+    layered = alt.layer(lines, marked, *([rings] if rings is not None else []), data=national)
     components.chart(layered.properties(height=140, width=260).facet(facet=alt.Facet("indsats:N", title=None),
                                                                     columns=2), width="content")
     if rings is not None:
         st.caption("Ring om punktet: foreløbig periode (" + "; ".join(
             f"{r.indsats} {formatting.period_label(r.period)}: {r.coverage}"
             for r in national[national["provisional"]].drop_duplicates(["indsats", "period"]).itertuples()) + ").")
+    if national["marked"].any():
+        st.caption("◇ rød ruder: landstallet må ikke offentliggøres (mærket står i værktøjstippet).")
 
 st.markdown("#### Forløbstragt pr. indsats (hele landet, seneste år)")
 year_coverage = queries.period_coverage(viewer, "year")
@@ -117,12 +129,4 @@ if funnels:
     frame = pd.concat(funnels, ignore_index=True)
     frame["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
         frame["value"], frame["is_hidden"], frame["mark"], strict=True)]
-
-    def _funnels(frame: pd.DataFrame) -> alt.FacetChart:
-        return alt.Chart(frame).mark_bar().encode(
-            y=alt.Y("label:N", sort=alt.SortField("order"), title=None), x=alt.X("value:Q", title="Forløb"),
-            color=alt.Color("label:N", legend=None),
-            tooltip=[alt.Tooltip("indsats:N", title="Indsats"), alt.Tooltip("label:N", title="Trin"),
-                     alt.Tooltip("vist:N", title="Antal")],
-        ).properties(height=110, width=260).facet(facet=alt.Facet("indsats:N", title=None), columns=2)
-    components.chart(chart_spec(_funnels, frame), width="content")
+    components.chart(chart_spec(charts.funnel_chart, frame, facet="indsats"), width="content")

@@ -146,13 +146,22 @@ if group:
 
 
 def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFrame:
+    """One line of a trend chart, with `hidden` (blanked for this viewer: marked on the axis, not a hole) and
+    `mark` (the public policy's verdict beside a value the viewer sees). A rolling rate is hidden when a
+    month of its window is, and carries a mark when one of them does."""
     rows = rows[rows["indicator"] == code]
     if rows.empty:
-        return pd.DataFrame(columns=["period", "value", "series"])
+        return pd.DataFrame(columns=["period", "value", "series", "hidden", "mark"])
+    rows = rows.assign(hidden=rows["is_hidden"].astype(bool), marked=rows["mark"].notna() & ~rows["is_hidden"])
     if rolled:  # a new intervention: from its third month, over the months it has (up to 12)
-        rows = derived(trends.rolling_rate, rows, min_months=3)
-        rows = rows.assign(value=rows["rolling_value"])
-    return rows[["period", "value"]].assign(series=name)
+        windows = derived(trends.rolling_any, rows, ["hidden", "marked"])
+        rolling = derived(trends.rolling_rate, rows.drop(columns=["hidden", "marked"]), min_months=3)
+        keys = [c for c in ("kommunekode", "indsats", "indicator", "period") if c in rolling and c in windows]
+        rows = rolling.merge(windows, on=keys, how="left")
+        rows = rows.assign(value=rows["rolling_value"],
+                           mark=rows["marked"].map(lambda m: formatting.HIDDEN_LABEL if m else None))
+        rows = rows[rows["value"].notna() | rows["hidden"]]
+    return rows[["period", "value", "hidden", "mark"]].assign(series=name)
 
 
 if kommune != NATIONAL and not group:
@@ -187,7 +196,9 @@ for n, (code, subject) in enumerate(key_figures):
     if not med.empty:
         parts.append(med[["period", "value"]].assign(series=f"{med['group_label'].iloc[0]} (median)"))
     series = trends.last_months(pd.concat(parts, ignore_index=True))
-    series = series[series["value"].notna()]
+    series["hidden"] = series["hidden"].astype("boolean").fillna(False).astype(bool) if "hidden" in series \
+        else False
+    series = series[series["value"].notna() | series["hidden"]]
     with columns[n % 2]:
         title = queries.label(viewer, code)
         st.markdown(f"**{title}**" + (" – rullende 12 måneder" if rolled else ""))
@@ -195,10 +206,13 @@ for n, (code, subject) in enumerate(key_figures):
             st.info("Ingen tal at vise endnu.")
             continue
         kind = formatting.indicator_kind(code)
+        marks = series["mark"] if "mark" in series else pd.Series(None, index=series.index, dtype=object)
         series = series.assign(
             month_date=trends.month_index(series["period"]),
             month_text=[formatting.period_label(p) for p in series["period"]],
-            shown=[formatting.format_value(v, code) for v in series["value"]],
+            shown=[formatting.format_value(v, code, h, m) for v, h, m in zip(series["value"], series["hidden"],
+                                                                             marks, strict=True)],
+            marked=marks.notna() & ~series["hidden"],
         )
         # the national line's provisional months: marked, with the municipalities the figure covers
         series = provisional.with_coverage(series.assign(indsats=indsats), month_coverage)
@@ -207,6 +221,9 @@ for n, (code, subject) in enumerate(key_figures):
             f"{v} ({provisional.LABEL}: {c})" for v, c in series.loc[series["provisional"], ["shown", "coverage"]]
             .itertuples(index=False)]
         components.chart(chart_spec(_trend_with_rings, series, kind))
+        caption = charts.hidden_caption(series)
+        if caption:
+            st.caption(caption)
         # Stable over time? Anhøj's rules on the municipality's own monthly values.
         own = trends.last_months(monthly[monthly["indicator"] == code].sort_values("period"))
         own = own[own["value"].notna()]
@@ -221,12 +238,16 @@ for n, (code, subject) in enumerate(key_figures):
                 runs = own.assign(
                     month_date=trends.month_index(own["period"]),
                     month_text=[formatting.period_label(p) for p in own["period"]],
-                    shown=[formatting.format_value(v, code) for v in own["value"]],
+                    shown=[formatting.format_value(v, code, False, m) for v, m in zip(own["value"], own["mark"],
+                                                                                      strict=True)],
+                    marked=own["mark"].notna(),
                     in_run=[chart_result.long_run and chart_result.longest_run_start is not None
                             and chart_result.longest_run_start <= i <= chart_result.longest_run_end
                             for i in range(len(own))],
                 )
                 components.chart(chart_spec(charts.run_chart, runs, float(chart_result.median), kind))
+                if charts.hidden_caption(runs):
+                    st.caption(charts.hidden_caption(runs))
                 st.caption("Stiplet linje: medianen. Et usædvanligt langt forløb på samme side af medianen eller "
                            "for få krydsninger af den (Anhøjs regler) tyder på en reel ændring, ikke tilfældig "
                            "variation.")
@@ -246,17 +267,15 @@ with funnel_col:
     else:
         funnel["vist"] = [formatting.format_value(v, "count", h, m) for v, h, m in zip(
             funnel["value"], funnel["is_hidden"], funnel["mark"], strict=True)]
-
-        def _funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
-            bars = alt.Chart(funnel).mark_bar().encode(
-                y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
-                x=alt.X("value:Q", title="Forløb", axis=alt.Axis(labelExpr=charts.AXIS_LABELS["count"])),
-                color=alt.Color("label:N", legend=None, sort=alt.SortField("order"),
-                                scale=alt.Scale(range=["#90caf9", "#1e88e5", "#2e7d32", "#c62828"])),
-                tooltip=[alt.Tooltip("label:N", title="Trin"), alt.Tooltip("vist:N", title="Antal")],
-            )
-            return bars + bars.mark_text(align="left", dx=3).encode(text="vist:N")
-        components.chart(chart_spec(_funnel_chart, funnel))
+        if funnel["is_hidden"].all():  # the steps exist but are hidden: say so, never an empty chart
+            st.info("Tallene for året er skjult, så et lille tal ikke kan regnes ud: " + ", ".join(
+                f"{label.lower()} {shown}" for label, shown in zip(funnel["label"], funnel["vist"], strict=True))
+                + ".")
+        else:
+            components.chart(chart_spec(charts.funnel_chart, funnel))
+            if funnel["is_hidden"].any():
+                st.caption("Et trin uden søjle er skjult («<5»: et lille tal; «skjult»: skjult, så et lille tal ikke "
+                           "kan regnes ud).")
 with compare_col:
     st.markdown("#### Sammenlignet med hele landet")
     comparison = queries.national_comparison(viewer, indsats, period_type, kommune)

@@ -139,18 +139,19 @@ def build_test_warehouse(settings: Settings) -> None:
         ])
         fidelity = []
         for kommune, checked in ((OWN, 20), (OTHER, 3), ("000", 23)):
-            few = checked < 5  # as the build marks it (marts.fidelity_rule_summary: fewer courses than the threshold)
+            few = checked < 5  # as the policy marks these rates in marts.indicators (3 checks: hidden, 'secondary')
+            mark = "secondary" if few else None
             for month in MONTHS:
                 half = checked // 2
                 fidelity.append((kommune, "MOVE", "month", month, "dosage", "dosage", "Dosis: 10–14 samtaler",
-                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød", few))
+                                 "Tjek registreringen af samtaler.", checked, half, half / checked, "rød", few, mark))
                 fidelity.append((kommune, "MOVE", "month", month, "duration", "duration", "Varighed: 30–270 dage",
-                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn", few))
+                                 "Planlæg afslutning.", checked, checked, 1.0, "grøn", few, mark))
                 fidelity.append((kommune, "MOVE", "month", month, "indeks", "indeks", "Samlet troskabsindeks",
                                  "Se de enkelte regler.", 2 * checked, half + checked, (half + checked) / (2 * checked),
-                                 "gul", few))
+                                 "gul", few, mark))
         insert(con, "fidelity_rule_summary", "kommunekode, indsats, period_type, period, rule_code, rule_type, label, "
-               "guidance, checked, passed, adherence, light, suppressed", fidelity)
+               "guidance, checked, passed, adherence, light, suppressed, suppression", fidelity)
         insert(con, "dq_scorecard", "kommunekode, kommunenavn, indsats, score, quality_badge, timeliness_score, "
                "coverage_score, completeness_score, validity_score, consistency_score, outlier_score, periods_late, "
                "periods_missing, rows_rejected, courses_with_issues", [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -12,7 +14,7 @@ import pytest
 from tests.export.conftest import Published, clear_cpr_hits
 from udbredelse.export import export_indicators, export_quality, verify_audit
 from udbredelse.export.audit import read_audit
-from udbredelse.export.indicators import apply_public_suppression
+from udbredelse.export.indicators import apply_public_suppression, read_indicator_csv
 from udbredelse.export.published import EXPORT_COLUMNS, INDICATOR_COLUMNS
 from udbredelse.settings import SettingsError
 
@@ -20,7 +22,17 @@ COUNT_COLUMNS = ("numerator", "denominator")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
+    """An RFC 4180 CSV (the quality export)."""
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def _indicator_rows(path: Path) -> list[dict[str, str]]:
+    """The indicator export: its first line names the audience; numbers with a decimal comma."""
+    return read_indicator_csv(path.read_bytes())[1]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
 
 
 def _mart(pub: Published) -> pl.DataFrame:
@@ -35,10 +47,14 @@ def _mart(pub: Published) -> pl.DataFrame:
 
 def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub: Published, out: Path) -> None:
     result = export_indicators(pub.settings, out / "ind.csv", audience="analyst")
-    header = (out / "ind.csv").read_bytes().split(b"\r\n", 1)[0].decode()
-    assert header.split(",") == list(INDICATOR_COLUMNS) + ["provisional", "kommuner_delivered", "kommuner_reporting"]
-    assert header.split(",") == list(EXPORT_COLUMNS)
-    rows = _rows(out / "ind.csv")
+    data = (out / "ind.csv").read_bytes()
+    assert data.startswith("\ufeff".encode())  # UTF-8 with BOM: Danish Excel reads æøå
+    first, header = data.decode("utf-8-sig").split("\r\n")[:2]
+    assert first.startswith("Målgruppe: analytiker i Socialstyrelsen") and "må ikke offentliggøres" in first
+    assert ";" not in first and first == result["first_line"]  # one cell in Excel
+    assert header.split(";") == list(INDICATOR_COLUMNS) + ["provisional", "kommuner_delivered", "kommuner_reporting"]
+    assert header.split(";") == list(EXPORT_COLUMNS)
+    rows = _indicator_rows(out / "ind.csv")
     mart = _mart(pub)
     assert result["rows"] == len(rows) == mart.height
     # nothing blanked: every suppressed small count is still there for the analyst
@@ -50,6 +66,9 @@ def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub:
                        == ("101", "2026-02", "ended_interrupted"))
     assert (interrupted["value"], interrupted["suppression"]) == ("6", "secondary")
     assert sum(r["value"] != "" for r in rows) == mart["value"].is_not_null().sum()
+    # numbers as Danish Excel reads them: decimal comma, never a decimal point
+    assert any("," in r["value"] for r in rows)
+    assert not any("." in r[c] for r in rows for c in ("numerator", "denominator", "value"))
     # zero denominator: empty value (as the mart has it)
     zero = next(r for r in rows if r["period"] == "2026-Q1" and r["indicator"] == "completion_rate")
     assert (zero["denominator"], zero["value"]) == ("0", "")
@@ -62,7 +81,8 @@ def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub:
 
 def test_public_export_blanks_suppressed_cells_and_keeps_the_rows(pub: Published, out: Path) -> None:
     result = export_indicators(pub.settings, out / "pub.csv", audience="public")
-    rows = _rows(out / "pub.csv")
+    first, rows = read_indicator_csv((out / "pub.csv").read_bytes())
+    assert first.startswith("Målgruppe: offentlig.") and "grænse 5" in first and "1–4" in first
     assert len(rows) == _mart(pub).height  # rows are kept
     suppressed = [r for r in rows if r["suppressed"] == "true"]
     assert suppressed and result["suppressed_rows"] == len(suppressed)
@@ -73,9 +93,9 @@ def test_public_export_blanks_suppressed_cells_and_keeps_the_rows(pub: Published
     for row in rows:
         for col in COUNT_COLUMNS:
             if row[col] != "":
-                assert not 1 <= float(row[col]) < threshold, row
+                assert not 1 <= _number(row[col]) < threshold, row
         if row["denominator"] == "" and row["value"] != "":
-            assert not 1 <= float(row["value"]) < threshold, row
+            assert not 1 <= _number(row["value"]) < threshold, row
     # unsuppressed cells are published as they are
     nat = next(r for r in rows if (r["kommunekode"], r["period"], r["indicator"]) == ("000", "2026-03", "starts"))
     assert (nat["numerator"], nat["value"], nat["suppressed"]) == ("40", "40", "false")
@@ -146,11 +166,37 @@ def test_public_guard_on_projections() -> None:
     assert out["value"].to_list() == [None, 151.5 / 153]
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (Debian) is not installed")
+def test_libreoffice_in_danish_reads_the_indicator_export(pub: Published, out: Path) -> None:
+    """LibreOffice Calc opening the analyst file as a Danish user would (da-DK, `;`): the first cell names the
+    audience, the header is on line 2, rates are numbers (not text), the public policy's mark is there."""
+    import openpyxl
+
+    export_indicators(pub.settings, out / "indikatorer_analytiker.csv", audience="analyst")
+    # CSV filter: separator 59 (;), quote 34 ("), UTF-8 (76), from line 1, kommunekode and period as text
+    # (columns 1 and 4, type 2), language 1030 (da-DK: decimal comma)
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{out}/lo", "--convert-to", "xlsx",
+         "--infilter=CSV:59,34,76,1,1/2/4/2,1030", "--outdir", str(out), str(out / "indikatorer_analytiker.csv")],
+        check=True, capture_output=True, timeout=180,
+    )
+    sheet = openpyxl.load_workbook(out / "indikatorer_analytiker.xlsx").active
+    assert str(sheet["A1"].value).startswith("Målgruppe: analytiker") and sheet["B1"].value is None
+    assert [c.value for c in sheet[2]] == list(EXPORT_COLUMNS)
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    rates = [row for row in rows if row[6] and row[7] is not None]
+    assert rates and all(isinstance(r[7], (int, float)) for r in rates)
+    assert any(isinstance(r[7], float) and 0 < r[7] < 1 for r in rates)  # "0,25" read as 0.25, not as text
+    assert {r[9] for r in rows} >= {"primary", "secondary"}
+    assert sheet["A3"].value == "000"  # the national code keeps its zeros
+
+
 @pytest.mark.parametrize("audience", ["analyst", "public"])
 def test_indicator_exports_mark_provisional_periods_with_the_national_coverage(pub: Published, out: Path,
                                                                                 audience: str) -> None:
     export_indicators(pub.settings, out / "ind.csv", audience=audience)  # type: ignore[arg-type]
-    rows = _rows(out / "ind.csv")
+    rows = _indicator_rows(out / "ind.csv")
     cell = {(r["kommunekode"], r["indsats"], r["period"], r["indicator"]): r for r in rows}
     # March: delivered by 1 of 2 reporting municipalities before its deadline (marts.period_coverage)
     national_march = cell[("000", "MOVE", "2026-03", "starts")]

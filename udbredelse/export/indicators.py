@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 
+from udbredelse.catalog import load_catalog
 from udbredelse.disclosure import breaks_primary, suppression_kind
 from udbredelse.export.audit import append_audit
 from udbredelse.export.published import (
@@ -16,11 +18,45 @@ from udbredelse.export.published import (
     read_threshold,
     with_period_coverage,
 )
-from udbredelse.export.safe_csv import write_csv
+from udbredelse.export.safe_csv import read_excel_csv, write_csv, write_excel_csv
 from udbredelse.settings import Settings, SettingsError
 
 Audience = Literal["analyst", "public"]
+AUDIENCES: tuple[Audience, ...] = ("analyst", "public")
 BLANKED_WHEN_SUPPRESSED = ("numerator", "denominator", "value")
+PREAMBLE_LINES = 1  # the indicator CSV's first line names its audience and the policy; the header follows
+
+
+@dataclass(frozen=True)
+class ExportAudience:
+    """Who an indicator export is for (catalog `common.yaml: export_audiences`)."""
+
+    code: Audience
+    label: str  # what the dashboard's Eksport page calls it
+    file_name: str  # the file's name says its audience
+    first_line: str  # template: {threshold}, {small}
+
+    def heading(self, threshold: int) -> str:
+        """The file's first line for the threshold the build applied."""
+        small = f"1–{threshold - 1}" if threshold > 2 else "1"
+        return " ".join(self.first_line.format(threshold=threshold, small=small).split())
+
+
+def export_audiences(settings: Settings) -> dict[str, ExportAudience]:
+    """The audiences of the indicator export, from the catalog, in the order analyst, public."""
+    texts = load_catalog(settings.catalog_path).common.get("export_audiences") or {}
+    missing = [code for code in AUDIENCES if code not in texts]
+    if missing:
+        raise SettingsError(f"Kataloget mangler export_audiences for {', '.join(missing)} (common.yaml).")
+    return {code: ExportAudience(code, str(texts[code]["label"]), str(texts[code]["file_name"]),
+                                 str(texts[code]["first_line"])) for code in AUDIENCES}
+
+
+def read_indicator_csv(data: bytes) -> tuple[str, list[dict[str, str]]]:
+    """Read an indicator export (`export_indicators`): (its first line, naming the audience; the rows as
+    {column: text}, numbers with a decimal comma as Danish Excel reads them)."""
+    preamble, rows = read_excel_csv(data, PREAMBLE_LINES)
+    return preamble[0], rows
 
 
 def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.DataFrame, int]:
@@ -56,13 +92,19 @@ def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple
 
 
 def export_indicators(settings: Settings, out: Path, audience: Audience = "analyst") -> dict[str, Any]:
-    """Write marts.indicators (published copy) as CSV with exactly the indicator table's columns and the period
-    coverage (`published.EXPORT_COLUMNS`: provisional, and the coverage count on national rows); audit-logged."""
+    """Write marts.indicators (published copy) as CSV for Danish Excel (`;`, decimal comma, BOM) with exactly
+    the indicator table's columns and the period coverage (`published.EXPORT_COLUMNS`: provisional, and the
+    coverage count on national rows), after one first line that names the audience and the disclosure policy
+    (catalog `export_audiences`); audit-logged."""
     frame, guard = indicator_frame(settings, audience)
-    written = write_csv(frame, out)
+    with published(settings) as con:
+        threshold = read_threshold(con)
+    heading = export_audiences(settings)[audience].heading(threshold)
+    written = write_excel_csv(frame, out, preamble=[heading])
     result = {
         "path": written["path"],
         "audience": audience,
+        "first_line": heading,
         "rows": written["rows"],
         "suppressed_rows": int(frame["suppressed"].fill_null(False).sum()),
         "extra_suppressed_by_export": guard,

@@ -14,6 +14,9 @@ Policy (decided here, used everywhere):
 * Booleans are written `true`/`false`, dates ISO 8601, missing values as an empty field.
 * CSV: the `csv` module, `QUOTE_MINIMAL`, comma delimiter, `\\r\\n` line ends, UTF-8 (RFC 4180).
   Fields containing the delimiter, a quote or a line break are quoted, quotes doubled.
+* CSV for Danish Excel (`excel_csv_bytes`, the indicator export): the same, but `;` between fields,
+  decimal comma (no thousands separator), UTF-8 with a byte-order mark (else Excel reads æøå as
+  Latin-1), and optional lines before the header that say what the file is (one field each).
 * XLSX (xlsxwriter): text through `write_string` only (never `write_formula`; the workbook's
   automatic string→formula/URL/number conversions are switched off), neutralised like CSV so the
   cell stays harmless if someone copies it or saves the sheet as CSV.
@@ -103,16 +106,73 @@ def csv_bytes(df: Any) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def write_csv(df: Any, path: Path | str) -> dict[str, Any]:
-    """Write a DataFrame (polars or pandas) as safe CSV; returns {path, rows, sha256}."""
-    import hashlib
+EXCEL_DELIMITER = ";"
+BOM = "\ufeff"
 
-    data = csv_bytes(df)
+
+def excel_number(value: Any) -> str:
+    """A number as Danish Excel reads it: the shortest exact text with a decimal comma ("0,25", "-3", "12")."""
+    return _format_number(value).replace(".", ",")
+
+
+def excel_csv_bytes(df: Any, preamble: Sequence[str] = ()) -> bytes:
+    """The frame as CSV for Danish Excel (see the module docstring): the `preamble` lines (each one field,
+    neutralised), the header row, then the rows; numbers with a decimal comma, booleans `true`/`false`."""
+    import io
+
+    frame = _to_polars(df)
+    numeric = [_is_numeric(dtype) for dtype in frame.dtypes]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=EXCEL_DELIMITER, quotechar='"', quoting=csv.QUOTE_MINIMAL,
+                        lineterminator="\r\n")
+    for line in preamble:
+        writer.writerow([neutralise(str(line))])
+    writer.writerow([neutralise(str(name)) for name in frame.columns])
+    for row in frame.iter_rows():
+        writer.writerow([
+            excel_number(value) if value is not None and not isinstance(value, bool) and (
+                is_num or isinstance(value, (int, float, Decimal))) else csv_cell(value, False)
+            for value, is_num in zip(row, numeric, strict=True)
+        ])
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def read_excel_csv(data: bytes, preamble_lines: int = 0) -> tuple[list[str], list[dict[str, str]]]:
+    """Read what `excel_csv_bytes` wrote: (the preamble lines, the rows as {column: text}); numbers stay
+    Danish text ("0,25"), see `excel_number`."""
+    import io
+
+    text = data.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=EXCEL_DELIMITER, quotechar='"')
+    preamble = [(next(reader) or [""])[0] for _ in range(preamble_lines)]
+    header = next(reader)
+    return preamble, [dict(zip(header, row, strict=True)) for row in reader]
+
+
+def _write_atomic(data: bytes, path: Path | str) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(target)
+    return target
+
+
+def write_excel_csv(df: Any, path: Path | str, preamble: Sequence[str] = ()) -> dict[str, Any]:
+    """Write a DataFrame as CSV for Danish Excel (`excel_csv_bytes`); returns {path, rows, sha256}."""
+    import hashlib
+
+    data = excel_csv_bytes(df, preamble)
+    target = _write_atomic(data, path)
+    return {"path": str(target), "rows": _to_polars(df).height, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def write_csv(df: Any, path: Path | str) -> dict[str, Any]:
+    """Write a DataFrame (polars or pandas) as safe CSV; returns {path, rows, sha256}."""
+    import hashlib
+
+    data = csv_bytes(df)
+    target = _write_atomic(data, path)
     return {"path": str(target), "rows": _to_polars(df).height, "sha256": hashlib.sha256(data).hexdigest()}
 
 

@@ -2,11 +2,10 @@
 -- composite index (rule_code 'indeks': the share of all rule checks passed). Adherence = passed /
 -- checked (empty without checks); light 'grøn' / 'gul' / 'rød' from catalog.parameters
 -- fidelity_green_from / fidelity_yellow_from; guidance is the catalog's Danish advice for the rule.
--- suppressed: hidden outside the municipality's own view. The disclosure policy's verdict on the same
--- cell in marts.indicators (fidelity_rule_<rule_code>, fidelity_index); a municipality-period whose rules
--- checked fewer courses than the suppression threshold (catalog.parameters, the one the build applied)
--- as a whole (the composite counts rule checks, not courses); and the composite when every rule under it
--- is hidden. The dashboard only reads this flag (the policy lives in the build).
+-- suppressed / suppression: the disclosure policy's verdict on the very same cell of the indicator
+-- table (fidelity_rule_<rule_code>, fidelity_index: same checked = denominator, passed = numerator),
+-- taken from marts.indicators and never decided here (udbredelse/disclosure.py is the one home of the
+-- policy, the composite rule included). A row without its indicator row fails closed (hidden).
 with period_checks as (
     select * from {{ ref('int_fidelity__period_checks') }}
 ),
@@ -26,8 +25,7 @@ parameters as (
 thresholds as (
     select
         coalesce(max(parameter_value) filter (where parameter = 'fidelity_green_from'), 0.8) as green_from,
-        coalesce(max(parameter_value) filter (where parameter = 'fidelity_yellow_from'), 0.6) as yellow_from,
-        max(parameter_value) filter (where parameter = 'suppression_threshold') as suppression_threshold
+        coalesce(max(parameter_value) filter (where parameter = 'fidelity_yellow_from'), 0.6) as yellow_from
     from parameters
 ),
 
@@ -64,18 +62,6 @@ composite as (
     group by kommunekode, indsats, period_type, period
 ),
 
-few_courses as (
-    select
-        per_rule.kommunekode,
-        per_rule.indsats,
-        per_rule.period_type,
-        per_rule.period,
-        max(per_rule.checked) < max(thresholds.suppression_threshold) as is_few
-    from per_rule
-    cross join thresholds
-    group by per_rule.kommunekode, per_rule.indsats, per_rule.period_type, per_rule.period
-),
-
 combined as (
     select * from per_rule
     union all
@@ -101,15 +87,13 @@ final as (
             when cast(combined.passed as double) / combined.checked >= thresholds.yellow_from then 'gul'
             else 'rød'
         end as light,
-        coalesce(indicators.suppressed, false) or coalesce(few_courses.is_few, false) as suppressed
+        coalesce(indicators.suppressed, true) as suppressed,
+        case
+            when indicators.suppression is not null then indicators.suppression
+            when coalesce(indicators.suppressed, true) then 'secondary'
+        end as suppression
     from combined
     cross join thresholds
-    left join few_courses
-        on
-            combined.kommunekode = few_courses.kommunekode
-            and combined.indsats = few_courses.indsats
-            and combined.period_type = few_courses.period_type
-            and combined.period = few_courses.period
     left join indicators
         on
             combined.kommunekode = indicators.kommunekode
@@ -120,29 +104,6 @@ final as (
                 when combined.rule_code = 'indeks' then 'fidelity_index'
                 else 'fidelity_rule_' || combined.rule_code
             end
-),
-
-with_parts as (
-    select
-        final.*,
-        bool_and(final.suppressed) filter (where final.rule_code != 'indeks') over (
-            partition by final.kommunekode, final.indsats, final.period_type, final.period
-        ) as all_rules_hidden
-    from final
 )
 
-select
-    kommunekode,
-    indsats,
-    period_type,
-    period,
-    rule_code,
-    rule_type,
-    label,
-    guidance,
-    checked,
-    passed,
-    adherence,
-    light,
-    suppressed or (rule_code = 'indeks' and coalesce(all_rules_hidden, false)) as suppressed
-from with_parts
+select * from final
