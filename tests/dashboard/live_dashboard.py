@@ -58,3 +58,37 @@ def running_dashboard(home: Path | str, log_path: Path, extra_env: dict[str, str
                 process.wait(timeout=stop_timeout)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+# ---- shared by the browser tests ------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium, never a browser download
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def browser_marks() -> list:
+    """The marks of a browser test module: slow, browser, and skipped where Chromium is not installed."""
+    import pytest
+
+    return [pytest.mark.slow, pytest.mark.browser,
+            pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium er ikke installeret (/usr/bin/chromium)")]
+
+
+def build_demo_home(root: Path) -> Path:
+    """The demo's S data (seed 42) generated, ingested, built and published under `root`, as `udbredelse demo`
+    does; DASHBOARD_BROWSER_HOME names an existing demo home instead (the build is most of a browser test's
+    time)."""
+    given = os.environ.get("DASHBOARD_BROWSER_HOME")
+    if given:
+        return Path(given)
+    from udbredelse import pipeline
+    from udbredelse.generate import generate
+    from udbredelse.settings import get_settings
+
+    settings = get_settings(home=root / "home", mode="demo")
+    settings.ensure_dirs()
+    generate(scale="S", out=settings.inbox_dir, seed=42, settings=settings)
+    pipeline.ingest(settings)
+    pipeline.build(settings)
+    return settings.home_path

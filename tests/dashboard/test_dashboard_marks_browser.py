@@ -21,19 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_dashboard import running_dashboard
+from live_dashboard import CHROMIUM, CHROMIUM_ARGS, browser_marks, build_demo_home, running_dashboard
 
 from udbredelse.export.indicators import read_indicator_csv
-from udbredelse.settings import get_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium er ikke installeret (/usr/bin/chromium)"),
-]
+pytestmark = browser_marks()
 MUNICIPALITY = "101"
 NATIONAL = "000"
 MARK_TEXT = {"primary": "<5", "secondary": "skjult"}
@@ -74,18 +66,7 @@ CHART_POINTS_JS = """() => {
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("DASHBOARD_BROWSER_HOME")
-    if given:
-        return Path(given)
-    from udbredelse import pipeline
-    from udbredelse.generate import generate
-
-    settings = get_settings(home=tmp_path_factory.mktemp("marks_browser") / "home", mode="demo")
-    settings.ensure_dirs()
-    generate(scale="S", out=settings.inbox_dir, seed=42, settings=settings)
-    pipeline.ingest(settings)
-    pipeline.build(settings)
-    return settings.home_path
+    return build_demo_home(tmp_path_factory.mktemp("marks_browser"))
 
 
 @pytest.fixture(scope="module")

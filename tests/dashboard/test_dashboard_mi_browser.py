@@ -18,18 +18,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from live_dashboard import running_dashboard
+from live_dashboard import CHROMIUM, CHROMIUM_ARGS, browser_marks, build_demo_home, running_dashboard
 
 from udbredelse.settings import Settings, get_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium er ikke installeret (/usr/bin/chromium)"),
-]
+pytestmark = browser_marks()
 
 ENGLISH = ["Download", "rows", "status", "Page not found", "Record screen"]
 EMPTY_WORDS = re.compile(r"\b(None|nan|NaN)\b")
@@ -47,18 +40,7 @@ def artefacts_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("DASHBOARD_BROWSER_HOME")
-    if given:
-        return Path(given)
-    from udbredelse import pipeline
-    from udbredelse.generate import generate
-
-    settings = get_settings(home=tmp_path_factory.mktemp("mi_browser") / "home", mode="demo")
-    settings.ensure_dirs()
-    generate(scale="S", out=settings.inbox_dir, seed=42, settings=settings)
-    pipeline.ingest(settings)
-    pipeline.build(settings)
-    return settings.home_path
+    return build_demo_home(tmp_path_factory.mktemp("mi_browser"))
 
 
 @pytest.fixture(scope="module")
