@@ -18,8 +18,10 @@ from pathlib import Path
 from udbredelse.settings import Settings
 
 APP = Path(__file__).resolve().parent / "app.py"
-KOMMUNE_PAGES = ["overblik", "opmaerksomhed", "upload", "datakvalitet", "implementering", "om_indikatorerne"]
-ANALYST_PAGES = ["overblik", "nationalt", "datakvalitet", "opmaerksomhed", "implementering", "eksport"]
+KOMMUNE_PAGES = ["overblik", "opmaerksomhed", "upload", "datakvalitet", "implementering", "fidelitet", "resultater",
+                 "om_indikatorerne"]
+ANALYST_PAGES = ["overblik", "nationalt", "datakvalitet", "opmaerksomhed", "implementering", "fidelitet", "resultater",
+                 "eksport"]
 
 
 def _login(role: str, kommune: str | None):  # noqa: ANN202 - AppTest
