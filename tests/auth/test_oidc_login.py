@@ -366,12 +366,7 @@ def test_deep_link_survives_the_oidc_login(page: Any, stack: dict[str, Any]) -> 
     lands on that page with its parameters (Streamlit's callback itself always returns to the root)."""
     from playwright.sync_api import expect
 
-    page.context.add_init_script(PAGE_NOT_FOUND_WATCH)
-    page.goto(f"{stack['url']}/fidelitet?indsats=MOVE", wait_until="domcontentloaded")
-    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
-    _settled(page)
-    page.get_by_role("button", name="Log ind").click()
-    _provider_form(page, stack, "kbh-medarbejder")
+    _log_in_through_link(page, stack, "/fidelitet?indsats=MOVE")
     expect(page.get_by_role("heading", name="Fidelitet")).to_be_visible()
     page.wait_for_url(re.compile(re.escape(stack["url"]) + r"/fidelitet\?indsats=MOVE$"))
     # MOVE, as the link said, with MOVE's rules (the default, CTI - the first intervention - has none here)
@@ -391,12 +386,7 @@ def test_analyst_page_address_gives_a_municipality_a_danish_notice_through_the_l
     address - never Streamlit's English "Page not found", not even for a moment - and no figure."""
     from playwright.sync_api import expect
 
-    page.context.add_init_script(PAGE_NOT_FOUND_WATCH)
-    page.goto(f"{stack['url']}/nationalt?kommune=147", wait_until="domcontentloaded")
-    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
-    _settled(page)
-    page.get_by_role("button", name="Log ind").click()
-    _provider_form(page, stack, "kbh-medarbejder")
+    _log_in_through_link(page, stack, "/nationalt?kommune=147")
     expect(page.get_by_role("heading", name="Siden er ikke tilgængelig")).to_be_visible()
     expect(page.get_by_text("Siden «Nationalt overblik» er kun for Socialstyrelsens analytikere og administratorer."
                             )).to_be_visible()
@@ -409,3 +399,16 @@ def test_analyst_page_address_gives_a_municipality_a_danish_notice_through_the_l
         assert "Nationalt overblik" not in _nav_links(page) and "Overblik" in _nav_links(page)
     expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(0)
     assert page.evaluate("window.__pageNotFound") is False
+
+
+def _log_in_through_link(page: Any, stack: dict[str, Any], address: str) -> None:
+    """Logged out, open a link to `address` (watching for "Page not found"), then log in as a municipality
+    user through the provider's form."""
+    from playwright.sync_api import expect
+
+    page.context.add_init_script(PAGE_NOT_FOUND_WATCH)
+    page.goto(f"{stack['url']}{address}", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Log ind")).to_be_visible()
+    _settled(page)
+    page.get_by_role("button", name="Log ind").click()
+    _provider_form(page, stack, "kbh-medarbejder")
