@@ -23,6 +23,14 @@ def suppression_label() -> str:
 
 
 HIDDEN_LABEL = "skjult"
+NOT_PUBLIC = "not_public"  # the policy's mark of a row outside the public table's grain (catalog `publication`)
+
+
+def not_public_label() -> str:
+    """How a row outside the public grain reads ("ikke offentlig"): catalog `publication_label`."""
+    from dashboard.queries import catalog
+
+    return str(catalog().common.get("publication_label") or HIDDEN_LABEL)
 
 
 def is_count(code: str) -> bool:
@@ -33,6 +41,8 @@ def hidden_label(code: str, mark: object) -> str:
     """How a cell the public policy hides reads: "<5" only for a primary-suppressed count (1 to
     threshold-1); a complementary ('secondary') cell, a rate or median hidden with its count, or a cell
     without a known reason: "skjult" (which claims nothing about the size of the hidden value)."""
+    if mark == NOT_PUBLIC:
+        return not_public_label()
     return suppression_label() if mark == "primary" and is_count(code) else HIDDEN_LABEL
 
 
@@ -41,10 +51,14 @@ def suppression_legend(analyst: bool) -> str:
     small = f"«{suppression_label()}»: et lille tal (1–{int(suppression_label()[1:]) - 1})"
     hidden = (f"«{HIDDEN_LABEL}»: skjult, så et lille tal ikke kan regnes ud; en andel, median eller et indeks "
               "er skjult sammen med de antal, det bygger på")
+    from dashboard.queries import catalog
+
+    grain = f"«{not_public_label()}»: {catalog().common.get('publication_legend', '').strip()}"
     if analyst:
-        return (f"Analytikere ser alle tal uden diskretionering. Tal markeret «({suppression_label()})» eller "
-                f"«({HIDDEN_LABEL})» må ikke offentliggøres: {small}; {hidden}.")
-    return f"Tal for andre kommuner og hele landet er diskretioneret. {small}; {hidden}."
+        return (f"Analytikere ser alle tal uden diskretionering. Tal markeret «({suppression_label()})», "
+                f"«({HIDDEN_LABEL})» eller «({not_public_label()})» må ikke offentliggøres: {small}; {hidden}; "
+                f"{grain}.")
+    return f"Tal for andre kommuner og hele landet er diskretioneret. {small}; {hidden}; {grain}."
 
 
 def format_value(value: float | None, code: str, hidden: bool = False, mark: object = None) -> str:

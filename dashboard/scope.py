@@ -68,17 +68,21 @@ def sees_exact(viewer: Viewer, kommunekode: pd.Series) -> pd.Series:
     return pd.Series(viewer.sees_all_municipalities, index=kommunekode.index)
 
 
-PRIMARY, SECONDARY = "primary", "secondary"
+PRIMARY, SECONDARY, NOT_PUBLIC = "primary", "secondary", "not_public"
 
 
 def policy_marks(frame: pd.DataFrame) -> pd.Series:
     """The public policy's verdict per row: 'primary', 'secondary' or None (published).
 
+    'not_public': the row is outside the public table's grain (marts.indicators.public false): it goes
+    through the policy like a hidden cell (a municipality sees it for itself only; shown "ikke offentlig").
     Fails closed: a suppressed row without a (known) reason, or a null flag, counts as 'secondary'
     (shown "skjult", which claims nothing about the size of the hidden value)."""
     flag = frame["suppressed"].astype("boolean").fillna(True).astype(bool)
+    if "public" in frame:
+        flag |= ~frame["public"].astype("boolean").fillna(False).astype(bool)
     reason = frame["suppression"] if "suppression" in frame else pd.Series(None, index=frame.index, dtype=object)
-    marks = reason.where(reason.isin([PRIMARY, SECONDARY]), SECONDARY)
+    marks = reason.where(reason.isin([PRIMARY, SECONDARY, NOT_PUBLIC]), SECONDARY)
     return marks.where(flag, None).astype(object)
 
 

@@ -278,10 +278,12 @@ def run_bench(scale: str = "S", keep: bool = False, seed: int = 42, dashboard_ru
             from udbredelse.disclosure_audit import audit_published_copy
 
             started = time.perf_counter()
-            audit = audit_published_copy(settings, ilp_budget=audit_ilp_budget)
+            audit = audit_published_copy(settings, insiders=1, ilp_budget=audit_ilp_budget)
             result["disclosure_audit_s"] = round(time.perf_counter() - started, 2)
             result["disclosure_audit"] = audit["outsider"]
+            result["disclosure_audit_insider"] = audit["insiders"][0] if audit["insiders"] else None
             result["disclosure_hidden_count_share"] = audit["hidden_count_share"]
+            result["disclosure_public_rows"] = audit["public_rows"]
         result["home"] = str(home) if keep else None
         return result
     finally:

@@ -38,8 +38,14 @@ Rules, applied until nothing changes:
    reader may not see (`DisclosurePolicy.composites`).
 
 An identity is used only where it holds in the data, so the policy follows the data rather than a
-list of indicator semantics. The guarantee is that no hidden cell can be recomputed from one
-published identity; it is not a full linear-programming audit across several identities at once.
+list of indicator semantics. Rules 1-4 guarantee that no hidden cell can be recomputed from one
+published identity; rule 6 (`DisclosurePolicy.audit_rounds`, on in the build) makes the table pass the
+attacker's audit (udbredelse.disclosure_audit: every identity at once, as an integer program) by
+hiding more where it fails (`_audited`).
+
+Before any of this, global recoding (`DisclosurePolicy.publication`, the catalog's `publication`
+grain): only the rows of the public table take part; the others get `public` = false and the mark
+'not_public' (README "Disclosure control").
 
 What counts people, and what does not (decided per indicator, `DisclosurePolicy`):
 - Exempt from suppression, because they count no people and reveal no people count: `target_year`
@@ -62,6 +68,8 @@ breaks every tie (which visible member a secondary suppression hides) by that or
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -80,6 +88,7 @@ DECIMALS = 8  # published rounding of numerator, denominator and value; < 10 so 
 # holds a run of 10 digits after the point, which leak scanners (and readers) take for a CPR number
 SCALED_DECIMALS = 4  # a derived count (projection) is compared in units of 10^-4 (int_target_projections)
 NUMBER_COLUMNS = ["numerator", "denominator", "value"]
+_TRACE = bool(os.environ.get("UDBREDELSE_TRACE_AUDIT"))  # rule 6's rounds on stdout (development)
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,57 @@ class Follows:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """An indicator family of the public table and the period types it is published at (catalog
+    common.yaml `publication`): `kommune` for a municipality's rows, `national` for '000'."""
+
+    family: str
+    kommune: tuple[str, ...]
+    national: tuple[str, ...]
+    indicators: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+
+    def covers(self, indicator: str) -> bool:
+        return indicator in self.indicators or any(indicator.startswith(p) for p in self.prefixes)
+
+
+def publication_grain(catalog: Any = None) -> tuple[Publication, ...]:
+    """The public table's grain from the catalog (common.yaml `publication`), in its order."""
+    if catalog is None:
+        from udbredelse.catalog import load_catalog
+
+        catalog = load_catalog()
+    return tuple(
+        Publication(family=str(item["family"]), kommune=tuple(item.get("kommune") or ()),
+                    national=tuple(item.get("national") or ()), indicators=tuple(item.get("indicators") or ()),
+                    prefixes=tuple(item.get("prefixes") or ()))
+        for item in catalog.common.get("publication") or ())
+
+
+def public_rows(frame: pl.DataFrame, grain: tuple[Publication, ...] | None) -> pl.Series:
+    """True where a row belongs to the public table: its indicator's family (the first that covers it)
+    publishes its period type for its level (a municipality or the nation). `grain` None: every row
+    (no global recoding). An indicator no family covers is not public."""
+    if grain is None:
+        return pl.Series("public", [True] * frame.height, dtype=pl.Boolean)
+    names = frame["indicator"].cast(pl.Utf8).fill_null("").unique().to_list()
+    allowed = []
+    for name in names:
+        family = next((f for f in grain if f.covers(name)), None)
+        if family is None:
+            continue
+        allowed += [(name, NATIONAL, pt) for pt in family.national]
+        allowed += [(name, "kommune", pt) for pt in family.kommune]
+    table = pl.DataFrame(allowed, schema={"indicator": pl.Utf8, "_level": pl.Utf8, "period_type": pl.Utf8},
+                         orient="row").with_columns(pl.lit(True).alias("public"))
+    keyed = frame.select(
+        pl.col("indicator").cast(pl.Utf8), pl.col("period_type").cast(pl.Utf8),
+        pl.when(pl.col("kommunekode") == NATIONAL).then(pl.lit(NATIONAL)).otherwise(pl.lit("kommune")).alias("_level"))
+    return keyed.join(table, on=["indicator", "_level", "period_type"], how="left", maintain_order="left")[
+        "public"].fill_null(False)
+
+
+@dataclass(frozen=True)
 class Composite:
     """`indicator` is made of the rows of the same cell whose code starts with `parts_prefix` (the fidelity
     index of the fidelity rules): it is hidden when every part that counts anything (a positive
@@ -159,6 +219,20 @@ class DisclosurePolicy:
     # rates whose denominator is not a people count (the target): only the numerator is checked
     denominator_not_people: tuple[str, ...] = ("target_attainment_ytd", "target_projection_year_end")
     max_rounds: int = field(default=100)
+    # the public table's grain (global recoding); None: every row is public (hand-made tables). The build
+    # uses the catalog's (`DisclosurePolicy.from_catalog`).
+    publication: tuple[Publication, ...] | None = None
+    # rule 6, complementary suppression driven by the audit (udbredelse.disclosure_audit): at most this
+    # many rounds of "audit, hide the cheapest published rows that bind a failing number"; then the
+    # fallback (every people row of the intervention hidden). 0 = rules 1-4 only.
+    audit_rounds: int = 0
+    audit_insiders: bool = True  # audit as every municipality knowing its own cells, too
+    audit_ilp_solves: int = 200  # the audit's integer-solve budget per round (a count: deterministic)
+
+    @classmethod
+    def from_catalog(cls, threshold: int | None = None, catalog: Any = None) -> DisclosurePolicy:
+        policy = cls(publication=publication_grain(catalog), audit_rounds=30)
+        return policy if threshold is None else replace(policy, threshold=threshold)
 
     def is_exempt(self, indicator: str) -> bool:
         return indicator in self.exempt or any(indicator.startswith(p) for p in self.exempt_prefixes)
@@ -242,23 +316,49 @@ def round_published(frame: pl.DataFrame, decimals: int = DECIMALS) -> pl.DataFra
     return frame.with_columns(pl.col(c).cast(pl.Float64).round(decimals) for c in present)
 
 
+NOT_PUBLIC = "not_public"  # the mark of a row outside the public table's grain (global recoding)
+
+
 def apply_disclosure(
     frame: pl.DataFrame, threshold: int | None = None, policy: DisclosurePolicy | None = None
 ) -> pl.DataFrame:
-    """Return `frame` with a boolean column `suppressed` set by the policy (other columns untouched, rows in
-    their input order). The verdicts depend only on the rows, not on their order."""
+    """Return `frame` with the policy's verdicts: `public` (the row belongs to the public table, see
+    `public_rows`), `suppressed` (hidden outside the municipality's own view) and `suppression` (the
+    mark: 'primary', 'secondary', or 'not_public' for a row outside the public grain, which is
+    suppressed too). Other columns untouched, rows in their input order. The verdicts depend only on
+    the rows, not on their order."""
     policy = policy or DisclosurePolicy()
     if threshold is not None:
         policy = replace(policy, threshold=threshold)
-    base = frame.drop("suppressed", "suppression", strict=False)
-    if base.is_empty():
-        return base.with_columns(pl.lit(False).alias("suppressed"), pl.lit(None, dtype=pl.Utf8).alias("suppression"))
+    base = frame.drop("suppressed", "suppression", "public", strict=False)
+    public = public_rows(base, policy.publication).to_numpy()
+    suppressed = ~public
+    kind = np.where(public, None, NOT_PUBLIC).astype(object)
+    if public.any():
+        rows = base.filter(pl.Series(public))
+        hidden = _protect(rows, policy)
+        unmarked = np.zeros(rows.height, dtype=bool)
+        if policy.audit_rounds:
+            # an insider knows its own rows outside the public grain too (the audit's insider reads them)
+            hidden, unmarked = _audited(rows, hidden, policy, base.filter(pl.Series(~public)))
+        where = np.flatnonzero(public)
+        suppressed[where] = hidden
+        kind[where] = _marks(rows, hidden, unmarked, policy).to_numpy()
+    return base.with_columns(pl.Series("public", public, dtype=pl.Boolean),
+                             pl.Series("suppressed", suppressed, dtype=pl.Boolean),
+                             pl.Series("suppression", kind.tolist(), dtype=pl.Utf8))
 
+
+def _protect(base: pl.DataFrame, policy: DisclosurePolicy, forced: np.ndarray | None = None) -> np.ndarray:
+    """The hidden flags of the public rows `base` (input order): rules 1-4 until nothing changes,
+    starting from the primary cells and the `forced` ones (input order)."""
     rows, codes = _encoded_rows(base, policy)
     components = _components(rows)
     follow, orphans = _follower(rows, codes, policy)
     hidden = _primary(rows, policy.threshold).to_numpy().copy()
     hidden[orphans] = True
+    if forced is not None:
+        hidden |= forced[codes["position"]]
     groups = _identity_groups(rows, components, policy, codes)
     link = _rate_linker(rows)
     compose = _composer(rows, codes, policy)
@@ -271,8 +371,155 @@ def apply_disclosure(
             break
     verdicts = np.empty(base.height, dtype=bool)
     verdicts[codes["position"]] = hidden  # back to the input order
-    return base.with_columns(pl.Series("suppressed", verdicts), suppression_kind(base, verdicts, policy.threshold,
-                                                                                  policy))
+    return verdicts
+
+
+def _audited(rows: pl.DataFrame, hidden: np.ndarray, policy: DisclosurePolicy,
+             outside: pl.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 6: complementary suppression driven by the audit. Audit the public rows as an outsider (and
+    as every municipality knowing its own cells); for each hidden number that fails the criterion, hide
+    the cheapest published rows that bind it, or, where only hidden rows bind it, show the "<5" rows
+    among them as "skjult" (the band a mark publishes is what pins it; `_cheapest`); apply rules 1-4
+    again, and repeat until nothing fails. A hidden row the outsider already knows exactly is published
+    (released: it tells nobody anything). Deterministic: the audit's budget is a number of solves and
+    every choice is sorted. When nothing helps a failing number (a small world), every people row of its
+    period (national and municipal, with a quarter's months) is hidden and shown "skjult", then of its
+    year; if that does not converge within `audit_rounds`, every people row of the intervention (safe by
+    construction for the public: only homogeneous relations are left; rows pinned to 0 are published).
+    Returns (hidden, unmarked: a primary row shown "skjult")."""
+    keys = rows.select(KEY_COLUMNS).with_row_index("_row")
+    forced = np.zeros(rows.height, dtype=bool)
+    unmarked = np.zeros(rows.height, dtype=bool)
+    released = np.zeros(rows.height, dtype=bool)
+    primary = breaks_primary(rows, policy.threshold, policy).to_numpy()
+    people = ~rows.select(pl.col("indicator").cast(pl.Utf8).map_elements(
+        policy.is_exempt, return_dtype=pl.Boolean))["indicator"].to_numpy()
+    fallen: set[str] = set()
+    period = rows["period"].cast(pl.Utf8)
+    quarter = pl.Series([(parent_period(t, p) or ("", ""))[1] for t, p in
+                         zip(rows["period_type"].cast(pl.Utf8).to_list(), period.to_list(), strict=True)])
+    insiders = sorted(k for k in rows["kommunekode"].unique().to_list() if k != NATIONAL)
+    if not policy.audit_insiders:
+        insiders = []
+    # the insiders audited this round: all of them, then only those that failed the round before, then
+    # all again to confirm (hiding more or giving up a band only widens what anyone else can tell)
+    suspects = insiders
+    for round_ in range(policy.audit_rounds):
+        result = _audit_round(rows, hidden & ~released, unmarked, policy, suspects, released, outside)
+        pinned = result["pinned"].join(keys, on=KEY_COLUMNS)["_row"].to_numpy()
+        pinned = pinned[~primary[pinned] & ~released[pinned]]
+        released[pinned] = True  # the outsider knows them exactly: publishing tells nothing
+        binding = result["binding"]
+        if _TRACE:
+            print(time.strftime("%H:%M:%S"), "audit round", round_, "hidden", int(hidden.sum()), "unmarked", int(unmarked.sum()),  # noqa: T201
+                  "released", int(released.sum()), "failing", binding["failing"].n_unique() if binding is not None
+                  else 0, "insiders", len(suspects), "failing insiders", len(result["failing_insiders"]))
+        if binding is None and pinned.size == 0:  # the state returned is the state audited
+            if suspects is insiders:
+                return hidden & ~released, unmarked
+            suspects = insiders  # confirm with every insider
+            continue
+        if result["outsider_passed"]:
+            suspects = result["failing_insiders"] or insiders
+        if binding is None:
+            hidden &= ~released
+            continue
+        hide, unmark, _ = _cheapest(binding, policy.threshold)
+        hide = hide.join(keys, on=KEY_COLUMNS)["_row"].to_numpy()
+        unmark = unmark.join(keys, on=KEY_COLUMNS)["_row"].to_numpy()
+        changed = (hide.size and not hidden[hide].all()) or (unmark.size and not unmarked[unmark].all()) \
+            or (released & hidden).any()
+        if not changed:
+            # stuck (a small world: every row around a failing number is hidden or known): hide every
+            # people row of its period (with the months of a quarter), national and municipal, shown
+            # "skjult", and go on; a period already given up gives up its year
+            periods = set(result["failures"]["period"].to_list())
+            blocks = (periods - fallen) or {p[:4] for p in periods} - fallen
+            if not blocks:
+                break
+            fallen |= blocks
+            block = people & (period.is_in(sorted(blocks)) | period.str.slice(0, 4).is_in(sorted(blocks))
+                              | quarter.is_in(sorted(blocks))).to_numpy()
+            forced |= block
+            unmarked |= block
+            released &= ~block
+        forced[hide] = True
+        unmarked[unmark] = True
+        hidden = _protect(rows, policy, forced | hidden) & ~released
+    # the fallback, safe by construction: every people row hidden and shown "skjult" (all that is left
+    # are homogeneous relations, under which any feasible point scaled is feasible too), then the rows
+    # still pinned (zeros a zero total forces) published, as they tell nothing
+    hidden, unmarked = hidden | people, unmarked | people
+    released[:] = False
+    for _ in range(policy.audit_rounds):
+        result = _audit_round(rows, hidden & ~released, unmarked, policy, [], released)
+        pinned = result["pinned"].join(keys, on=KEY_COLUMNS)["_row"].to_numpy()
+        pinned = pinned[~primary[pinned] & ~released[pinned]]
+        if pinned.size == 0:
+            break
+        released[pinned] = True
+    return hidden & ~released, unmarked
+
+
+def _audit_round(rows: pl.DataFrame, hidden: np.ndarray, unmarked: np.ndarray, policy: DisclosurePolicy,
+                 insiders: list[str], released: np.ndarray, outside: pl.DataFrame | None = None) -> dict[str, Any]:
+    """One audit of the rows as they would be published: the outsider's pinned rows, and what binds the
+    failing numbers of the outsider and of every insider (None when nothing fails)."""
+    from udbredelse.disclosure_audit import audit_published
+
+    table = rows.with_columns(pl.Series("suppressed", hidden), _marks(rows, hidden, unmarked, policy),
+                              pl.Series("released", released), pl.lit(True).alias("public"))
+    if insiders and outside is not None and outside.height:  # rows outside the grain: the insiders' own
+        table = pl.concat([table, outside.select(rows.columns).with_columns(
+            pl.lit(True).alias("suppressed"), pl.lit(NOT_PUBLIC).alias("suppression"), pl.lit(False).alias("released"),
+            pl.lit(False).alias("public"))], how="vertical_relaxed")
+    binding, failures, pinned, failing_insiders, outsider_passed = [], [], None, [], True
+    prepared: dict[str, Any] = {}  # the table's structure, built once for the public and every insider
+    for insider in [None, *insiders]:
+        result = audit_published(table, policy.threshold, insider=insider, policy=policy,
+                                 ilp_solves=policy.audit_ilp_solves, prepared=prepared)
+        if insider is None:
+            pinned = result.pinned_rows
+        if result.failures.height:
+            binding.append(result.binding.with_columns(pl.lit(insider or "").alias("insider")))
+            failures.append(result.failures.select(KEY_COLUMNS))
+            if insider is None:
+                outsider_passed = False
+                break  # the insiders' audits once the outsider's passes (they know more: fewer rounds)
+            failing_insiders.append(insider)
+    return {"pinned": pinned, "binding": pl.concat(binding) if binding else None,
+            "failures": pl.concat(failures) if failures else None, "outsider_passed": outsider_passed,
+            "failing_insiders": failing_insiders}
+
+
+def _marks(rows: pl.DataFrame, hidden: np.ndarray, unmarked: np.ndarray, policy: DisclosurePolicy) -> pl.Series:
+    """`suppression_kind`, with the unmarked rows shown "skjult" ('secondary')."""
+    kind = suppression_kind(rows, hidden, policy.threshold, policy)
+    return pl.Series("suppression", np.where(unmarked & hidden & (kind == "primary").fill_null(False).to_numpy(),
+                                             "secondary", kind.to_numpy()).tolist(), dtype=pl.Utf8)
+
+
+def _cheapest(binding: pl.DataFrame, threshold: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The rows to hide next and the "<5" rows to show as "skjult" (KEY_COLUMNS each) for the failing
+    numbers of an audit (`AuditResult.binding`, per `insider`), and the failing numbers they help
+    (insider, failing). Hide every published number equal to a failing one. Otherwise the band a "<5"
+    publishes is the cheapest thing to give up (the number stays hidden either way, and a band of 1-4
+    beside a hidden partner is what narrows the partner): a failing number with "<5" rows among its
+    relations' members gets them shown "skjult". Only where none is left, hide: in each relation of the
+    failing number with the fewest unknowns, among the nearest that have a published member, the
+    cheapest one: >= threshold (slack both ways) before smaller, the smallest value first, then by key."""
+    who = ["insider", "failing"]
+    equal = binding.filter(pl.col("relation") == -1)
+    rest = binding.filter(pl.col("relation") != -1).join(equal.select(who).unique(), on=who, how="anti")
+    banded = rest.filter((pl.col("action") == "unmark") & (pl.col("hop") == 0))
+    published = rest.join(banded.select(who).unique(), on=who, how="anti").filter(pl.col("action") == "hide")
+    nearest = published.filter(pl.col("hop") == pl.col("hop").min().over(who))
+    fewest = nearest.filter(pl.col("unknowns") == pl.col("unknowns").min().over(who))
+    chosen = fewest.with_columns((pl.col("v") < threshold).alias("_small")).sort(
+        [*who, "relation", "_small", "v", *KEY_COLUMNS]).group_by([*who, "relation"], maintain_order=True).first()
+    hide = pl.concat([equal.select(KEY_COLUMNS), chosen.select(KEY_COLUMNS)]).unique().sort(KEY_COLUMNS)
+    helped = pl.concat([equal.select(who), chosen.select(who), banded.select(who)]).unique()
+    return hide, banded.select(KEY_COLUMNS).unique().sort(KEY_COLUMNS), helped
 
 
 def suppression_kind(frame: pl.DataFrame, hidden: Any, threshold: int, policy: DisclosurePolicy | None = None

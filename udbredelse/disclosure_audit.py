@@ -29,6 +29,12 @@ The insider variant adds one municipality's own cells (it knows them all) as pub
 Criterion (issue 21): no hidden number may be pinned to one value; a hidden number whose true value is
 1..threshold-1 (shown as "<5") keeps a feasible range covering 1..threshold-1; any other hidden
 number (shown as "skjult") keeps a feasible range at least `threshold` wide (max - min >= threshold).
+Two readings added. For an insider, a national number is judged by what the others contribute
+(national minus its own: it knows the national number is at least its own, and learns nothing of the
+others from that); a national number equal to its own is not counted (the others' zeros are what the
+policy publishes anyway). A "skjult" zero that a published "<5" bounds (a part of a total shown "<5") cannot
+have a range `threshold` wide whatever is hidden; it passes when its range covers all of
+0..threshold-1, i.e. the attacker learns no more than the "<5" beside it says.
 
 How it stays fast: equal components are merged into one unknown (union-find); the problem splits into
 connected components; the true numbers and a few integer solves with combined objectives (all low,
@@ -38,6 +44,8 @@ settle get their own min and max solves.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +65,7 @@ CELL = ["kommunekode", "indsats", "period_type", "period"]
 KEY = [*CELL, "indicator"]
 CAP = 10**7  # an upper bound for unknowns no relation bounds (the attacker's "anything")
 MIN_EVIDENCE = 5  # cells with a nonzero value before two components count as equal by definition
+HOPS = 4  # how far the protection loop looks for a published row that binds a failing number
 STOCK_SHARE = 0.99  # share of instances a period relation must hold in to be taken as the definition
 
 
@@ -72,6 +81,12 @@ class AuditResult:
     relations: int
     insider: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    # the published rows that bind a failing number (members of a relation it takes part in, or equal
+    # to it): (failing, relation, unknowns, KEY..., v); what the protection loop hides next
+    binding: pl.DataFrame | None = None
+    # hidden rows every number of which is proven pinned (equal to a published number, or min = max of
+    # the LP relaxation, a valid bound for the integer problem): publishing them tells nobody anything
+    pinned_rows: pl.DataFrame | None = None
 
     @property
     def disclosed(self) -> int:
@@ -97,7 +112,7 @@ def _components(frame: pl.DataFrame, policy: DisclosurePolicy) -> pl.DataFrame:
     rows = frame.filter(~pl.col("indicator").is_in(exempt)).with_columns(
         (pl.col("denominator").is_null() & pl.col("value").is_not_null()).alias("is_count"))
     whole = lambda c: pl.when(pl.col(c) == pl.col(c).round(0)).then(pl.col(c).round(0).cast(pl.Int64))  # noqa: E731
-    base = [*KEY, "hidden", "mark", "is_count"]
+    base = [*KEY, "hidden", "mark", "is_count", "released"]
     counts = rows.filter(pl.col("is_count")).select(*base, pl.lit("n").alias("comp"), whole("value").alias("v"))
     derived = rows.filter(~pl.col("is_count") & ~pl.col("indicator").is_in(followers))
     numerators = derived.select(*base, pl.lit("n").alias("comp"), whole("numerator").alias("v"))
@@ -281,38 +296,21 @@ def _find(parent: np.ndarray, i: int) -> int:
 
 # ---- the audit ----------------------------------------------------------------------------------------
 
-def audit_published(
-    frame: pl.DataFrame,
-    threshold: int,
-    *,
-    insider: str | None = None,
-    policy: DisclosurePolicy | None = None,
-    time_limit: float = 1.0,
-    ilp_budget: float = 600.0,
-    seed: int = 0,
-    progress: Any = None,
-) -> AuditResult:
-    """Audit the table `frame` (the analyst's numbers with `suppressed`, and `suppression` =
-    'primary'/'secondary' when the marks are published) as the public sees it, or as municipality
-    `insider` sees it (its own cells known)."""
-    import highspy
-    from scipy.sparse import csr_array, vstack
-
-    started = time.perf_counter()
-    policy = policy or DisclosurePolicy(threshold=threshold)
+def _prepare(frame: pl.DataFrame, policy: DisclosurePolicy) -> dict[str, Any]:
+    """The audit's structure of a table, the same for the public and every insider: the rows (all, and
+    the public ones), their whole numbers, the relations among them, the classes of numbers a
+    two-member relation makes equal (union-find), the linear rows and the inequalities."""
     frame = round_published(frame)
     mark = pl.col("suppression") if "suppression" in frame.columns else pl.lit(None, dtype=pl.Utf8)
-    frame = frame.with_columns(pl.col("suppressed").fill_null(False).alias("hidden"), mark.alias("mark"))
-    hidden_rows = int(frame["hidden"].sum())
+    released = pl.col("released").fill_null(False) if "released" in frame.columns else pl.lit(False)
+    full = frame.with_columns(pl.col("suppressed").fill_null(False).alias("hidden"), mark.alias("mark"),
+                              released.alias("released"))
+    # the public table: rows outside its grain add no equation
+    frame = full.filter(pl.col("public").fill_null(False)) if "public" in full.columns else full
     comps = _components(frame, policy)
-    known = ~comps["hidden"].to_numpy()
-    if insider is not None:
-        known |= (comps["kommunekode"] == insider).to_numpy()
-    values = comps["v"].to_numpy()
     relations = pl.concat([*_cell_relations(comps, policy), *_period_relations(comps),
                            *_chain_relations(comps, policy), _holding(_equal_pairs(comps))])
     relations = relations.unique(["gkey", "cid"])
-
     # merge components that a two-member relation makes equal (+x - y = 0)
     parent = np.arange(comps.height)
     pairs = relations.group_by("gkey").agg(pl.col("cid"), pl.col("coef"), pl.len().alias("size")).filter(
@@ -320,40 +318,10 @@ def audit_published(
     for a, b in pairs["cid"].to_list():
         ra, rb = _find(parent, a), _find(parent, b)
         if ra != rb:
-            # a known root wins, so a class with a published member is known
-            if known[rb] and not known[ra]:
-                ra, rb = rb, ra
             parent[rb] = ra
     roots = np.array([_find(parent, i) for i in range(comps.height)])
-    class_known = np.zeros(comps.height, dtype=bool)
-    np.logical_or.at(class_known, roots, known)
-    unknown_roots = np.unique(roots[~class_known[roots]])
-    var_of = np.full(comps.height, -1)
-    var_of[unknown_roots] = np.arange(unknown_roots.size)
-    nvar = unknown_roots.size
-    truth = values[unknown_roots].astype(float)
-    # the numbers a hidden row keeps secret: a count's value; a rate's or median's numerator and
-    # denominator when no count row publishes the same number (then that count row is judged instead:
-    # a hidden rate whose numerator is a published count is not disclosed by it)
-    class_has_count = np.zeros(comps.height, dtype=bool)
-    np.logical_or.at(class_has_count, roots, comps["is_count"].to_numpy())
-    is_secret = comps["is_count"].to_numpy() | ~class_has_count[roots]
-    comps = comps.with_columns(pl.Series("audited", is_secret))
-    audited = np.zeros(comps.height, dtype=bool)
-    np.logical_or.at(audited, roots, is_secret & comps["hidden"].to_numpy())
-    relevant = audited[unknown_roots]
-
-    # the linear rows: sum coef * (variable or known value) = 0
     rel = relations.filter(~pl.col("gkey").is_in(pairs["gkey"].implode()))
     gkeys, gidx = np.unique(rel["gkey"].to_numpy(), return_inverse=True)
-    cids, coefs = rel["cid"].to_numpy(), rel["coef"].to_numpy().astype(float)
-    croot = roots[cids]
-    is_var = ~class_known[croot]
-    rhs = np.zeros(gkeys.size)
-    np.add.at(rhs, gidx[~is_var], -coefs[~is_var] * values[croot[~is_var]])
-    eq_rows, eq_cols, eq_vals = gidx[is_var], var_of[croot[is_var]], coefs[is_var]
-
-    # inequalities: numerator <= denominator of a share row; overdue_active <= active_end
     ineq = []
     nd = comps.filter(pl.col("comp").is_in(["n", "d"]) & ~pl.col("is_count")).pivot(
         on="comp", index=KEY, values="cid", aggregate_function="first")
@@ -365,6 +333,103 @@ def audit_published(
     if {"overdue_active", "active_end"} <= set(st.columns):
         both = st.drop_nulls(["overdue_active", "active_end"])
         ineq += list(zip(both["overdue_active"].to_list(), both["active_end"].to_list(), strict=True))
+    return {"full": full, "frame": frame, "comps": comps, "roots": roots, "pairs": pairs, "gkeys": gkeys,
+            "gidx": gidx, "cids": rel["cid"].to_numpy(), "coefs": rel["coef"].to_numpy().astype(float),
+            "ineq": ineq}
+
+
+def audit_published(
+    frame: pl.DataFrame,
+    threshold: int,
+    *,
+    insider: str | None = None,
+    policy: DisclosurePolicy | None = None,
+    time_limit: float = 1.0,
+    ilp_budget: float = 600.0,
+    ilp_solves: int | None = None,
+    seed: int = 0,
+    progress: Any = None,
+    prepared: dict[str, Any] | None = None,
+) -> AuditResult:
+    """Audit the table `frame` (the analyst's numbers with `suppressed`, and `suppression` =
+    'primary'/'secondary' when the marks are published; with a `public` column only its public rows)
+    as the public sees it, or as municipality `insider` sees it (its own cells known).
+
+    `ilp_solves` (the protection loop's deterministic budget): at most that many integer solves, and
+    a number the LP relaxation alone could not settle counts as failing (the cautious reading); without
+    it the integer checks stop after `ilp_budget` seconds and such numbers are counted apart
+    (`relaxation_only`), as in the test and the benchmark. For an insider only the parts of the
+    problem that the insider's own cells touch are solved (the rest is the outsider's problem)."""
+    import highspy
+    from scipy.sparse import csr_array, vstack
+
+    started = time.perf_counter()
+    policy = policy or DisclosurePolicy(threshold=threshold)
+    # what does not depend on who looks (the table, its numbers and relations) is built once per table:
+    # `prepared`, a dict the caller keeps while auditing the same table as the public and each insider
+    cache = prepared if prepared is not None else {}
+    if "comps" not in cache:
+        cache.update(_prepare(frame, policy))
+    full, frame, comps, roots = cache["full"], cache["frame"], cache["comps"], cache["roots"]
+    # an insider knows all its own numbers, also those outside the public grain (its months)
+    own_rows = full.filter(pl.col("kommunekode") == insider) if insider is not None else None
+    hidden_rows = int(frame["hidden"].sum())
+    known = ~comps["hidden"].to_numpy()
+    if insider is not None:
+        known |= (comps["kommunekode"] == insider).to_numpy()
+    values = comps["v"].to_numpy()
+    pairs = cache["pairs"]
+    class_known = np.zeros(comps.height, dtype=bool)
+    np.logical_or.at(class_known, roots, known)
+    unknown_roots = np.unique(roots[~class_known[roots]])
+    # an insider's own hidden numbers (known to it, hidden from the public)
+    insider_known = known & comps["hidden"].to_numpy() if insider is not None else np.zeros(comps.height, dtype=bool)
+    var_of = np.full(comps.height, -1)
+    var_of[unknown_roots] = np.arange(unknown_roots.size)
+    nvar = unknown_roots.size
+    truth = values[unknown_roots].astype(float)
+    # the numbers a hidden row keeps secret: a count's value; a rate's or median's numerator and
+    # denominator when no count row publishes the same number (then that count row is judged instead:
+    # a hidden rate whose numerator is a published count is not disclosed by it)
+    class_has_count = np.zeros(comps.height, dtype=bool)
+    np.logical_or.at(class_has_count, roots, comps["is_count"].to_numpy())
+    is_secret = comps["is_count"].to_numpy() | ~class_has_count[roots]
+    own_total = np.zeros(comps.height, dtype=bool)
+    if insider is not None:
+        # a national number equal to the insider's own (it is the only contributor, the others add 0):
+        # what the insider learns is its own number and that the others have none, which the policy
+        # publishes anyway (0 is shown); not counted as disclosed to that insider
+        by = ["indsats", "period_type", "period", "indicator", "comp"]
+        own = _components(own_rows, policy).select(*by, pl.col("v").alias("_own"))
+        own_total = comps.join(own, on=by, how="left", maintain_order="left").select(
+            (pl.col("kommunekode") == NATIONAL) & (pl.col("v") == pl.col("_own")))["kommunekode"].fill_null(False) \
+            .to_numpy()
+        is_secret &= ~own_total
+        # the rest of a national number: what the others contribute is what is judged for the insider
+        # (it knows the national number is at least its own)
+        own_part = comps.join(own, on=by, how="left", maintain_order="left").select(
+            pl.when(pl.col("kommunekode") == NATIONAL).then(pl.col("_own")).otherwise(0).fill_null(0))
+        offset_of_comp = own_part.to_series().to_numpy().astype(float)
+    else:
+        offset_of_comp = np.zeros(comps.height)
+    comps = comps.with_columns(pl.Series("audited", is_secret))
+    audited = np.zeros(comps.height, dtype=bool)
+    np.logical_or.at(audited, roots, is_secret & comps["hidden"].to_numpy())
+    relevant = audited[unknown_roots]
+    offset = offset_of_comp[unknown_roots]
+
+    # the linear rows: sum coef * (variable or known value) = 0
+    gkeys, gidx, cids, coefs = cache["gkeys"], cache["gidx"], cache["cids"], cache["coefs"]
+    croot = roots[cids]
+    is_var = ~class_known[croot]
+    rhs = np.zeros(gkeys.size)
+    np.add.at(rhs, gidx[~is_var], -coefs[~is_var] * values[croot[~is_var]])
+    eq_rows, eq_cols, eq_vals = gidx[is_var], var_of[croot[is_var]], coefs[is_var]
+    touched_rows = np.zeros(gkeys.size, dtype=bool)  # relations holding an insider's own hidden number
+    np.logical_or.at(touched_rows, gidx, insider_known[cids])
+
+    # inequalities: numerator <= denominator of a share row; overdue_active <= active_end
+    ineq = cache["ineq"]
     in_rows, in_cols, in_vals, in_ub = [], [], [], []
     for r, (small, big) in enumerate(ineq):  # x_small - x_big <= 0
         bound = 0.0
@@ -383,6 +448,8 @@ def audit_published(
         v = var_of[roots[cid]]
         if v >= 0:
             lower[v], upper[v] = max(lower[v], 1.0), min(upper[v], float(threshold - 1))
+    # an insider knows a national number is at least its own part (the others add >= 0)
+    lower = np.maximum(lower, offset)
 
     # connected components of the variables
     comp_parent = np.arange(nvar)
@@ -411,17 +478,19 @@ def audit_published(
     def settled(v: int) -> bool:
         if not relevant[v]:
             return True
-        t = truth[v]
+        t, o = truth[v] - offset[v], offset[v]
         if 1 <= t <= threshold - 1:
-            return low[v] <= 1 and high[v] >= threshold - 1
-        return high[v] - low[v] >= threshold
+            return low[v] - o <= 1 and high[v] - o >= threshold - 1
+        # a "skjult" number: a range `threshold` wide, or (a zero under a published "<5") all of 0..threshold-1
+        return high[v] - low[v] >= threshold or (low[v] - o <= 0 and high[v] - o >= threshold - 1)
 
     def hopeless(v: int) -> bool:
         """The proven bounds already break the criterion (the ILP cannot do better than its relaxation)."""
-        t = truth[v]
+        t, o = truth[v] - offset[v], offset[v]
         if 1 <= t <= threshold - 1:
-            return outer_low[v] > 1 or outer_high[v] < threshold - 1
-        return outer_high[v] - outer_low[v] < threshold
+            return outer_low[v] - o > 1 or outer_high[v] - o < threshold - 1
+        return outer_high[v] - outer_low[v] < threshold and (outer_low[v] - o > 0 or
+                                                             outer_high[v] - o < threshold - 1)
 
     lp_solver, mip_solver = _solver(time_limit), _solver(time_limit)
     order = np.argsort(comp_of, kind="stable")
@@ -429,11 +498,34 @@ def audit_published(
     eq_by_comp = _rows_by_component(eq_rows, eq_comp)
     in_rows_arr = np.array(in_rows, dtype=int)
     in_by_comp = _rows_by_component(in_rows_arr, in_comp)
+    touched_comp = np.zeros(nvar, dtype=bool)
+    if insider is not None and eq_rows.size:
+        np.logical_or.at(touched_comp, comp_of[eq_cols], touched_rows[eq_rows])
+    touched_own = touched_comp.copy()  # parts where the insider knows hidden numbers of its own
+    if insider is not None and nvar:
+        # a national number the insider knows to be at least its own part (its months, too) is its problem
+        np.logical_or.at(touched_comp, comp_of, offset > 0)
+    # integer points the public's audit found, per part: where an insider knows no hidden number of its
+    # own, the part's equations are the public's, and every such point that also respects the insider's
+    # bounds (a national number >= its own part) is a point for the insider too (fewer solves)
+    points = cache.setdefault("points", {})
+    skipped = 0
     for members in np.split(order, boundaries) if nvar else []:
         members = np.sort(members)
+        component = comp_of[members[0]]
+        part = unknown_roots[members].tobytes()
+        if insider is not None and not touched_own[component] and part in points:
+            found = np.array(points[part])
+            valid = found[((found >= lower[members] - 1e-9) & (found <= upper[members] + 1e-9)).all(axis=1)]
+            if valid.size:
+                low[members] = np.minimum(low[members], valid.min(axis=0))
+                high[members] = np.maximum(high[members], valid.max(axis=0))
         if all(settled(v) for v in members):
             continue
-        component = comp_of[members[0]]
+        if insider is not None and not touched_comp[component]:
+            skipped += members.size  # the outsider's problem: audited there
+            low[members], high[members] = -np.inf, np.inf
+            continue
         local = {int(v): i for i, v in enumerate(members)}
         blocks, row_low, row_high = [], [], []
         rows_here = eq_by_comp.get(component)
@@ -454,7 +546,11 @@ def audit_published(
                                          np.array([highspy.HighsVarType.kInteger] * members.size))
         current = np.zeros(members.size)
 
-        def witness(x: np.ndarray, members: np.ndarray = members) -> None:
+        def witness(x: np.ndarray, members: np.ndarray = members, part: bytes = part) -> None:
+            if insider is None and ((x < low[members]).any() or (x > high[members]).any()):
+                kept = points.setdefault(part, [])
+                if len(kept) < 2 * members.size + 8:
+                    kept.append(x.copy())
             np.minimum.at(low, members, x)
             np.maximum.at(high, members, x)
 
@@ -496,10 +592,18 @@ def audit_published(
             progress(f"component of {members.size} unknowns; solves so far {solves}")
         relaxed(np.ones(members.size))
         relaxed(-np.ones(members.size))
-        for _ in range(4):
-            if all(settled(v) for v in members):
+        # random directions over the numbers not yet settled: one solve moves many of them at once; go on
+        # while they keep settling numbers (cheaper than two solves per number below)
+        open_ = np.array([not settled(int(v)) for v in members])
+        for _ in range(12):
+            if not open_.any():
                 break
-            relaxed(rng.choice([-1.0, 1.0], size=members.size))
+            relaxed(np.where(open_, rng.choice([-1.0, 1.0], size=members.size), 0.0))
+            still = np.array([not settled(int(v)) for v in members])
+            if still.sum() > 0.9 * open_.sum():
+                open_ = still
+                break
+            open_ = still
         for step, v in enumerate(members):
             v = int(v)
             if progress is not None and step % 200 == 199:
@@ -519,17 +623,20 @@ def audit_published(
             # the relaxation was not decisive: look for the integer points the criterion needs
             if settled(v) or hopeless(v):
                 continue
-            if time.perf_counter() - started > ilp_budget:
+            if (solves["ilp"] >= ilp_solves) if ilp_solves is not None else (
+                    time.perf_counter() - started > ilp_budget):
                 unchecked.append(v)  # settled by the relaxation only: counted, not claimed
                 continue
-            if 1 <= truth[v] <= threshold - 1:
-                for at_most, at_least in ((1.0, None), (None, float(threshold - 1))):
+            o = offset[v]
+            if 1 <= truth[v] - o <= threshold - 1:
+                for at_most, at_least in ((1.0 + o, None), (None, float(threshold - 1) + o)):
                     if feasible(v, at_most, at_least) is False:
                         break
-            elif feasible(v, high[v] - threshold, None) is False:
-                feasible(v, None, low[v] + threshold)
+            elif feasible(v, high[v] - threshold, None) is False and feasible(v, None, low[v] + threshold) is False \
+                    and truth[v] == o:
+                feasible(v, None, float(threshold - 1) + o)
 
-    relaxation_only = set(unchecked)
+    relaxation_only = set(unchecked) if ilp_solves is None else set()
     failing = [v for v in range(nvar) if not settled(v) and v not in relaxation_only]
     # report every hidden row that holds a failing number
     failing_roots = unknown_roots[failing] if failing else np.array([], dtype=int)
@@ -543,18 +650,86 @@ def audit_published(
     failures = pl.concat([revealed, comps.with_columns(pl.Series("root", roots)).filter(
         pl.col("hidden") & pl.col("audited")).join(
         info, on="root").select(*KEY, "comp", "v", "mark", "low", "high")]).sort(KEY)
+    proven = class_known.copy()  # by root: the class's value is known to the attacker
+    proven[unknown_roots] = outer_low == outer_high
+    row_pinned = comps.select(*KEY, pl.Series("p", proven[roots])).group_by(KEY).agg(pl.col("p").all())
+    pinned_rows = comps.filter(pl.col("hidden")).select(KEY).unique().join(
+        row_pinned.filter(pl.col("p")).select(KEY), on=KEY).sort(KEY)
+    binding = _binding(comps, roots, class_known[roots] & ~known, failing_roots, gidx, cids, is_var, insider)
     return AuditResult(
         hidden_rows=hidden_rows, unknowns=nvar, failures=failures, seconds=time.perf_counter() - started,
         solves=solves["lp"] + solves["ilp"], relations=int(gkeys.size + pairs.height + len(ineq)), insider=insider,
         stats={"components": int(np.unique(comp_of).size) if nvar else 0, **solves,
-               "relaxation_only": len(relaxation_only)},
+               "relaxation_only": len(relaxation_only), "insider_skipped": skipped,
+               "insider_own_totals": int((own_total & comps["hidden"].to_numpy()).sum())},
+        binding=binding, pinned_rows=pinned_rows,
     )
+
+
+def _binding(comps: pl.DataFrame, roots: np.ndarray, revealed: np.ndarray, failing_roots: np.ndarray,
+             gidx: np.ndarray, cids: np.ndarray, is_var: np.ndarray, insider: str | None) -> pl.DataFrame:
+    """What binds each failing number: the published members of every relation it takes part in
+    (action 'hide', with the relation's number of unknown members), the published numbers equal to it
+    (relation -1, 0 unknowns), and the members of its relations shown "<5" (action 'unmark': the mark
+    itself is what the attacker adds). An insider's own rows are left out (changing them does not help)."""
+    hidden = comps["hidden"].to_numpy()
+    failing = np.zeros(comps.height, dtype=bool)
+    failing[failing_roots] = True
+    failing[roots[revealed & hidden & comps["audited"].to_numpy()]] = True
+    # a released row (published because it was known exactly anyway) cannot help: the search passes it
+    passable = hidden | comps["released"].to_numpy()
+    eligible = ~comps["released"].to_numpy()
+    if insider is not None:
+        eligible &= (comps["kommunekode"] != insider).to_numpy()
+    banded = (hidden & comps.select((pl.col("is_count") & (pl.col("mark") == "primary")).fill_null(False))
+              ["is_count"].to_numpy())
+    action = np.where(~hidden, "hide", np.where(banded, "unmark", ""))
+    eligible &= action != ""
+    keys = comps.select(pl.col("cid"), *KEY, "v").with_columns(pl.Series("action", action))  # cid = position
+    unknowns = np.bincount(gidx[is_var], minlength=int(gidx.max()) + 1) if gidx.size else np.zeros(0, dtype=int)
+    croot = roots[cids]
+    members = pl.DataFrame({"relation": gidx, "root": croot, "cid": cids,
+                            "eligible": eligible[cids], "published": ~passable[cids]})
+    sizes = pl.DataFrame({"relation": np.arange(unknowns.size), "unknowns": unknowns})
+    # a number pinned through a chain of hidden rows: follow the relations hop by hop (at most HOPS)
+    # until a relation with a published member is found
+    frontier = pl.DataFrame({"failing": np.flatnonzero(failing), "root": np.flatnonzero(failing)})
+    seen, found = frontier, []
+    for hop in range(HOPS):
+        reached = frontier.join(members.select("relation", "root"), on="root").select("failing", "relation").unique()
+        here = reached.join(members, on="relation")
+        found.append(here.filter(pl.col("eligible")).join(sizes, on="relation").select(
+            "failing", "relation", "unknowns", "cid", pl.lit(hop).alias("hop")))
+        done = here.filter(pl.col("published") & pl.col("eligible")).select("failing").unique()
+        frontier = here.filter(~pl.col("published")).select("failing", "root").unique().join(
+            done, on="failing", how="anti").join(seen, on=["failing", "root"], how="anti")
+        if frontier.is_empty():
+            break
+        seen = pl.concat([seen, frontier])
+    by_relation = pl.concat(found) if found else pl.DataFrame(
+        schema={"failing": pl.Int64, "relation": pl.Int64, "unknowns": pl.Int64, "cid": pl.Int64, "hop": pl.Int64})
+    same = np.flatnonzero(eligible & ~hidden & failing[roots])
+    equal = pl.DataFrame({"cid": same, "failing": roots[same]}).with_columns(
+        pl.lit(-1).alias("relation"), pl.lit(0).alias("unknowns"), pl.lit(0).alias("hop"))
+    columns = ["failing", "relation", "unknowns", "hop", "cid"]
+    out = pl.concat([by_relation.select(columns).cast(pl.Int64), equal.select(columns).cast(pl.Int64)])
+    return out.join(keys, on="cid").drop("cid").unique().sort(["failing", "hop", "relation", *KEY])
 
 
 def _solver(time_limit: float) -> Any:
     import highspy
 
-    solver = highspy.Highs()
+    # HiGHS writes its banner to the process's stdout when a solver is made, before any option can turn
+    # it off; stdout is the data channel of `udbredelse bench --json` and of task results: keep it clean
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            solver = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("time_limit", float(time_limit))
     return solver
@@ -593,18 +768,24 @@ def audit_published_copy(settings: Any, *, insiders: int = 0, ilp_budget: float 
     with published(settings) as con:
         frame = read_table(con, "marts", "indicators")
         threshold = read_threshold(con)
-    outsider = audit_published(frame, threshold, ilp_budget=ilp_budget, progress=progress)
+    prepared: dict[str, Any] = {}
+    outsider = audit_published(frame, threshold, ilp_budget=ilp_budget, progress=progress, prepared=prepared)
+    public = frame.filter(pl.col("public").fill_null(False)) if "public" in frame.columns else frame
     result = {"threshold": threshold, "hidden_count_share": round(hidden_count_share(frame), 4),
+              "public_rows": public.height, "rows": frame.height,
               "outsider": outsider.summary(), "insiders": []}
     kommuner = sorted(k for k in frame["kommunekode"].unique().to_list() if k != NATIONAL)
     for kommune in kommuner[:insiders]:
-        result["insiders"].append(audit_published(frame, threshold, insider=kommune, ilp_budget=ilp_budget).summary())
+        result["insiders"].append(audit_published(frame, threshold, insider=kommune, ilp_budget=ilp_budget,
+                                                  prepared=prepared).summary())
     return result
 
 
 def hidden_count_share(frame: pl.DataFrame, policy: DisclosurePolicy | None = None) -> float:
     """Share of the public count cells (people counts, no denominator) that are hidden."""
     policy = policy or DisclosurePolicy()
+    if "public" in frame.columns:
+        frame = frame.filter(pl.col("public").fill_null(False))
     counts = frame.filter(pl.col("denominator").is_null() & pl.col("value").is_not_null())
     exempt = [c for c in counts["indicator"].unique().to_list() if policy.is_exempt(c)]
     counts = counts.filter(~pl.col("indicator").is_in(exempt))

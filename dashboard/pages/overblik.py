@@ -150,6 +150,9 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     `mark` (the public policy's verdict beside a value the viewer sees). A rolling rate is hidden when a
     month of its window is, and carries a mark when one of them does."""
     rows = rows[rows["indicator"] == code]
+    # a figure the public table carries only for whole years (catalog `publication`) is no hidden point of
+    # a monthly line: it is left out, and the chart says so (`_not_monthly`)
+    rows = rows[~(rows["is_hidden"].astype(bool) & rows["mark"].eq(formatting.NOT_PUBLIC))]
     if rows.empty:
         return pd.DataFrame(columns=["period", "value", "series", "hidden", "mark"])
     rows = rows.assign(hidden=rows["is_hidden"].astype(bool), marked=rows["mark"].notna() & ~rows["is_hidden"])
@@ -167,8 +170,8 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
 if kommune != NATIONAL and not group:
     st.caption("Der er endnu for få andre kommuner med indsatsen at sammenligne med.")
 elif kommune != NATIONAL and comparable.empty:
-    st.caption("De sammenlignelige kommuner har endnu ingen måned, hvor nok af dem har et offentliggjort tal "
-               "(små tal skjules af hensyn til diskretion), så der er ingen sammenligningslinje.")
+    st.caption("Andre kommuners tal offentliggøres kun for hele år (en kommunes tal for en måned er for små "
+               "til at beskytte), så der er ingen månedlig sammenligningslinje.")
 month_coverage = queries.period_coverage(viewer, "month", indsats)
 national_name = queries.municipality_name(viewer, NATIONAL)
 if month_coverage["provisional"].any():
@@ -190,8 +193,12 @@ columns = st.columns(2)
 for n, (code, subject) in enumerate(key_figures):
     rolled = code in rolling_codes
     parts = [_series(monthly, code, place, rolled)]
+    not_monthly = False
     if kommune != NATIONAL:
         parts.append(_series(national, code, "Hele landet", rolled))
+        mine = national[national["indicator"] == code]
+        not_monthly = bool(len(mine)) and bool((mine["is_hidden"].astype(bool)
+                                                & mine["mark"].eq(formatting.NOT_PUBLIC)).all())
     med = comparable[comparable["indicator"] == code] if not comparable.empty else comparable
     if not med.empty:
         parts.append(med[["period", "value"]].assign(series=f"{med['group_label'].iloc[0]} (median)"))
@@ -224,6 +231,9 @@ for n, (code, subject) in enumerate(key_figures):
         caption = charts.hidden_caption(series)
         if caption:
             st.caption(caption)
+        if not_monthly:
+            st.caption(f"Hele landet: {title.lower()} offentliggøres kun for hele år, så der er ingen landslinje "
+                       "pr. måned.")
         # Stable over time? Anhøj's rules on the municipality's own monthly values.
         own = trends.last_months(monthly[monthly["indicator"] == code].sort_values("period"))
         own = own[own["value"].notna()]

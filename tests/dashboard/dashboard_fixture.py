@@ -68,7 +68,7 @@ def _indicator_rows() -> list[tuple]:
         # (a rate on hidden counts, a cell hidden to protect another) 'secondary'
         count = code in COUNT_CODES
         reason = None if not suppressed else ("primary" if count and 1 <= value < 5 else "secondary")
-        rows.append((k, i, pt, p, code, num, den, value, suppressed, reason, quality))
+        rows.append((k, i, pt, p, code, num, den, value, True, suppressed, reason, quality))  # True: public
 
     per_kommune = {
         OWN: {"referrals": 14, "starts": 11, "active_end": 37, "ended_completed": 8, "ended_interrupted": 2,
@@ -124,7 +124,7 @@ def build_test_warehouse(settings: Settings) -> None:
                       "implementation_milestones", "period_coverage"):
             create_mart(con, model)
         insert(con, "indicators", "kommunekode, indsats, period_type, period, indicator, numerator, denominator, "
-               "value, suppressed, suppression, quality", _indicator_rows())
+               "value, public, suppressed, suppression, quality", _indicator_rows())
         # every period delivered by both municipalities (tests of provisional periods change a row)
         insert(con, "period_coverage", "indsats, period_type, period, kommuner_reporting, kommuner_delivered, "
                "deadline, as_of_date, provisional", [

@@ -150,6 +150,10 @@ def test_hidden_values_are_labelled_by_kind(published: Settings) -> None:
     assert formatting.format_value(None, "starts", hidden=True) == "skjult"  # no known reason: claims nothing
     assert formatting.format_value(None, "completion_rate", hidden=True, mark="primary") == "skjult"
     assert formatting.format_value(0.4, "completion_rate", mark="secondary") == "40 % (skjult)"
+    # outside the public grain (another municipality's month): not published at that level, said so
+    assert formatting.format_value(None, "starts", hidden=True, mark="not_public") == "ikke offentlig"
+    assert formatting.format_value(4.0, "starts", mark="not_public") == "4 (ikke offentlig)"
+    assert "«ikke offentlig»: tallet offentliggøres ikke på det niveau" in formatting.suppression_legend(False)
     assert formatting.format_value(0.139, "register_beskaeftiget_12m") == "14 %"  # a rate, never "0"
     assert formatting.format_value(0.456, "completion_rate") == "46 %"
     assert formatting.format_value(1234.0, "active_end") == "1.234"
@@ -220,3 +224,24 @@ def test_suppression_fails_closed_without_the_flag(published: Settings) -> None:
     national = frame[frame["kommunekode"] == "000"]
     assert national["is_hidden"].all() and national["value"].isna().all()
     assert frame[frame["kommunekode"] == OWN]["value"].notna().all()
+
+
+def test_rows_outside_the_public_grain_go_through_the_policy() -> None:
+    """marts.indicators.public = false (the catalog's publication grain, e.g. a municipality's month): a
+    municipality sees such a row for itself only; the nation's or another's is blanked; analysts see
+    the number with the mark 'not_public'. A null flag fails closed."""
+    from dashboard.scope import blank_suppressed
+
+    def rows() -> pd.DataFrame:
+        return pd.DataFrame({
+            "kommunekode": [OWN, "000", "000"], "indicator": ["starts_age_ukendt"] * 3,
+            "value": [12.0, 40.0, 41.0], "numerator": [12.0, 40.0, 41.0], "denominator": [None] * 3,
+            "public": [False, False, None], "suppressed": [True, True, False],
+            "suppression": ["not_public", "not_public", None]})
+
+    own = blank_suppressed(KOMMUNE, rows())
+    assert own["value"].tolist()[0] == 12.0 and own["value"].iloc[1:].isna().all()
+    assert own["is_hidden"].tolist() == [False, True, True]
+    analyst = blank_suppressed(ANALYST, rows())
+    assert analyst["value"].tolist() == [12.0, 40.0, 41.0]
+    assert analyst["mark"].tolist() == ["not_public", "not_public", "secondary"]

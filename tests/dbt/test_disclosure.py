@@ -132,7 +132,7 @@ def test_stock_flow_between_adjacent_months() -> None:
 def test_other_columns_are_kept_and_empty_frames_work() -> None:
     rows = frame([count("101", "starts", 3)]).with_columns(pl.lit("god").alias("quality"))
     out = apply_disclosure(rows)
-    assert out.columns == [*rows.columns, "suppressed", "suppression"]
+    assert out.columns == [*rows.columns, "public", "suppressed", "suppression"]
     assert out["suppression"].to_list() == ["primary"]  # a count of 3: shown as "<5"
     assert apply_disclosure(frame([]))["suppressed"].to_list() == []
 

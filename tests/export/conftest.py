@@ -79,11 +79,13 @@ def _courses(person: dict[str, str], key_id: str) -> list[dict]:
 def _indicators() -> pl.DataFrame:
     rows = []
 
-    def add(k, i, pt, p, ind, num, den, val, sup, q="god"):
+    def add(k, i, pt, p, ind, num, den, val, sup, q="god", public=True):
         rows.append({"kommunekode": k, "indsats": i, "period_type": pt, "period": p, "indicator": ind,
-                     "numerator": num, "denominator": den, "value": val, "suppressed": sup,
-                     # the honest mark the build writes (udbredelse.disclosure.suppression_kind)
-                     "suppression": None if not sup else (
+                     "numerator": num, "denominator": den, "value": val, "public": public,
+                     "suppressed": sup or not public,
+                     # the honest mark the build writes (udbredelse.disclosure.suppression_kind; a row
+                     # outside the public grain: 'not_public')
+                     "suppression": "not_public" if not public else None if not sup else (
                          "primary" if den is None and val is not None and 1 <= val <= 4 else "secondary"),
                      "quality": q})
 
@@ -102,10 +104,12 @@ def _indicators() -> pl.DataFrame:
     add("000", "CTI", "quarter", "2026-Q1", "starts", 1, None, 1.0, True, "svag")
     add("101", "MOVE", "year", "2026", "starts", 15, None, 15.0, False)
     add("101", "MOVE", "quarter", "2026-Q1", "completion_rate", 0, 0, None, False)
+    # outside the public table's grain (a category breakdown by month): analysts only
+    add("101", "MOVE", "month", "2026-03", "starts_age_ukendt", 12, None, 12.0, False, public=False)
     return pl.DataFrame(rows, schema={
         "kommunekode": pl.Utf8, "indsats": pl.Utf8, "period_type": pl.Utf8, "period": pl.Utf8,
         "indicator": pl.Utf8, "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64,
-        "suppressed": pl.Boolean, "suppression": pl.Utf8, "quality": pl.Utf8,
+        "public": pl.Boolean, "suppressed": pl.Boolean, "suppression": pl.Utf8, "quality": pl.Utf8,
     }).sample(fraction=1.0, shuffle=True, seed=7)  # stored unsorted: the export must sort
 
 

@@ -77,13 +77,20 @@ def test_analyst_export_has_exactly_the_section9_columns_and_blanks_nothing(pub:
     keys = [(r["kommunekode"], r["indsats"], order[r["period_type"]], r["period"], r["indicator"]) for r in rows]
     assert keys == sorted(keys)
     assert rows[0]["kommunekode"] == "000"  # national total first, leading zeros kept
+    # a row outside the public grain: the analyst has it, marked
+    outside = next(r for r in rows if r["indicator"] == "starts_age_ukendt")
+    assert (outside["value"], outside["public"], outside["suppression"]) == ("12", "false", "not_public")
 
 
 def test_public_export_blanks_suppressed_cells_and_keeps_the_rows(pub: Published, out: Path) -> None:
     result = export_indicators(pub.settings, out / "pub.csv", audience="public")
     first, rows = read_indicator_csv((out / "pub.csv").read_bytes())
     assert first.startswith("Målgruppe: offentlig.") and "grænse 5" in first and "1–4" in first
-    assert len(rows) == _mart(pub).height  # rows are kept
+    mart = _mart(pub)
+    # the public table's rows are kept (hidden ones blank); rows outside its grain are not there at all
+    assert len(rows) == mart.filter("public").height == mart.height - 1
+    assert all(r["public"] == "true" for r in rows)
+    assert not any(r["indicator"] == "starts_age_ukendt" for r in rows)
     suppressed = [r for r in rows if r["suppressed"] == "true"]
     assert suppressed and result["suppressed_rows"] == len(suppressed)
     for row in suppressed:
@@ -188,7 +195,7 @@ def test_libreoffice_in_danish_reads_the_indicator_export(pub: Published, out: P
     rates = [row for row in rows if row[6] and row[7] is not None]
     assert rates and all(isinstance(r[7], (int, float)) for r in rates)
     assert any(isinstance(r[7], float) and 0 < r[7] < 1 for r in rates)  # "0,25" read as 0.25, not as text
-    assert {r[9] for r in rows} >= {"primary", "secondary"}
+    assert {r[EXPORT_COLUMNS.index("suppression")] for r in rows} >= {"primary", "secondary"}
     assert sheet["A3"].value == "000"  # the national code keeps its zeros
 
 
@@ -227,3 +234,19 @@ def test_indicator_export_without_the_coverage_table_says_so_in_danish(pub: Publ
         con.close()
     with pytest.raises(SettingsError, match="period_coverage findes ikke"):
         export_indicators(pub.settings, out / "x.csv")
+
+
+def test_public_file_keeps_the_policys_marks() -> None:
+    """A small count the policy shows as "skjult" (rule 6 gave up its band so that a hidden partner keeps
+    its range) stays "skjult" in the public file: recomputing "<5" from the value would publish the band
+    the audit counted on not being there. Only a row the safety net adds gets its mark here."""
+    frame = pl.DataFrame({
+        "kommunekode": ["101", "147", "151"], "indsats": ["MOVE"] * 3, "period_type": ["year"] * 3,
+        "period": ["2026"] * 3, "indicator": ["starts"] * 3, "numerator": [3.0, 9.0, 2.0],
+        "denominator": [None, None, None], "value": [3.0, 9.0, 2.0], "suppressed": [True, True, False],
+        "suppression": ["secondary", "secondary", None],
+    }, schema_overrides={"denominator": pl.Float64})
+    out, added = apply_public_suppression(frame, 5)
+    assert added == 1  # the visible 2 breaks the primary rule: the safety net hides it, marked "<5"
+    assert out["suppression"].to_list() == ["secondary", "secondary", "primary"]
+    assert out["value"].to_list() == [None, None, None]

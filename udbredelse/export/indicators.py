@@ -70,7 +70,10 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
     """
     leaked = breaks_primary(frame, threshold) & ~frame["suppressed"].fill_null(False)
     hide = frame["suppressed"].fill_null(False) | leaked
-    marks = [suppression_kind(frame, hide, threshold)] if "suppression" in frame.columns else []
+    # the policy's own marks stay (it may show a small count as "skjult" on purpose: rule 6 gives up a
+    # band that would narrow a hidden partner); only a row the safety net adds gets its mark here
+    marks = [pl.when(pl.Series(leaked)).then(suppression_kind(frame, hide, threshold))
+             .otherwise(pl.col("suppression")).alias("suppression")] if "suppression" in frame.columns else []
     out = frame.with_columns(
         *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in BLANKED_WHEN_SUPPRESSED],
         hide.alias("suppressed"), *marks,
@@ -79,15 +82,16 @@ def apply_public_suppression(frame: pl.DataFrame, threshold: int) -> tuple[pl.Da
 
 
 def indicator_frame(settings: Settings, audience: Audience = "analyst") -> tuple[pl.DataFrame, int]:
-    """The indicator table for an audience (analyst: everything; public: suppressed cells blank), with the
-    period coverage (provisional; the coverage count on national rows)."""
+    """The indicator table for an audience (analyst: everything; public: the rows of the public table
+    (`public`, the catalog's publication grain) only, suppressed cells blank), with the period coverage
+    (provisional; the coverage count on national rows)."""
     if audience not in ("analyst", "public"):
         raise SettingsError("Målgruppen skal være 'analyst' eller 'public'.")
     with published(settings) as con:
         frame = with_period_coverage(con, read_indicators(con))
         threshold = read_threshold(con)
     if audience == "public":
-        return apply_public_suppression(frame, threshold)
+        return apply_public_suppression(frame.filter(pl.col("public").fill_null(False)), threshold)
     return frame, 0
 
 

@@ -16,7 +16,7 @@ from udbredelse.settings import Settings, SettingsError
 # The indicator table columns, in order (README "The indicator table"; a stable interface).
 INDICATOR_COLUMNS = (
     "kommunekode", "indsats", "period_type", "period", "indicator",
-    "numerator", "denominator", "value", "suppressed", "suppression", "quality",
+    "numerator", "denominator", "value", "public", "suppressed", "suppression", "quality",
 )
 PERIOD_TYPE_ORDER = {"month": 1, "quarter": 2, "year": 3}
 # What the indicator CSVs add from marts.period_coverage (README "The indicator table"): whether the period

@@ -1,9 +1,10 @@
 """The indicator rows with disclosure control applied (`suppressed`), for every intervention.
 
 Grain: one row per kommunekode ('000' = national) x indsats x period_type x period x indicator, as
-int_indicators__unioned. udbredelse.disclosure sets `suppressed` (true = hidden outside the
-municipality's own view) with the threshold from catalog.parameters; marts.indicators adds the
-quality badge.
+int_indicators__unioned. udbredelse.disclosure sets `public` (the row belongs to the public table:
+the catalog's publication grain), `suppressed` (true = hidden outside the municipality's own view;
+every row outside the public grain too) and `suppression` with the threshold from catalog.parameters;
+marts.indicators adds the quality badge.
 
 The policy runs once per intervention: every identity it protects (national = Σ municipalities, the
 period hierarchy, margins, stock-flow) lies within one intervention, so an intervention's verdicts
@@ -23,7 +24,7 @@ import os
 KEY = ["kommunekode", "indsats", "period_type", "period", "indicator"]
 NUMBERS = ["numerator", "denominator", "value"]
 # The column order of README "The indicator table" (the quality badge is added by marts.indicators).
-COLUMNS = [*KEY, *NUMBERS, "suppressed", "suppression"]
+COLUMNS = [*KEY, *NUMBERS, "public", "suppressed", "suppression"]
 
 
 def refreshed_indsats():
@@ -51,13 +52,13 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import polars as pl
 
-    from udbredelse.disclosure import apply_disclosure, round_published, threshold_from_parameters
+    from udbredelse.disclosure import DisclosurePolicy, apply_disclosure, round_published, threshold_from_parameters
 
     threshold = threshold_from_parameters(dbt.source("catalog", "parameters").pl())
     rows = round_published(dbt.ref("int_indicators__unioned").pl()).select(KEY + NUMBERS)
     listed = refreshed_indsats()
     previous = previous_verdicts(dbt, session) if listed is not None else None
-    kept = rows.clear().with_columns(pl.lit(False).alias("suppressed"),
+    kept = rows.clear().with_columns(pl.lit(False).alias("public"), pl.lit(False).alias("suppressed"),
                                      pl.lit(None, dtype=pl.Utf8).alias("suppression"))
     if previous is not None:
         identity = KEY + NUMBERS
@@ -68,8 +69,10 @@ def model(dbt, session):
         redo = listed | set(differing.get_column("indsats").unique().to_list())
         kept = previous.filter(~pl.col("indsats").is_in(sorted(redo)))
         rows = rows.filter(pl.col("indsats").is_in(sorted(redo)))
+    # the catalog's publication grain (global recoding) and the audit-driven complementary suppression
+    policy = DisclosurePolicy.from_catalog(threshold)
     protected = [
-        apply_disclosure(part, threshold=threshold).select(COLUMNS)
+        apply_disclosure(part, policy=policy).select(COLUMNS)
         for part in rows.partition_by("indsats", maintain_order=False)
     ]
     return pl.concat([kept.select(COLUMNS), *protected], how="vertical_relaxed").to_arrow()

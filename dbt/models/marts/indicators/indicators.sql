@@ -21,6 +21,7 @@ final as (
         protected.numerator,
         protected.denominator,
         protected.value,
+        protected.public,
         protected.suppressed,
         protected.suppression,
         cast(scorecard.quality_badge as varchar) as quality
