@@ -130,8 +130,8 @@ def test_audit_of_the_public_export_at_s(built_s) -> None:  # noqa: ANN001 - fix
     assert len(result["insiders"]) == len(kommuner) - 1  # every municipality, not the nation
     assert all(i["disclosed_cells"] == 0 for i in result["insiders"]), result["insiders"]
     # what the protection costs, as a ceiling that catches a regression (README "Disclosure control":
-    # 48.8 % of the public count cells at S on 30-11-2026; the demo's counts are handfuls)
-    assert 0 < result["hidden_count_share"] <= 0.50
+    # 55.4 % of the public count cells at S on 30-11-2026; the demo's counts are handfuls)
+    assert 0 < result["hidden_count_share"] <= 0.58
 
 
 def test_the_audit_writes_nothing_to_stdout(capfd: pytest.CaptureFixture[str]) -> None:
