@@ -28,8 +28,9 @@ from udbredelse.export.indicators import read_indicator_csv
 pytestmark = browser_marks()
 MUNICIPALITY = "101"
 NATIONAL = "000"
-MARK_TEXT = {"primary": "<5", "secondary": "skjult"}
-SHOWN_WITH_MARK = re.compile(r"^(?P<number>[\d.]+(?:,\d+)?)(?: (?P<unit>%|dage))?(?: \((?P<mark><5|skjult)\))?$")
+MARK_TEXT = {"primary": "<5", "secondary": "skjult", "not_public": "ikke offentlig"}
+SHOWN_WITH_MARK = re.compile(
+    r"^(?P<number>[\d.]+(?:,\d+)?)(?: (?P<unit>%|dage))?(?: \((?P<mark><5|skjult|ikke offentlig)\))?$")
 
 SETTLED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -232,12 +233,15 @@ def test_eksport_offers_exactly_the_selected_audiences_file(dashboard_url: str, 
     assert analyst.startswith("\ufeff".encode()) and public.startswith("\ufeff".encode())  # Danish Excel: BOM
     assert analyst_line.startswith("Målgruppe: analytiker") and "må ikke offentliggøres" in analyst_line
     assert public_line.startswith("Målgruppe: offentlig.") and "grænse 5" in public_line
-    assert len(analyst_rows) == len(public_rows)
+    # the public file holds the public table's rows only (the catalog's publication grain); the analyst
+    # file every row, those outside the grain marked not_public
+    assert len(public_rows) == sum(r["public"] == "true" for r in analyst_rows) < len(analyst_rows)
+    assert all(r["public"] == "true" for r in public_rows)
     hidden = [r for r in public_rows if r["suppressed"] == "true"]
     assert hidden and all((r["numerator"], r["denominator"], r["value"]) == ("", "", "") for r in hidden)
     # the analyst file holds the numbers the public file blanks, with the public policy's reason beside them
     assert any(r["suppressed"] == "true" and r["value"] != "" for r in analyst_rows)
-    assert {r["suppression"] for r in analyst_rows} >= {"primary", "secondary", ""}
+    assert {r["suppression"] for r in analyst_rows} >= {"primary", "secondary", "not_public", ""}
 
 
 # ---- the analyst on Nationalt overblik ------------------------------------------------------------------
@@ -268,7 +272,7 @@ def test_analyst_sees_numbers_with_the_public_mark_on_nationalt(  # noqa: PLR091
     assert len(cells) >= 6, cells
     marked = 0
     for kommune, indsats, period, text in cells:
-        assert text not in ("<5", "skjult"), (kommune, indsats, text)  # analysts see the number
+        assert text not in ("<5", "skjult", "ikke offentlig"), (kommune, indsats, text)  # analysts see the number
         truth = analyst_export[(kommune, indsats, period_type, period, code)]
         if text == "–":  # no value (a rate over no courses)
             assert truth["value"] == "", (kommune, indsats, truth)
