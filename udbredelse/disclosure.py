@@ -376,16 +376,18 @@ def _protect(base: pl.DataFrame, policy: DisclosurePolicy, forced: np.ndarray | 
 
 def _audited(rows: pl.DataFrame, hidden: np.ndarray, policy: DisclosurePolicy,
              outside: pl.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Rule 6: complementary suppression driven by the audit. Audit the public rows as an outsider (and
-    as every municipality knowing its own cells); for each hidden number that fails the criterion, hide
-    the cheapest published rows that bind it, or, where only hidden rows bind it, show the "<5" rows
-    among them as "skjult" (the band a mark publishes is what pins it; `_cheapest`); apply rules 1-4
-    again, and repeat until nothing fails. A hidden row the outsider already knows exactly is published
-    (released: it tells nobody anything). Deterministic: the audit's budget is a number of solves and
-    every choice is sorted. When nothing helps a failing number (a small world), every people row of its
-    period (national and municipal, with a quarter's months) is hidden and shown "skjult", then of its
-    year; if that does not converge within `audit_rounds`, every people row of the intervention (safe by
-    construction for the public: only homogeneous relations are left; rows pinned to 0 are published).
+    """Rule 6: complementary suppression driven by the audit. Audit the public rows as an outsider; for
+    each hidden number that fails the criterion, first show the "<5" rows among its relations' members as
+    "skjult" (the band a mark publishes is what narrows a hidden partner), and only where none is left
+    hide the cheapest published row that binds it (`_cheapest`); apply rules 1-5 again, and repeat until
+    nothing fails. A hidden row the outsider already knows exactly is published (released: it tells
+    nobody anything). Once the outsider's audit passes, the same as every municipality knowing all its
+    own numbers (`outside`: its rows outside the public grain): all of them, then only those that failed
+    the round before, then all again to confirm. Deterministic: the audit's budget is a number of solves
+    and every choice is sorted. When nothing helps a failing number (a small world), every people row of
+    its period (national and municipal, with a quarter's months) is hidden and shown "skjult", then of
+    its year; if that does not converge within `audit_rounds`, every people row of the intervention (safe
+    by construction for the public: only homogeneous relations are left; rows pinned to 0 are published).
     Returns (hidden, unmarked: a primary row shown "skjult")."""
     keys = rows.select(KEY_COLUMNS).with_row_index("_row")
     forced = np.zeros(rows.height, dtype=bool)
