@@ -412,3 +412,18 @@ def test_municipality_sees_lt5_only_where_the_true_value_is_1_to_4(  # noqa: C90
     assert checked + trend_points["<5"] >= 1, "no '<5' seen: the test proved nothing"
     assert trend_points["skjult"] >= 1 and trend_points["number"] >= 10, trend_points
     assert end_reason_cells >= 5
+
+
+def test_municipality_is_told_what_is_published_for_whole_years_only(dashboard_url: str, page) -> None:  # noqa: ANN001
+    """A figure the public table carries for whole years only (the catalog's publication grain) is no hidden
+    point of a monthly line: Overblik leaves it out and says so, and says why there is no monthly line of
+    comparable municipalities."""
+    from playwright.sync_api import expect
+
+    _login(page, dashboard_url, "Kommune")
+    _open(page, "Overblik")
+    expect(page.get_by_text(re.compile(r"^Andre kommuners tal offentliggøres kun for hele år")).first).to_be_visible()
+    # the nation's target attainment is public by year only: no monthly national line, a caption instead
+    expect(page.get_by_text(re.compile(r"^Hele landet: .+ offentliggøres kun for hele år, så der er ingen "
+                                       r"landslinje pr\. måned\.$")).first).to_be_visible()
+    _shot(page, "overblik_kun_hele_aar")
