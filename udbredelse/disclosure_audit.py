@@ -501,21 +501,33 @@ def audit_published(
     touched_comp = np.zeros(nvar, dtype=bool)
     if insider is not None and eq_rows.size:
         np.logical_or.at(touched_comp, comp_of[eq_cols], touched_rows[eq_rows])
-    touched_own = touched_comp.copy()  # parts where the insider knows hidden numbers of its own
     if insider is not None and nvar:
         # a national number the insider knows to be at least its own part (its months, too) is its problem
         np.logical_or.at(touched_comp, comp_of, offset > 0)
     # integer points the public's audit found, per part: where an insider knows no hidden number of its
     # own, the part's equations are the public's, and every such point that also respects the insider's
-    # bounds (a national number >= its own part) is a point for the insider too (fewer solves)
+    # bounds (a national number >= its own part) is a point for the insider too (fewer solves);
+    # where it knows hidden numbers of its own, every point that has them at their true values: the
+    # insider's part is a piece of a part of the public's (knowing more only splits parts)
     points = cache.setdefault("points", {})
+    part_of_root = cache.setdefault("part_of_root", {})
     skipped = 0
     for members in np.split(order, boundaries) if nvar else []:
         members = np.sort(members)
         component = comp_of[members[0]]
         part = unknown_roots[members].tobytes()
-        if insider is not None and not touched_own[component] and part in points:
-            found = np.array(points[part])
+        if insider is None:
+            part_of_root.update((int(r), part) for r in unknown_roots[members])
+        elif part_of_root.get(int(unknown_roots[members[0]])) in points:
+            public_part = part_of_root[int(unknown_roots[members[0]])]
+            public_roots = np.frombuffer(public_part, dtype=unknown_roots.dtype)
+            where = {int(r): i for i, r in enumerate(public_roots)}
+            mine = np.array([where[int(r)] for r in unknown_roots[members]])
+            own = np.array([i for i, r in enumerate(public_roots) if class_known[r]], dtype=int)
+            found = np.array(points[public_part])
+            keep = (np.abs(found[:, own] - values[public_roots[own]]) < 1e-9).all(axis=1) if own.size else \
+                np.ones(found.shape[0], dtype=bool)
+            found = found[keep][:, mine]
             valid = found[((found >= lower[members] - 1e-9) & (found <= upper[members] + 1e-9)).all(axis=1)]
             if valid.size:
                 low[members] = np.minimum(low[members], valid.min(axis=0))
