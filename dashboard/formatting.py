@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from udbredelse.disclosure import NOT_PUBLIC  # the mark of a row outside the public grain
+
 # Indicator codes (README "The indicator table") that are counts (whole numbers) or rates (fractions 0-1).
 RATE_INDICATORS = {"completion_rate", "target_attainment_ytd", "fidelity_dosage", "fidelity_duration", "fidelity_index",
                    "conversion_referral_start", "early_dropout_rate", "waiting_within_limit",
@@ -23,7 +25,6 @@ def suppression_label() -> str:
 
 
 HIDDEN_LABEL = "skjult"
-NOT_PUBLIC = "not_public"  # the policy's mark of a row outside the public table's grain (catalog `publication`)
 
 
 def not_public_label() -> str:

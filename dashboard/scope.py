@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.viewer import NATIONAL, AccessDenied, Viewer
+from udbredelse.disclosure import NOT_PUBLIC
 from udbredelse.pseudonym import course_pseudonym
 
 
@@ -68,7 +69,7 @@ def sees_exact(viewer: Viewer, kommunekode: pd.Series) -> pd.Series:
     return pd.Series(viewer.sees_all_municipalities, index=kommunekode.index)
 
 
-PRIMARY, SECONDARY, NOT_PUBLIC = "primary", "secondary", "not_public"
+PRIMARY, SECONDARY = "primary", "secondary"
 
 
 def policy_marks(frame: pd.DataFrame) -> pd.Series:

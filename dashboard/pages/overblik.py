@@ -151,7 +151,7 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
     month of its window is, and carries a mark when one of them does."""
     rows = rows[rows["indicator"] == code]
     # a figure the public table carries only for whole years (catalog `publication`) is no hidden point of
-    # a monthly line: it is left out, and the chart says so (`_not_monthly`)
+    # a monthly line: it is left out, and the chart says so (`not_monthly` below)
     rows = rows[~(rows["is_hidden"].astype(bool) & rows["mark"].eq(formatting.NOT_PUBLIC))]
     if rows.empty:
         return pd.DataFrame(columns=["period", "value", "series", "hidden", "mark"])
@@ -169,9 +169,12 @@ def _series(rows: pd.DataFrame, code: str, name: str, rolled: bool) -> pd.DataFr
 
 if kommune != NATIONAL and not group:
     st.caption("Der er endnu for få andre kommuner med indsatsen at sammenligne med.")
-elif kommune != NATIONAL and comparable.empty:
+elif kommune != NATIONAL and comparable.empty and viewer.is_municipality:
     st.caption("Andre kommuners tal offentliggøres kun for hele år (en kommunes tal for en måned er for små "
                "til at beskytte), så der er ingen månedlig sammenligningslinje.")
+elif kommune != NATIONAL and comparable.empty:
+    st.caption("De sammenlignelige kommuner har endnu ingen måned, hvor nok af dem har et tal, så der er "
+               "ingen sammenligningslinje.")
 month_coverage = queries.period_coverage(viewer, "month", indsats)
 national_name = queries.municipality_name(viewer, NATIONAL)
 if month_coverage["provisional"].any():
